@@ -1,0 +1,53 @@
+// Batch framing (spec/batch.md): the item directory and the packed item area.
+#ifndef NIPC_CODEC_BATCH_H_
+#define NIPC_CODEC_BATCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "nipc/codec/bytes.h"
+#include "nipc/codec/result.h"
+
+namespace nipc {
+
+/// One directory entry: where an item sits in the packed area (8 bytes on the wire).
+namespace batch_entry_layout {
+inline constexpr std::size_t kOffset = 0;  // u32, from the start of the packed area, 8-aligned
+inline constexpr std::size_t kLength = 4;  // u32, exact item length, padding excluded
+inline constexpr std::size_t kSize = 8;
+}  // namespace batch_entry_layout
+
+/// A validated, zero-copy view of a batch payload. Does not own the bytes.
+class BatchView {
+ public:
+  /// Validates `payload` as a batch of `item_count` items: directory present
+  /// (kBatchDirectoryTruncated), then every entry aligned (kBatchMisalignedOffset) and in
+  /// bounds (kBatchItemOutOfBounds), in entry order. Overlap, order and zero lengths are
+  /// allowed (BATCH-OVERLAP-001). Safe for item_count up to UINT32_MAX.
+  static Result<BatchView> parse(ConstBytes payload, std::uint32_t item_count) noexcept;
+
+  std::uint32_t size() const noexcept { return item_count_; }
+
+  /// Item `index` as a view into the payload; kBatchIndexOutOfRange when index >= size().
+  Result<ConstBytes> item(std::uint32_t index) const noexcept;
+
+ private:
+  BatchView(ConstBytes payload, std::uint32_t item_count) noexcept
+      : payload_(payload), item_count_(item_count) {}
+  ConstBytes payload_;
+  std::uint32_t item_count_ = 0;
+};
+
+/// Size of the canonical encoding of items with these lengths (BATCH-LAYOUT-001):
+/// count*8 + align8 of the packed items, the payload rounded up to a multiple of 8.
+std::uint64_t batch_encoded_size(std::span<const ConstBytes> items) noexcept;
+
+/// Writes the canonical batch encoding of `items` into `out` (first item at offset 0, each
+/// next at align8 of the previous end, zero padding, trailing pad to 8). Returns the length
+/// written; kBufferTooSmall (nothing meaningful written) when `out` is too short.
+Result<std::size_t> encode_batch(std::span<const ConstBytes> items, MutableBytes out) noexcept;
+
+}  // namespace nipc
+
+#endif  // NIPC_CODEC_BATCH_H_

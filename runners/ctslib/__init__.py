@@ -1,0 +1,1 @@
+"""The netipc-cts command-line tools (standard library only)."""

@@ -1,0 +1,95 @@
+"""Subcommands of ./cts."""
+import argparse
+import sys
+import time
+
+from . import build, deps, spec_index
+
+
+def cmd_setup(_args) -> int:
+    return 0 if deps.ensure() else 1
+
+
+def _ensure_deps() -> bool:
+    if not deps.missing_packages():
+        return True
+    print("cts: required packages are missing; running setup first")
+    return deps.ensure()
+
+
+def cmd_test(args) -> int:
+    """Configure, build and run every test: the default preset, then the sanitizer preset."""
+    if not _ensure_deps():
+        return 2
+    start = time.monotonic()
+    total = build.CtestOutcome()
+    presets = ["default"] if args.no_sanitizers else ["default", "asan"]
+    for preset in presets:
+        if not build.configure_and_build(preset):
+            print("cts test: build of preset '%s' failed" % preset, file=sys.stderr)
+            return 1
+        outcome = build.ctest(preset, ["-L", args.label] if args.label else [])
+        build.print_summary("Preset %s" % preset, outcome)
+        total.add(outcome)
+    build.print_summary("Total across presets (%.0f s)" % (time.monotonic() - start), total)
+    return 1 if total.failed or total.passed == 0 else 0
+
+
+def cmd_run(_args) -> int:
+    """The main job. Today: build the reference and run its self-check (codec unit and
+    property tests plus the spec index checks); conformance and the interop matrix are
+    added to this command as they land."""
+    if not _ensure_deps():
+        return 2
+    if not build.configure_and_build("default"):
+        return 1
+    print("cts run: reference self-check (labels unit, property, spec)")
+    outcome = build.ctest("default", ["-L", "^(unit|property|spec)$"])
+    build.print_summary("Self-check", outcome)
+    return 1 if outcome.failed or outcome.passed == 0 else 0
+
+
+def cmd_bench(args) -> int:
+    if not _ensure_deps() or not build.configure_and_build("default", ["nipc_codec_bench"]):
+        return 1
+    return build.run([build.paths.build_dir("default") / "reference/bench/nipc_codec_bench",
+                      *args.bench_args])
+
+
+def main(argv) -> int:
+    parser = argparse.ArgumentParser(
+        prog="cts", description="netipc conformance test suite and reference implementation")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("setup", help="install missing Debian packages (root) or list them")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("test", help="build and run every test (CTest), sanitizers included")
+    p.add_argument("--label", help="only CTest labels matching this regex")
+    p.add_argument("--no-sanitizers", action="store_true", help="skip the ASan/UBSan preset")
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("run", help="the main job: reference self-check, conformance, matrix")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("bench", help="run the codec micro-benchmarks")
+    p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("spec", help="requirement index checks")
+    spec_sub = p.add_subparsers(dest="spec_command", required=True, metavar="CHECK")
+    q = spec_sub.add_parser("check", help="Markdown IDs and requirements.json agree")
+    q.set_defaults(func=spec_index.cmd_check)
+    q = spec_sub.add_parser("untested", help="list requirement IDs no test names")
+    q.add_argument("--fail-on", nargs="*", metavar="CHAPTER",
+                   help="exit non-zero if these chapters have untested IDs")
+    q.set_defaults(func=spec_index.cmd_untested)
+    q = spec_sub.add_parser("errors", help="the C++ error table names known requirements")
+    q.set_defaults(func=spec_index.cmd_errors)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("cts: interrupted", file=sys.stderr)
+        return 130

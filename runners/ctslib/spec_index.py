@@ -1,0 +1,131 @@
+"""The spec's requirement index: Markdown definitions, spec/requirements.json, and where
+tests name each requirement (`./cts spec check|untested|errors`)."""
+import json
+import re
+import sys
+from pathlib import Path
+
+from . import paths
+
+ID_RE = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d{3})\b")
+# A requirement is defined by a list item that starts with its bold ID, then level and role:
+#   - **ENV-MAGIC-001** · MUST · codec — statement
+DEF_RE = re.compile(r"^\s*[-*]\s+\*\*(" + ID_RE.pattern[2:-2] + r")\*\*\s*·\s*(MUST|SHOULD|MAY)\b")
+LEVELS = {"MUST", "SHOULD", "MAY"}
+ROLES = {"client", "server", "codec", "transport", "both"}
+JSON_KEYS = {"id", "chapter", "level", "roles", "statement"}
+
+# Where a requirement counts as exercised: tests, conformance cases, vectors, fuzz targets.
+EVIDENCE_DIRS = ["reference/tests", "conformance", "vectors", "fuzz", "interop", "runners/tests"]
+EVIDENCE_SUFFIXES = {".cpp", ".cc", ".h", ".hpp", ".py", ".json", ".toml"}
+
+
+def load_index(path: Path = None):
+    """Loads spec/requirements.json; raises ValueError naming the first malformed entry."""
+    path = path or paths.SPEC / "requirements.json"
+    doc = json.loads(path.read_text())
+    unknown = set(doc) - {"spec_revision", "requirements"}
+    if unknown:
+        raise ValueError("requirements.json: unknown top-level keys %s" % sorted(unknown))
+    reqs = {}
+    for entry in doc["requirements"]:
+        keys = set(entry)
+        if keys != JSON_KEYS:
+            raise ValueError("requirements.json: %s has keys %s, expected %s"
+                             % (entry.get("id"), sorted(keys), sorted(JSON_KEYS)))
+        if entry["level"] not in LEVELS:
+            raise ValueError("%s: level %r" % (entry["id"], entry["level"]))
+        if not entry["roles"] or set(entry["roles"]) - ROLES:
+            raise ValueError("%s: roles %r" % (entry["id"], entry["roles"]))
+        if entry["id"] in reqs:
+            raise ValueError("%s listed twice" % entry["id"])
+        reqs[entry["id"]] = entry
+    return doc.get("spec_revision"), reqs
+
+
+def markdown_definitions():
+    """{id: (chapter, level)} for every requirement defined in spec/*.md, plus every ID
+    merely mentioned anywhere in the Markdown (to catch dangling references)."""
+    defs, mentions = {}, {}
+    for md in sorted(paths.SPEC.glob("*.md")):
+        for lineno, line in enumerate(md.read_text().splitlines(), 1):
+            m = DEF_RE.match(line)
+            if m:
+                if m.group(1) in defs:
+                    raise ValueError("%s defined twice (%s:%d)" % (m.group(1), md.name, lineno))
+                defs[m.group(1)] = (md.stem, m.group(2))
+            for ident in ID_RE.findall(line):
+                mentions.setdefault(ident, "%s:%d" % (md.name, lineno))
+    return defs, mentions
+
+
+def evidence():
+    """{id: [files naming it]} over the evidence directories."""
+    found = {}
+    for d in EVIDENCE_DIRS:
+        base = paths.ROOT / d
+        if not base.exists():
+            continue
+        for f in base.rglob("*"):
+            if f.suffix not in EVIDENCE_SUFFIXES or not f.is_file():
+                continue
+            for ident in set(ID_RE.findall(f.read_text(errors="ignore"))):
+                found.setdefault(ident, []).append(str(f.relative_to(paths.ROOT)))
+    return found
+
+
+def cmd_check(_args) -> int:
+    _, reqs = load_index()
+    defs, mentions = markdown_definitions()
+    problems = []
+    for ident in sorted(set(defs) - set(reqs)):
+        problems.append("%s is defined in spec/%s.md but missing from requirements.json"
+                        % (ident, defs[ident][0]))
+    for ident in sorted(set(reqs) - set(defs)):
+        problems.append("%s is in requirements.json but defined in no chapter" % ident)
+    for ident in sorted(set(defs) & set(reqs)):
+        chapter, level = defs[ident]
+        if reqs[ident]["chapter"] != chapter:
+            problems.append("%s: chapter %r in JSON, defined in %s.md"
+                            % (ident, reqs[ident]["chapter"], chapter))
+        if reqs[ident]["level"] != level:
+            problems.append("%s: level %s in JSON, %s in Markdown"
+                            % (ident, reqs[ident]["level"], level))
+    for ident, where in sorted(mentions.items()):
+        if ident not in defs:
+            problems.append("%s is mentioned at %s but never defined" % (ident, where))
+    for p in problems:
+        print("spec check: " + p)
+    print("spec check: %d requirements, %d problems" % (len(reqs), len(problems)))
+    return 1 if problems else 0
+
+
+def cmd_untested(args) -> int:
+    _, reqs = load_index()
+    seen = evidence()
+    missing = {}
+    for ident, entry in sorted(reqs.items()):
+        if ident not in seen:
+            missing.setdefault(entry["chapter"], []).append(ident)
+    total = sum(len(v) for v in missing.values())
+    print("untested requirement IDs: %d of %d" % (total, len(reqs)))
+    for chapter in sorted(missing):
+        print("  %-12s %s" % (chapter + ":", " ".join(missing[chapter])))
+    gate = set(args.fail_on or [])
+    failing = {c: ids for c, ids in missing.items() if c in gate}
+    if failing:
+        print("untested IDs in gated chapters: %s" % ", ".join(sorted(failing)), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_errors(_args) -> int:
+    """Every requirement the C++ error table names exists in the index."""
+    _, reqs = load_index()
+    header = paths.ROOT / "reference/include/nipc/codec/errors.h"
+    rows = re.findall(r'X\((\w+),\s*"([^"]+)"', header.read_text())
+    bad = [(name, ident) for name, ident in rows if ident not in reqs]
+    for name, ident in bad:
+        print("spec errors: error k%s names %s, which requirements.json lacks" % (name, ident))
+    print("spec errors: %d error rows, %d with unknown requirements" % (len(rows), len(bad)))
+    return 1 if bad or not rows else 0
