@@ -80,6 +80,8 @@ def main(argv) -> int:
     spec_sub = p.add_subparsers(dest="spec_command", required=True, metavar="CHECK")
     q = spec_sub.add_parser("check", help="Markdown IDs and requirements.json agree")
     q.set_defaults(func=spec_index.cmd_check)
+    q = spec_sub.add_parser("index", help="regenerate spec/requirements.json from the Markdown")
+    q.set_defaults(func=spec_index.cmd_index)
     q = spec_sub.add_parser("untested", help="list requirement IDs no test names")
     q.add_argument("--fail-on", nargs="*", metavar="CHAPTER",
                    help="exit non-zero if these chapters have untested IDs")

@@ -7,11 +7,14 @@ from pathlib import Path
 
 from . import paths
 
-ID_RE = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d{3})\b")
+ID_BODY = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d{3}"
+ID_RE = re.compile(r"\b(" + ID_BODY + r")\b")
 # A requirement is defined by a list item that starts with its bold ID, then level and role:
 #   - **ENV-MAGIC-001** · MUST · codec — statement
-DEF_RE = re.compile(r"^\s*[-*]\s+\*\*(" + ID_RE.pattern[2:-2] + r")\*\*\s*·\s*(MUST|SHOULD|MAY)\b")
+DEF_RE = re.compile(r"^\s*[-*]\s+\*\*(" + ID_BODY + r")\*\*\s*·\s*(MUST|SHOULD|MAY)"
+                    r"\s*·\s*([a-z, ]+?)\s*—\s*(.+?)\s*$")
 LEVELS = {"MUST", "SHOULD", "MAY"}
+SPEC_REVISION = "2026-11-25"
 ROLES = {"client", "server", "codec", "transport", "both"}
 JSON_KEYS = {"id", "chapter", "level", "roles", "statement"}
 
@@ -41,6 +44,42 @@ def load_index(path: Path = None):
             raise ValueError("%s listed twice" % entry["id"])
         reqs[entry["id"]] = entry
     return doc.get("spec_revision"), reqs
+
+
+CHAPTER_ORDER = ["envelope", "session", "batch", "chunking", "handshake", "profiles", "codecs",
+                 "service", "transport-uds", "transport-shm", "transport-windows", "shim-contract"]
+
+
+def markdown_requirements():
+    """Every requirement defined in spec/*.md, as requirements.json entries, in chapter order
+    then order of appearance."""
+    entries = []
+    for md in sorted(paths.SPEC.glob("*.md"),
+                     key=lambda f: (CHAPTER_ORDER.index(f.stem) if f.stem in CHAPTER_ORDER
+                                    else len(CHAPTER_ORDER), f.stem)):
+        for line in md.read_text().splitlines():
+            m = DEF_RE.match(line)
+            if m:
+                roles = [r.strip() for r in m.group(3).split(",") if r.strip()]
+                statement = re.sub(r"\s+", " ", m.group(4))
+                entries.append({"id": m.group(1), "chapter": md.stem, "level": m.group(2),
+                                "roles": roles, "statement": statement})
+    return entries
+
+
+def render_index(revision: str) -> str:
+    return json.dumps({"spec_revision": revision, "requirements": markdown_requirements()},
+                      indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_index(_args) -> int:
+    """Regenerates spec/requirements.json from the Markdown definitions."""
+    path = paths.SPEC / "requirements.json"
+    revision = SPEC_REVISION
+    path.write_text(render_index(revision))
+    print("spec index: wrote %s (%d requirements)" % (path.relative_to(paths.ROOT),
+                                                    len(markdown_requirements())))
+    return 0
 
 
 def markdown_definitions():
@@ -91,6 +130,9 @@ def cmd_check(_args) -> int:
         if reqs[ident]["level"] != level:
             problems.append("%s: level %s in JSON, %s in Markdown"
                             % (ident, reqs[ident]["level"], level))
+    path = paths.SPEC / "requirements.json"
+    if path.read_text() != render_index(SPEC_REVISION):
+        problems.append("requirements.json is out of date with the Markdown: run ./cts spec index")
     for ident, where in sorted(mentions.items()):
         if ident not in defs:
             problems.append("%s is mentioned at %s but never defined" % (ident, where))
