@@ -154,38 +154,66 @@ def replay(manifest, out_dir: Path, families=None, case_filter=None, strict_erro
             for case in doc["cases"]:
                 if case_filter and not re.search(case_filter, case["name"]):
                     continue
-                start = time.monotonic()
-                if declared and family not in declared:
-                    verdict, message = "unsupported", "testee does not list family %s" % family
-                else:
-                    try:
-                        response = proc.call(_request(family, case))
-                        verdict, message = judge(family, case, response, strict_errors)
-                    except TesteeError as e:
-                        verdict, message = "error", str(e)
-                        rows.append(_row(family, case, verdict, message, start,
-                                         proc.stderr_tail()))
-                        proc.close()
-                        proc = JsonProcess(manifest.codec.command)
-                        proc.call({"op": "hello"})
-                        continue
-                rows.append(_row(family, case, verdict, message, start))
-                if verbose or verdict in ("fail", "error"):
-                    r = rows[-1]
-                    print("%-5s %s/%s %s%s" % (verdict.upper(), family, case["name"],
-                                               "[" + ",".join(case["requirements"]) + "] ",
-                                               message), flush=True)
+                for suffix, request, judge_fn in _checks(family, case, strict_errors):
+                    start = time.monotonic()
+                    if declared and family not in declared:
+                        verdict, message = "unsupported", "testee does not list family " + family
+                    else:
+                        try:
+                            verdict, message = judge_fn(proc.call(request))
+                        except TesteeError as e:
+                            rows.append(_row(family, case, suffix, "error", str(e), start,
+                                             proc.stderr_tail()))
+                            _print_row(rows[-1], case, verbose)
+                            proc.close()
+                            proc = JsonProcess(manifest.codec.command)
+                            proc.call({"op": "hello"})
+                            continue
+                    rows.append(_row(family, case, suffix, verdict, message, start))
+                    _print_row(rows[-1], case, verbose)
     finally:
         proc.close()
     return rows
 
 
-def _row(family, case, verdict, message, start, stderr_tail=None):
+def _checks(family, case, strict_errors):
+    """The requests one case makes: its decode (or decide / check_ack) verdict, and for a
+    valid case flagged Canonical also the encoding of its fields."""
+    checks = [("", _request(family, case),
+               lambda resp: judge(family, case, resp, strict_errors))]
+    if case["result"] == "valid" and "Canonical" in case["flags"] and "hex" in case:
+        req = {"op": "encode", "family": family, "fields": case["fields"],
+               "context": case.get("context", {})}
+        checks.append((".encode", req, lambda resp: judge_encode(case, resp)))
+    return checks
+
+
+def judge_encode(case, response):
+    result = response.get("result")
+    if result == "unsupported":
+        return "unsupported", response.get("reason", "testee does not encode this family")
+    if result != "valid":
+        return "fail", "encoding the fields failed: %s" % response.get("error",
+                                                                     response.get("message"))
+    if response.get("hex") != case["hex"]:
+        return "fail", "encoded %s, expected %s" % (response.get("hex"), case["hex"])
+    return "pass", ""
+
+
+def _print_row(row, case, verbose):
+    if verbose or row["verdict"] in ("fail", "error"):
+        print("%-5s %s/%s [%s] %s" % (row["verdict"].upper(), row["family"], row["name"],
+                                      ",".join(case["requirements"]), row["message"]),
+              flush=True)
+
+
+def _row(family, case, suffix, verdict, message, start, stderr_tail=None):
     details = "case %d %s: %s\nrequirements: %s\n%s" % (
         case["id"], case["name"], case["comment"], " ".join(case["requirements"]), message)
     if stderr_tail:
         details += "\ntestee stderr:\n" + "\n".join(stderr_tail)
-    return {"suite": "vectors." + family, "name": "%d-%s" % (case["id"], case["name"]),
+    return {"suite": "vectors." + family,
+            "name": "%d-%s%s" % (case["id"], case["name"], suffix),
             "family": family, "case_id": case["id"], "requirements": case["requirements"],
             "verdict": verdict, "message": message, "details": details,
             "seconds": time.monotonic() - start}

@@ -114,6 +114,23 @@ class JudgeTest(unittest.TestCase):
                          "error": "StatusAuthFailed", "hex": bad})[0], "fail")
 
 
+class EncodeCheckTest(unittest.TestCase):
+    def test_only_canonical_valid_cases_are_encoded(self):
+        self.assertEqual(len(vectors._checks("increment", case(), True)), 1)
+        checks = vectors._checks("increment", case(flags=["Canonical"]), True)
+        self.assertEqual([c[0] for c in checks], ["", ".encode"])
+        self.assertEqual(checks[1][1]["op"], "encode")
+        self.assertEqual(checks[1][1]["fields"], {"value": "1"})
+
+    def test_encoding_must_reproduce_the_bytes(self):
+        c = case(flags=["Canonical"])
+        self.assertEqual(vectors.judge_encode(c, {"result": "valid", "hex": c["hex"]})[0], "pass")
+        verdict, msg = vectors.judge_encode(c, {"result": "valid", "hex": "00"})
+        self.assertEqual(verdict, "fail")
+        self.assertIn("expected " + c["hex"], msg)
+        self.assertEqual(vectors.judge_encode(c, {"result": "unsupported"})[0], "unsupported")
+
+
 class FramingTest(unittest.TestCase):
     def table(self, d, answers, families=("increment",)):
         p = Path(d) / "table.json"
