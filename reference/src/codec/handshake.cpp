@@ -108,7 +108,9 @@ FirstPacketVerdict decide_first_packet(ConstBytes packet, const ServerPolicy& po
 
 Result<void> check_ack(const Hello& sent, const HelloAck& ack) noexcept {
   if (!std::has_single_bit(ack.selected_profile)) return Error::kAckProfileNotSingleBit;
-  if ((ack.selected_profile & sent.supported_profiles) == 0) return Error::kAckProfileNotOffered;
+  // HS-CLI-PROF-001: the selection must be offered by both sides, not just by the client.
+  if ((ack.selected_profile & sent.supported_profiles & ack.server_supported_profiles) == 0)
+    return Error::kAckProfileNotOffered;
   if (ack.intersection_profiles != (sent.supported_profiles & ack.server_supported_profiles))
     return Error::kAckIntersectionMismatch;
   if (ack.agreed_max_request_payload_bytes != sent.max_request_payload_bytes)

@@ -15,13 +15,7 @@ namespace {
 using testing::Bytes;
 using testing::from_hex;
 
-// The error a result holds, or nullopt when it succeeded: lets a test compare the error of
-// an unexpectedly successful result without touching an absent value.
-template <class T>
-std::optional<Error> error_of(const Result<T>& r) {
-  if (r.ok()) return std::nullopt;
-  return r.error();
-}
+using testing::error_of;
 
 // The facts-sheet HELLO packet: outer header (kind 3, code 1, payload 44, item_count 1)
 // followed by the 44-byte HELLO.
@@ -867,6 +861,17 @@ HelloAck good_ack() { return decide(good_hello(), good_policy()).ack; }
 TEST(ClientCheckAck, AcceptsTheAckTheServerDecided) {
   REQUIREMENT("HS-CLI-PROF-001");
   EXPECT_TRUE(check_ack(good_hello(), good_ack()).ok());
+}
+
+TEST(ClientCheckAck, RefusesAProfileTheServerDidNotAdvertise) {
+  REQUIREMENT("HS-CLI-PROF-001");
+  // The client offered 0x03; the server advertised baseline only, so the intersection is
+  // 0x01, yet it "selected" SHM: offered by the client, never by the server.
+  HelloAck a = good_ack();
+  a.server_supported_profiles = 0x01;
+  a.intersection_profiles = 0x01;
+  a.selected_profile = 0x02;
+  EXPECT_EQ(error_of(check_ack(good_hello(), a)), Error::kAckProfileNotOffered);
 }
 
 TEST(ClientCheckAck, RefusesASelectedProfileThatIsNotOneBit) {

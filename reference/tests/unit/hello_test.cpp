@@ -12,15 +12,8 @@ namespace nipc {
 namespace {
 
 using testing::Bytes;
+using testing::error_of;
 using testing::from_hex;
-
-// The error a result holds, or nullopt when it succeeded: lets a test compare the error of
-// an unexpectedly successful result without touching an absent value.
-template <class T>
-std::optional<Error> error_of(const Result<T>& r) {
-  if (r.ok()) return std::nullopt;
-  return r.error();
-}
 
 // HELLO payload from the protocol facts: supported 0x03, preferred 0x02, request 1024,
 // request batch 1, response 65536, response batch 1, token 0x0102030405060708,

@@ -84,7 +84,7 @@ namespace nipc {
   X(AckRejectedOther, "HS-CLI-STATUS-005", NONE, "server rejected the HELLO with another status") \
   X(AckNotControl, "HS-CLI-KIND-001", NONE, "handshake reply is not a CONTROL HELLO_ACK")         \
   X(AckProfileNotOffered, "HS-CLI-PROF-001", NONE,                                                \
-    "selected_profile is not among the profiles the client offered")                              \
+    "selected_profile is not offered by both the client and the server")                              \
   X(AckProfileNotSingleBit, "HS-CLI-PROF-002", NONE, "selected_profile is not exactly one bit")   \
   X(AckIntersectionMismatch, "HS-CLI-PROF-003", NONE,                                             \
     "intersection_profiles is not client_supported & server_supported")                           \
