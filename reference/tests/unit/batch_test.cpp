@@ -285,5 +285,59 @@ TEST(BatchPresence, ZeroItemsIsTheEmptyBatch) {
   }
 }
 
+// ---- spec/batch.md worked example -------------------------------------------------------
+
+// Items: the u64 5, the bytes 68 69, and an empty item; payload_len 40.
+const char* const kWorkedBatchHex =
+    "00 00 00 00 08 00 00 00 08 00 00 00 02 00 00 00 "
+    "10 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 "
+    "68 69 00 00 00 00 00 00";
+
+TEST(BatchWorkedExample, EncodesThreeItemsAsTheSpecShows) {
+  REQUIREMENT("BATCH-LAYOUT-001");
+  const Bytes out = encode({from_hex("05 00 00 00 00 00 00 00"), from_hex("68 69"), Bytes()});
+  EXPECT_EQ(out, from_hex(kWorkedBatchHex)) << testing::to_hex(out);
+  auto v = BatchView::parse(ConstBytes(out), 3);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(as_bytes(*v->item(1)), from_hex("68 69"));
+  EXPECT_TRUE(v->item(2)->empty());
+}
+
+TEST(BatchWorkedExample, SixItemsDoNotFitTheDirectory) {
+  REQUIREMENT("BATCH-DIR-001");
+  EXPECT_EQ(parse_error(from_hex(kWorkedBatchHex), 6), Error::kBatchDirectoryTruncated);
+}
+
+TEST(BatchWorkedExample, OffsetNineIsMisaligned) {
+  REQUIREMENT("BATCH-ALIGN-001");
+  Bytes payload = from_hex(kWorkedBatchHex);
+  payload[8 + batch_entry_layout::kOffset] = 0x09;
+  EXPECT_EQ(parse_error(payload, 3), Error::kBatchMisalignedOffset);
+}
+
+TEST(BatchWorkedExample, LengthFifteenRunsPastTheArea) {
+  REQUIREMENT("BATCH-BOUNDS-001");
+  Bytes payload = from_hex(kWorkedBatchHex);
+  payload[8 + batch_entry_layout::kLength] = 0x0f;
+  EXPECT_EQ(parse_error(payload, 3), Error::kBatchItemOutOfBounds);
+  store_u32le(&payload[8 + batch_entry_layout::kLength], UINT32_MAX);  // must not wrap
+  EXPECT_EQ(parse_error(payload, 3), Error::kBatchItemOutOfBounds);
+}
+
+TEST(BatchWorkedExample, AnItemOnTopOfAnotherIsAccepted) {
+  REQUIREMENT("BATCH-OVERLAP-001");
+  Bytes payload = from_hex(kWorkedBatchHex);
+  payload[16 + batch_entry_layout::kOffset] = 0x00;
+  auto v = BatchView::parse(ConstBytes(payload), 3);
+  ASSERT_TRUE(v.ok()) << error_name(v.error());
+  EXPECT_EQ(v->item(2)->data(), v->item(0)->data());
+}
+
+TEST(BatchWorkedExample, ASingleItemBatchIsDirectoryPlusItem) {
+  REQUIREMENT("BATCH-PRESENT-001");
+  EXPECT_EQ(encode({from_hex("05 00 00 00 00 00 00 00")}),
+            from_hex("00 00 00 00 08 00 00 00 05 00 00 00 00 00 00 00"));
+}
+
 }  // namespace
 }  // namespace nipc

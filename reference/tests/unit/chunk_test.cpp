@@ -803,5 +803,101 @@ TEST(ChunkReceiveBuffer, ATruncatedWholePacketLooksLikeAChunkedStart) {
   EXPECT_EQ(r.rx.remaining_packets(), 2u);
 }
 
+// ---- spec/chunking.md worked example ----------------------------------------------------
+
+// STRING_REVERSE request, message_id 7, payload_len 150, packet size 64: five packets.
+struct WorkedExample {
+  WorkedExample() {
+    header.kind = Kind::kRequest;
+    header.code = static_cast<std::uint16_t>(Method::kStringReverse);
+    header.payload_len = 150;
+    header.message_id = 7;
+    payload = pattern(150);
+    packets = split(header, payload, 64);
+  }
+  // Feeds `sent` in order and returns the first error; nullopt when the message completed.
+  static std::optional<Error> receive(const std::vector<Bytes>& sent) {
+    Receiver r(64);
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      auto p = i == 0 ? r.rx.first(ConstBytes(sent[i])) : r.rx.next(ConstBytes(sent[i]));
+      if (!p.ok()) return p.error();
+      if (*p == Progress::kComplete) {
+        EXPECT_EQ(i + 1, sent.size()) << "complete before the last packet";
+        return std::nullopt;
+      }
+    }
+    ADD_FAILURE() << "the packets ran out before the message completed";
+    return std::nullopt;
+  }
+  Header header;
+  Bytes payload;
+  std::vector<Bytes> packets;
+};
+
+TEST(ChunkWorkedExample, SplitsIntoFivePacketsWithTheSpecHeaders) {
+  REQUIREMENT("CHUNK-SPLIT-001");
+  WorkedExample ex;
+  ASSERT_EQ(ex.packets.size(), 5u);
+  const std::size_t sizes[] = {64, 64, 64, 64, 54};
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(ex.packets[i].size(), sizes[i]) << i;
+  const auto head = [](const Bytes& packet) { return Bytes(packet.begin(), packet.begin() + 32); };
+  EXPECT_EQ(head(ex.packets[0]), from_hex("43 50 49 4e 01 00 20 00 01 00 00 00 03 00 00 00 "
+                                          "96 00 00 00 01 00 00 00 07 00 00 00 00 00 00 00"));
+  EXPECT_EQ(head(ex.packets[1]), from_hex("4b 48 43 4e 01 00 00 00 07 00 00 00 00 00 00 00 "
+                                          "b6 00 00 00 01 00 00 00 05 00 00 00 20 00 00 00"));
+  EXPECT_EQ(head(ex.packets[4]), from_hex("4b 48 43 4e 01 00 00 00 07 00 00 00 00 00 00 00 "
+                                          "b6 00 00 00 04 00 00 00 05 00 00 00 16 00 00 00"));
+  for (std::size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(Bytes(ex.packets[i].begin() + 32, ex.packets[i].end()),
+              Bytes(ex.payload.begin() + static_cast<std::ptrdiff_t>(32 * i),
+                    ex.payload.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                                             150, 32 * (i + 1)))))
+        << "payload bytes of packet " << i;
+  EXPECT_FALSE(WorkedExample::receive(ex.packets).has_value());
+}
+
+TEST(ChunkWorkedExample, SkippingPacketTwoIsAnIndexMismatch) {
+  REQUIREMENT("CHUNK-INDEX-001");
+  WorkedExample ex;
+  std::vector<Bytes> sent = {ex.packets[0], ex.packets[1], ex.packets[3]};
+  EXPECT_EQ(WorkedExample::receive(sent), Error::kChunkIndexMismatch);
+}
+
+TEST(ChunkWorkedExample, CountFourInPacketOneIsACountMismatch) {
+  REQUIREMENT("CHUNK-COUNT-001");
+  WorkedExample ex;
+  store_u32le(&ex.packets[1][chunk_layout::kChunkCount], 4);
+  EXPECT_EQ(WorkedExample::receive(ex.packets), Error::kChunkCountMismatch);
+}
+
+TEST(ChunkWorkedExample, TotalWithoutTheHeaderIsATotalLenMismatch) {
+  REQUIREMENT("CHUNK-TOTAL-001");
+  WorkedExample ex;
+  store_u32le(&ex.packets[1][chunk_layout::kTotalMessageLen], 150);
+  EXPECT_EQ(WorkedExample::receive(ex.packets), Error::kChunkTotalLenMismatch);
+}
+
+TEST(ChunkWorkedExample, LastPacketDeclaringMoreThanItCarriesIsAPayloadLenMismatch) {
+  REQUIREMENT("CHUNK-PLEN-001");
+  WorkedExample ex;
+  store_u32le(&ex.packets[4][chunk_layout::kChunkPayloadLen], 32);
+  EXPECT_EQ(WorkedExample::receive(ex.packets), Error::kChunkPayloadLenMismatch);
+}
+
+TEST(ChunkWorkedExample, AFullSizedLastPacketIsAnOverrun) {
+  REQUIREMENT("CHUNK-OVERRUN-001");
+  WorkedExample ex;
+  store_u32le(&ex.packets[4][chunk_layout::kChunkPayloadLen], 32);
+  ex.packets[4].resize(64, 0);
+  EXPECT_EQ(WorkedExample::receive(ex.packets), Error::kChunkOverrun);
+}
+
+TEST(ChunkWorkedExample, AnotherMessageIdIsAMessageIdMismatch) {
+  REQUIREMENT("CHUNK-MSGID-001");
+  WorkedExample ex;
+  store_u64le(&ex.packets[1][chunk_layout::kMessageId], 8);
+  EXPECT_EQ(WorkedExample::receive(ex.packets), Error::kChunkMessageIdMismatch);
+}
+
 }  // namespace
 }  // namespace nipc

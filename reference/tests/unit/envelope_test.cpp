@@ -222,5 +222,35 @@ TEST(NonBatchMessage, CarriesItemCountOne) {
   }
 }
 
+// ---- spec/envelope.md worked example ----------------------------------------------------
+
+// INCREMENT request, message_id 1, value 41.
+const char* const kIncrementRequestHex =
+    "43 50 49 4e 01 00 20 00 01 00 00 00 01 00 00 00 "
+    "08 00 00 00 01 00 00 00 01 00 00 00 00 00 00 00 "
+    "29 00 00 00 00 00 00 00";
+
+TEST(EnvelopeWorkedExample, TheIncrementRequestArrivesWhole) {
+  REQUIREMENT("ENV-TRAIL-001");
+  Receiver r(65536);
+  const Bytes packet = testing::from_hex(kIncrementRequestHex);
+  auto p = r.rx.first(ConstBytes(packet));
+  ASSERT_TRUE(p.ok()) << error_name(p.error());
+  EXPECT_EQ(*p, Reassembler::Progress::kComplete);
+  EXPECT_EQ(r.rx.header().message_id, 1u);
+  EXPECT_EQ(Bytes(r.rx.payload().begin(), r.rx.payload().end()),
+            testing::from_hex("29 00 00 00 00 00 00 00"));
+}
+
+TEST(EnvelopeWorkedExample, FourTrailingBytesAreAPacketLengthMismatch) {
+  REQUIREMENT("ENV-TRAIL-001");
+  Receiver r(65536);
+  Bytes packet = testing::from_hex(kIncrementRequestHex);
+  packet.insert(packet.end(), {0, 0, 0, 0});
+  auto p = r.rx.first(ConstBytes(packet));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error(), Error::kPacketLengthMismatch);
+}
+
 }  // namespace
 }  // namespace nipc

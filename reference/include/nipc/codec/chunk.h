@@ -112,6 +112,12 @@ class Reassembler {
   /// is refused (kChunkControlMessage, CHUNK-SCOPE-001), packet_size must exceed 32
   /// (kChunkPacketSizeTooSmall), the packet must carry payload (kChunkEmpty), and the
   /// continuation count is derived from its length (CHUNK-COUNT-001).
+  ///
+  /// Kind (SESS-KIND-001) and a client's in-flight message_id (SESS-MSGID-002) are the
+  /// session's to judge, and the receive sequence puts kind before the limits and message_id
+  /// before completion. A session therefore decodes the header itself, checks kind, limits
+  /// and message_id in that order, then calls first(), whose repeated decode and limit
+  /// checks pass.
   Result<Progress> first(ConstBytes packet) noexcept;
 
   /// Adds a continuation packet, checking in order: a continuation is expected
