@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, deps, spec_index
+from . import build, deps, spec_index, vectors
 
 
 def cmd_setup(_args) -> int:
@@ -88,6 +88,25 @@ def main(argv) -> int:
     q.set_defaults(func=spec_index.cmd_untested)
     q = spec_sub.add_parser("errors", help="the C++ error table names known requirements")
     q.set_defaults(func=spec_index.cmd_errors)
+
+    p = sub.add_parser("vectors", help="golden vectors: regenerate, drift check, replay")
+    vec_sub = p.add_subparsers(dest="vectors_command", required=True, metavar="ACTION")
+    q = vec_sub.add_parser("regen", help="rewrite vectors/*.json from the generator")
+    q.set_defaults(func=vectors.cmd_regen)
+    q = vec_sub.add_parser("check", help="fail if regeneration differs from vectors/*.json")
+    q.add_argument("--generator", help="use this generator binary instead of building it")
+    q.set_defaults(func=vectors.cmd_check)
+    q = vec_sub.add_parser("replay", help="replay every vector against a codec testee")
+    q.add_argument("--impl", required=True, help="implementation manifest (interop/*.toml)")
+    q.add_argument("--family", action="append", help="only this family (repeatable)")
+    q.add_argument("--case", help="only case names matching this regex")
+    q.add_argument("--out", help="report directory (default out/vectors/<name>)")
+    q.add_argument("--lenient-errors", action="store_true",
+                   help="accept any rejection of an invalid case, noting the class mismatch")
+    q.add_argument("--no-build", dest="build", action="store_false",
+                   help="do not build the reference binaries first")
+    q.add_argument("--verbose", action="store_true", help="print every case")
+    q.set_defaults(func=vectors.cmd_replay)
 
     args = parser.parse_args(argv)
     try:
