@@ -103,6 +103,7 @@ class [[nodiscard]] TransportResult {
   T&& value() && { return std::move(*std::get_if<0>(&v_)); }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
+  T&& operator*() && { return std::move(value()); }
   const T* operator->() const { return &value(); }
   T* operator->() { return &value(); }
   const TransportError& error() const noexcept { return *std::get_if<1>(&v_); }
