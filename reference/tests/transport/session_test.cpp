@@ -139,25 +139,27 @@ TEST(SessionHandshake, SessionIdsStartAtOneAndIncrease) {
 }
 
 struct ProfileCase {
-  std::uint32_t server, client, client_preferred, want;
+  std::uint32_t server, server_preferred, client, client_preferred, want;
 };
 
 TEST(SessionHandshake, ShmProfilesAreSelectedAndUsed) {
   REQUIREMENT("PROF-FUTEX-001");
   const ProfileCase cases[] = {
-      {0x07, 0x03, 0, 0x02},     // hybrid
-      {0x07, 0x05, 0, 0x04},     // futex: the same transport
-      {0x07, 0x07, 0, 0x04},     // highest common bit without preference
-      {0x07, 0x07, 0x02, 0x02},  // preference chooses
-      {0x01, 0x07, 0, 0x01},     // server without SHM
+      {0x07, 0, 0x03, 0, 0x02},        // hybrid
+      {0x07, 0, 0x05, 0, 0x04},        // futex: the same transport
+      {0x07, 0, 0x07, 0, 0x04},        // highest common bit without preference
+      {0x07, 0, 0x07, 0x02, 0x04},     // a preference only the client has does not count
+      {0x07, 0x03, 0x07, 0x02, 0x02},  // a shared preference chooses
+      {0x01, 0, 0x07, 0, 0x01},        // server without SHM
   };
   for (const ProfileCase& c : cases) {
     RunDir dir;
-    RunningServer server(server_config(dir, c.server));
-    Client client(client_config(dir, c.client));
+    ServerConfig sc = server_config(dir, c.server);
+    sc.preferred_profiles = c.server_preferred;
+    RunningServer server(sc);
     ClientConfig cc = client_config(dir, c.client);
     cc.preferred_profiles = c.client_preferred;
-    client = Client(cc);
+    Client client(cc);
     auto s = client.connect();
     ASSERT_TRUE(s.ok()) << s.error();
     EXPECT_EQ((*s)->profile(), c.want);
@@ -837,12 +839,15 @@ TEST(SessionHygiene, NothingLeaksAcrossSessionsOfEveryKind) {
     RunningServer server(cfg);
     for (int round = 0; round < 5; ++round) {
       for (std::uint32_t prof : {0x01u, 0x02u, 0x04u}) {
-        Client client(client_config(dir, prof));
+        ClientConfig cc = client_config(dir, prof);
+        cc.max_request_payload_bytes = 4096;
+        Client client(cc);
         auto s = client.connect();
         ASSERT_TRUE(s.ok());
         expect_echo(**s, 1, pattern(3000));
       }
       ClientConfig bad = client_config(dir, 0x07);
+      bad.max_request_payload_bytes = 4096;
       bad.auth_token = 5;  // rejected
       EXPECT_FALSE(Client(bad).connect().ok());
       ClientConfig big = client_config(dir, 0x07);
