@@ -5,7 +5,7 @@
 //                                                                 prints one JSON result line
 //
 // Exit codes: 0 ok, 1 verification or protocol failure, 2 usage, 3 environment, 4 not
-// supported.
+// supported, 5 handshake rejected by the server.
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,12 +26,15 @@
 namespace nipc::ref {
 namespace {
 
-enum Exit : int { kOk = 0, kFailed = 1, kUsage = 2, kEnvironment = 3, kNotSupported = 4 };
+enum Exit : int {
+  kOk = 0, kFailed = 1, kUsage = 2, kEnvironment = 3, kNotSupported = 4, kRejected = 5
+};
 
 using json = nlohmann::json;
 
 // Numbers are accepted in decimal or 0x-hex (profile masks, tokens).
 struct Common {
+  std::string transport = "uds";
   std::string run_dir, service, kind_name = "increment";
   std::string auth_token = "0";
   std::string profiles = "0x01", preferred = "0";
@@ -53,6 +56,7 @@ std::optional<std::uint64_t> parse_u64(const std::string& s) {
 }
 
 void add_common(CLI::App* app, Common& c) {
+  app->add_option("--transport", c.transport, "uds (pipe: Windows only)");
   app->add_option("--run-dir", c.run_dir, "directory of the endpoint and region files")->required();
   app->add_option("--service", c.service, "service name ([A-Za-z0-9._-])")->required();
   app->add_option("--service-kind", c.kind_name,
@@ -125,7 +129,12 @@ bool is_environment(const TransportError& e) {
 
 Server* g_server = nullptr;
 
+// The transports this build has: UDS only on POSIX.
+bool transport_available(const Common& c) { return c.transport == "uds"; }
+
 int run_server(const Common& c, const std::string& sessions) {
+  if (!transport_available(c))
+    return std::cerr << "nipc-ref: transport " << c.transport << " not supported here\n", kNotSupported;
   std::string why;
   auto p = resolve(c, &why);
   if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
@@ -319,6 +328,11 @@ void scenario_wrong_method(ClientSession& s, const Workload& w, std::uint64_t co
 }
 
 int run_client(const Common& c, const ClientArgs& a) {
+  if (!transport_available(c)) {
+    std::cout << json{{"role", "client"}, {"ok", false}, {"not_supported", "transport " + c.transport}}.dump()
+              << std::endl;
+    return kNotSupported;
+  }
   std::string why;
   auto p = resolve(c, &why);
   if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
@@ -416,8 +430,9 @@ int run_client(const Common& c, const ClientArgs& a) {
     out["expected_error"] = a.expect_error;
     code = matched ? kOk : kFailed;
   } else if (o.error) {
-    code = is_environment(*o.error) ? kEnvironment
+    code = is_environment(*o.error)                              ? kEnvironment
            : o.error->kind == TransportErrorKind::kNotSupported ? kNotSupported
+           : o.error->kind == TransportErrorKind::kRejected     ? kRejected
                                                                 : kFailed;
   } else if (!o.failure.empty() || o.verified < (a.scenario == "connect" ? 0 : a.count * (a.scenario == "batch" ? a.items : 1))) {
     code = kFailed;
