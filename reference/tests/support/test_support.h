@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "nipc/codec/errors.h"
+#include "nipc/codec/result.h"
 
 /// Names the spec requirement a test exercises. Recorded in the test's XML output and
 /// scanned by `./cts spec untested`, which lists requirement IDs no test names.
@@ -42,6 +44,14 @@ inline Bytes from_hex(std::string_view hex) {
   }
   if (hi >= 0) throw std::invalid_argument("odd number of hex digits");
   return out;
+}
+
+/// The error a result holds, or nullopt when it succeeded: lets a test compare the error of
+/// an unexpectedly successful result without touching an absent value.
+template <class T>
+std::optional<Error> error_of(const Result<T>& r) {
+  if (r.ok()) return std::nullopt;
+  return r.error();
 }
 
 /// Lower-case hex of `bytes`, bytes separated by spaces.

@@ -9,6 +9,7 @@ namespace nipc {
 namespace {
 
 using testing::Bytes;
+using testing::error_of;
 using testing::from_hex;
 
 // HELLO outer header from the protocol facts (kind 3, code 1, payload 44, item_count 1).
@@ -151,13 +152,13 @@ TEST(HeaderDecode, ReportsTheFirstFailingRuleInOrder) {
   store_u16le(&bytes[header_layout::kVersion], 9);
   store_u16le(&bytes[header_layout::kHeaderLen], 9);
   store_u16le(&bytes[header_layout::kKind], 9);
-  EXPECT_EQ(decode_header(ConstBytes(bytes)).error(), Error::kHeaderBadMagic);
+  EXPECT_EQ(error_of(decode_header(ConstBytes(bytes))), Error::kHeaderBadMagic);
   store_u32le(&bytes[header_layout::kMagic], kMessageMagic);
-  EXPECT_EQ(decode_header(ConstBytes(bytes)).error(), Error::kHeaderBadVersion);
+  EXPECT_EQ(error_of(decode_header(ConstBytes(bytes))), Error::kHeaderBadVersion);
   store_u16le(&bytes[header_layout::kVersion], 1);
-  EXPECT_EQ(decode_header(ConstBytes(bytes)).error(), Error::kHeaderBadHeaderLen);
+  EXPECT_EQ(error_of(decode_header(ConstBytes(bytes))), Error::kHeaderBadHeaderLen);
   store_u16le(&bytes[header_layout::kHeaderLen], 32);
-  EXPECT_EQ(decode_header(ConstBytes(bytes)).error(), Error::kHeaderBadKind);
+  EXPECT_EQ(error_of(decode_header(ConstBytes(bytes))), Error::kHeaderBadKind);
 }
 
 TEST(HeaderDecode, IgnoresUndefinedFlagBitsAndStatusValues) {

@@ -70,6 +70,8 @@ namespace nipc {
   X(HelloBadLayout, "HS-HELLO-LAYOUT-001", INCOMPATIBLE, "HELLO layout_version is not 1")         \
   X(HelloNonzeroFlags, "HS-HELLO-FLAGS-001", BAD_ENVELOPE, "HELLO flags are not 0")               \
   X(HelloNonzeroReserved, "HS-HELLO-RESERVED-001", BAD_ENVELOPE, "HELLO reserved field is not 0") \
+  X(FirstPacketNotHello, "HS-NOTHELLO-001", NONE,                                                 \
+    "first packet of a connection is not a CONTROL HELLO")                                        \
   X(AckTruncated, "HS-ACK-LEN-001", NONE, "HELLO_ACK payload shorter than 48 bytes")              \
   X(AckBadLayout, "HS-ACK-LAYOUT-001", NONE, "HELLO_ACK layout_version is not 1")                 \
   X(AckNonzeroFlags, "HS-ACK-FLAGS-001", NONE, "HELLO_ACK flags are not 0")                       \
@@ -82,7 +84,7 @@ namespace nipc {
   X(AckRejectedOther, "HS-CLI-STATUS-005", NONE, "server rejected the HELLO with another status") \
   X(AckNotControl, "HS-CLI-KIND-001", NONE, "handshake reply is not a CONTROL HELLO_ACK")         \
   X(AckProfileNotOffered, "HS-CLI-PROF-001", NONE,                                                \
-    "selected_profile is not among the profiles the client offered")                              \
+    "selected_profile is not offered by both the client and the server")                              \
   X(AckProfileNotSingleBit, "HS-CLI-PROF-002", NONE, "selected_profile is not exactly one bit")   \
   X(AckIntersectionMismatch, "HS-CLI-PROF-003", NONE,                                             \
     "intersection_profiles is not client_supported & server_supported")                           \
@@ -96,6 +98,10 @@ namespace nipc {
   X(AckPacketSizeAboveProposal, "HS-CLI-PKT-002", NONE,                                           \
     "agreed packet size is larger than the client's proposal")                                    \
   X(AckZeroSessionId, "HS-CLI-SID-001", NONE, "successful HELLO_ACK carries session_id 0")        \
+  /* Server handshake configuration (spec/handshake.md, spec/profiles.md) */                      \
+  X(PolicyOffersWaitAddr, "PROF-WAITADDR-001", NONE,                                              \
+    "server policy offers the reserved, never-implemented profile 0x08")                          \
+  X(PolicyZeroSessionId, "HS-SID-001", NONE, "server policy carries session_id 0")                \
   /* INCREMENT (spec/codecs.md) */                                                                \
   X(IncrementTruncated, "CODEC-INC-001", BAD_ENVELOPE, "INCREMENT payload shorter than 8 bytes")  \
   /* STRING_REVERSE */                                                                            \

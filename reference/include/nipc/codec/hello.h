@@ -72,21 +72,35 @@ struct HelloAck {
   friend bool operator==(const HelloAck&, const HelloAck&) = default;
 };
 
-/// Decodes a HELLO payload. Rules in field order: 44 bytes (kHelloTruncated),
-/// layout_version 1 (kHelloBadLayout), flags 0 (kHelloNonzeroFlags), reserved 0
-/// (kHelloNonzeroReserved). Bytes after the 44 are ignored (HS-HELLO-LEN-001).
+/// Decodes a HELLO payload at the cursor. Rules in this order, the first failure being the
+/// error: 44 bytes remain (kHelloTruncated), layout_version 1 (kHelloBadLayout), flags 0
+/// (kHelloNonzeroFlags), reserved 0 (kHelloNonzeroReserved). On success consumes exactly 44
+/// bytes; whatever follows is ignored by the protocol (HS-HELLO-LEN-001) and left to the
+/// caller. On failure consumes nothing. The Hello copies every field: it does not refer to
+/// the input bytes.
+Result<Hello> decode_hello(ByteReader* reader) noexcept;
+
+/// Decodes the HELLO at the start of `payload` (same rules; bytes after the 44 are ignored).
 Result<Hello> decode_hello(ConstBytes payload) noexcept;
 
-/// Writes the 44-byte HELLO payload to `out`; kBufferTooSmall (nothing written) if short.
+/// Writes the 44-byte HELLO payload (layout_version 1, flags 0, reserved 0, then the fields
+/// of `hello` as given) to the start of `out`; kBufferTooSmall (nothing written) if short.
 Result<void> encode_hello(const Hello& hello, MutableBytes out) noexcept;
 std::array<std::uint8_t, hello_layout::kSize> encode_hello(const Hello& hello) noexcept;
 
-/// Decodes a HELLO_ACK payload. Rules in field order: 48 bytes (kAckTruncated),
-/// layout_version 1 (kAckBadLayout), flags 0 (kAckNonzeroFlags), reserved 0
-/// (kAckNonzeroReserved). Bytes after the 48 are ignored.
+/// Decodes a HELLO_ACK payload at the cursor. Rules in this order, the first failure being
+/// the error: 48 bytes remain (kAckTruncated), layout_version 1 (kAckBadLayout), flags 0
+/// (kAckNonzeroFlags), reserved 0 (kAckNonzeroReserved). On success consumes exactly 48
+/// bytes (what follows is ignored and left to the caller); on failure consumes nothing.
+Result<HelloAck> decode_hello_ack(ByteReader* reader) noexcept;
+
+/// Decodes the HELLO_ACK at the start of `payload` (same rules; bytes after the 48 are
+/// ignored).
 Result<HelloAck> decode_hello_ack(ConstBytes payload) noexcept;
 
-/// Writes the 48-byte HELLO_ACK payload to `out`; kBufferTooSmall (nothing written) if short.
+/// Writes the 48-byte HELLO_ACK payload (layout_version 1, flags 0, reserved 0, then the
+/// fields of `ack` as given) to the start of `out`; kBufferTooSmall (nothing written) if
+/// short.
 Result<void> encode_hello_ack(const HelloAck& ack, MutableBytes out) noexcept;
 std::array<std::uint8_t, ack_layout::kSize> encode_hello_ack(const HelloAck& ack) noexcept;
 
