@@ -277,13 +277,15 @@ TransportResult<void> ClientSession::send_request(Header header, ConstBytes payl
   if (payload.size() > 0xffffffffu)
     return rule_error(Error::kOutboundPayloadOverLimit);
   header.payload_len = static_cast<std::uint32_t>(payload.size());
+  header.transport_status = 0;  // requests never carry a status (ENV-STATUS-001)
   if (auto r = check_outbound_limits(header.payload_len, header.item_count, request_); !r)
     return rule_error(r.error());
-  if (std::find(in_flight_.begin(), in_flight_.end(), header.message_id) != in_flight_.end())
+  auto same_id = [&](const InFlight& f) { return f.message_id == header.message_id; };
+  if (std::find_if(in_flight_.begin(), in_flight_.end(), same_id) != in_flight_.end())
     return TransportError::with_rule(TransportErrorKind::kInFlight, Error::kDuplicateMessageId);
   std::uint32_t max = link_->max_in_flight();
   if (max != 0 && in_flight_.size() >= max) return TransportError::of(TransportErrorKind::kInFlight);
-  in_flight_.push_back(header.message_id);
+  in_flight_.push_back(InFlight{header.message_id, header.code});
   if (auto r = link_->send_message(header, payload); !r) return fail(r.error());
   return {};
 }
@@ -295,10 +297,14 @@ TransportResult<InboundMessage> ClientSession::receive_response(Deadline deadlin
   if (!m) return fail(m.error());
   if (m->header.kind != Kind::kResponse)
     return fail(TransportError::protocol(Error::kUnexpectedKind));
-  auto it = std::find(in_flight_.begin(), in_flight_.end(), m->header.message_id);
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const InFlight& f) {
+    return f.message_id == m->header.message_id;
+  });
   if (it == in_flight_.end()) return fail(TransportError::protocol(Error::kUnknownMessageId));
+  const std::uint16_t code = it->code;
   *it = in_flight_.back();  // order does not matter: responses may come in any order
   in_flight_.pop_back();
+  if (m->header.code != code) return fail(TransportError::protocol(Error::kResponseCodeMismatch));
   if (auto r = check_batch_directory(*m); !r) return fail(r.error());
   return m;
 }
