@@ -62,7 +62,7 @@ class PacketLink final : public MessageLink {
 
 /// Logical messages over a session's shared region (SHM-*): one message in flight per
 /// direction, never chunked. The packet channel stays open for the session's life; while a
-/// receive blocks it is polled for hang-up (SHM-HANGUP-001).
+/// receive blocks it is polled for hang-up (SHM-SOCKET-001).
 class ShmLink final : public MessageLink {
  public:
   /// `server_side` chooses the directions: a server receives requests and sends responses.
