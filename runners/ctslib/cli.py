@@ -105,6 +105,8 @@ def main(argv) -> int:
                    help="accept any rejection of an invalid case, noting the class mismatch")
     q.add_argument("--no-build", dest="build", action="store_false",
                    help="do not build the reference binaries first")
+    q.add_argument("--build-dir", help="the build tree {build_dir} means in the manifest "
+                   "(default build/default)")
     q.add_argument("--verbose", action="store_true", help="print every case")
     q.set_defaults(func=vectors.cmd_replay)
 
