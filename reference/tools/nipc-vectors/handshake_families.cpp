@@ -131,7 +131,7 @@ void add_decide_accepted(DecideCases& d) {
            "both support 0x07, client prefers 0x01, server 0x02: no common preference, so the "
            "highest common bit 0x04",
            0x07, 0x01, 0x07, 0x02, 0x07, 0x07, 0x04)
-      .req("PROF-FUTEX-001");
+      .req("PROF-BITS-001");
   profiles("highest-common-preference", "both support 0x07 and prefer 0x03: 0x02 is selected",
            0x07, 0x03, 0x07, 0x03, 0x07, 0x07, 0x02);
   profiles("preference-beats-higher-bit", "both support 0x03 and prefer 0x01: 0x01 is selected",
@@ -578,7 +578,7 @@ void add_check_ack_accepted(CheckAckCases& c) {
   c.accepts("matching-ack", "every value consistent with the HELLO sent", good_ack())
       .reqs({"HS-ACK-HDR-001", "HS-ACK-FMT-001", "HS-CLI-PROF-001", "HS-CLI-PROF-002",
              "HS-CLI-PROF-003", "HS-CLI-REQ-001", "HS-CLI-BATCH-001", "HS-CLI-BATCH-002",
-             "HS-CLI-PKT-001", "HS-CLI-PKT-002", "HS-CLI-SID-001", "HS-CLI-USE-001"});
+             "HS-CLI-PKT-001", "HS-CLI-PKT-002", "HS-CLI-SID-001"});
   c.accepts("spec-example", "the spec's example exchange", spec_ack(), spec_hello())
       .req("HS-ACK-FMT-001");
   c.accepts("lower-profile-selected", "the server selected 0x01, which both offer",
