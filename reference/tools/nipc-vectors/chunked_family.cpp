@@ -302,8 +302,7 @@ void add_continuation_invalid(Family& f) {
                                 std::pair{"continuation-flags-high-bit", std::uint16_t{0x8000}},
                                 std::pair{"continuation-flags-all-bits", kU16Max}}) {
     bad(name, "packet 2 with chunk flags " + std::to_string(v),
-        edited(p, 2, field16(cl::kFlags, v)), Error::kChunkNonzeroFlags)
-        .flag("NonzeroReserved");
+        edited(p, 2, field16(cl::kFlags, v)), Error::kChunkNonzeroFlags);
   }
 
   bad("message-id-8-in-packet-1", "the spec's variation: packet 1 carries message_id 8",

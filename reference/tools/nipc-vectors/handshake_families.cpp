@@ -323,7 +323,8 @@ void add_decide_rejected(DecideCases& d) {
                                 std::pair{"flags-all-bits", kU16Max}}) {
     d.rejects(name, "HELLO flags " + std::to_string(v), with_u16(spec, hello_at(hello_layout::kFlags), v),
               policy, TransportStatus::kBadEnvelope)
-        .req("HS-HELLO-FLAGS-001");
+        .req("HS-HELLO-FLAGS-001")
+        .flag("NonzeroFlags");
   }
   d.rejects("flags-before-auth", "HELLO flags 1 and a wrong token",
             with_u16(hello_packet(wrong_token), hello_at(hello_layout::kFlags), 1), policy,

@@ -370,8 +370,7 @@ void add_chunk_header_cases(Family& f) {
                                     std::pair{"flags-high-bit", std::uint16_t{0x8000}},
                                     std::pair{"flags-all-bits", kU16Max}}) {
     f.invalid(name, "chunk header flags " + std::to_string(flags) + " (must be 0)",
-              with_u16(bytes, cl::kFlags, flags), Error::kChunkNonzeroFlags)
-        .flag("NonzeroReserved");
+              with_u16(bytes, cl::kFlags, flags), Error::kChunkNonzeroFlags);
   }
   f.invalid("order-truncation-before-magic", "31 bytes with a bad magic",
             first_bytes(with_u32(bytes, cl::kMagic, 0), 31), Error::kChunkTruncated)

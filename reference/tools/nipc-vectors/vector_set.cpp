@@ -74,6 +74,15 @@ std::optional<std::string> rejection_hex(std::string_view error_class) {
 
 std::string describe(const Json& answer) { return answer.dump(); }
 
+// The edge an error class itself names, flagged on every case expecting it.
+std::optional<std::string_view> edge_flag(Error e) {
+  const std::string_view name = error_name(e);
+  if (name.find("Truncated") != std::string_view::npos) return "Truncated";
+  if (name.find("NonzeroFlags") != std::string_view::npos) return "NonzeroFlags";
+  if (name.find("NonzeroReserved") != std::string_view::npos) return "NonzeroReserved";
+  return std::nullopt;
+}
+
 void check_answer(const Family& family, const Case& c, const Json& answer,
                   std::vector<std::string>* problems) {
   const auto problem = [&](const std::string& what) {
@@ -180,6 +189,7 @@ CaseRef Family::invalid(std::string_view name, std::string_view comment, Bytes b
                         Error error) {
   CaseRef ref = invalid(name, comment, std::move(bytes), error_name(error));
   ref.req(error_info(error).requirement);
+  if (const auto flag = edge_flag(error)) ref.flag(*flag);
   return ref;
 }
 
@@ -196,7 +206,9 @@ CaseRef Family::acceptable(std::string_view name, std::string_view comment, Byte
   Case& c = add(name, comment, Verdict::kAcceptable);
   c.hex = std::move(bytes);
   c.error = error_name(error);
-  return CaseRef(c).req(error_info(error).requirement);
+  CaseRef ref = CaseRef(c).req(error_info(error).requirement);
+  if (const auto flag = edge_flag(error)) ref.flag(*flag);
+  return ref;
 }
 
 CaseRef Family::acceptable(std::string_view name, std::string_view comment, Bytes bytes,
@@ -220,7 +232,9 @@ CaseRef Family::invalid(std::string_view name, std::string_view comment,
   Case& c = add(name, comment, Verdict::kInvalid);
   c.packets = std::move(packets);
   c.error = error_name(error);
-  return CaseRef(c).req(error_info(error).requirement);
+  CaseRef ref = CaseRef(c).req(error_info(error).requirement);
+  if (const auto flag = edge_flag(error)) ref.flag(*flag);
+  return ref;
 }
 
 std::vector<std::string> verify(const Family& family) {
