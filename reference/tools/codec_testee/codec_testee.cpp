@@ -1,7 +1,7 @@
 #include "codec_testee/codec_testee.h"
 
+#include <algorithm>
 #include <array>
-#include <cstring>
 #include <istream>
 #include <map>
 #include <ostream>

@@ -1,6 +1,5 @@
 #include "common/fields_json.h"
 
-#include <algorithm>
 #include <limits>
 #include <set>
 

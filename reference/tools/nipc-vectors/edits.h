@@ -5,12 +5,10 @@
 #define NIPC_TOOLS_NIPC_VECTORS_EDITS_H_
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
-#include <initializer_list>
+#include <cstdlib>
 #include <span>
 #include <string_view>
-#include <utility>
 
 #include "common/hex.h"
 #include "nipc/codec/bytes.h"

@@ -9,7 +9,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "codec_testee/codec_testee.h"
 #include "nipc-vectors/families.h"
 
 namespace nipc::vectors {
