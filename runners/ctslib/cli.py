@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, deps, spec_index, vectors
+from . import build, deps, schema_check, spec_index, vectors
 
 
 def cmd_setup(_args) -> int:
@@ -96,6 +96,9 @@ def main(argv) -> int:
     q = vec_sub.add_parser("check", help="fail if regeneration differs from vectors/*.json")
     q.add_argument("--generator", help="use this generator binary instead of building it")
     q.set_defaults(func=vectors.cmd_check)
+    q = vec_sub.add_parser("schema", help="validate vectors/*.json against the file schema")
+    q.add_argument("--dir", help="directory of vector files (default vectors/)")
+    q.set_defaults(func=schema_check.cmd_schema)
     q = vec_sub.add_parser("replay", help="replay every vector against a codec testee")
     q.add_argument("--impl", required=True, help="implementation manifest (interop/*.toml)")
     q.add_argument("--family", action="append", help="only this family (repeatable)")
@@ -105,6 +108,8 @@ def main(argv) -> int:
                    help="accept any rejection of an invalid case, noting the class mismatch")
     q.add_argument("--no-build", dest="build", action="store_false",
                    help="do not build the reference binaries first")
+    q.add_argument("--build-dir", help="the build tree {build_dir} means in the manifest "
+                   "(default build/default)")
     q.add_argument("--verbose", action="store_true", help="print every case")
     q.set_defaults(func=vectors.cmd_replay)
 

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "codec_testee/codec_testee.h"
 #include "nipc/codec/batch.h"
 #include "nipc/transport/client.h"
 #include "nipc/transport/server.h"
@@ -468,6 +469,8 @@ int main(int argc, char** argv) {
   client->add_option("--size", ca.size, "large: request payload bytes (0: 4 packets)");
   client->add_option("--expect-error", ca.expect_error,
                      "succeed only if the run fails with this error kind or rule name");
+  auto* codec = app.add_subcommand(
+      "codec", "codec testee: length-prefixed JSON requests on stdin (vectors/README.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -475,5 +478,6 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kUsage;
   }
   if (server->parsed()) return run_server(sc, sessions);
+  if (codec->parsed()) return nipc::tools::run_codec_testee(std::cin, std::cout);
   return run_client(cc, ca);
 }
