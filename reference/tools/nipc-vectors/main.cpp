@@ -20,7 +20,7 @@ namespace {
 const std::set<std::string_view> kNotDecoderOutcomes = {
     "BufferTooSmall",       "ValueOutOfRange",      "OutboundPayloadOverLimit",
     "OutboundItemCountOverLimit", "UnexpectedKind", "DuplicateMessageId",
-    "UnknownMessageId",     "BatchIndexOutOfRange", "FirstPacketNotHello",
+    "UnknownMessageId",     "ResponseCodeMismatch", "BatchIndexOutOfRange", "FirstPacketNotHello",
     "PolicyOffersWaitAddr", "PolicyZeroSessionId"};
 
 constexpr int kMinCasesPerOutcome = 3;
