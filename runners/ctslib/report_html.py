@@ -61,7 +61,7 @@ def _counts(summary):
         ("pass", "fail", "xfail", "xpass", "skip")) + "</p>"
 
 
-def _grid(rows_by_key, clients, servers, scenario, profile):
+def _grid(rows_by_key, clients, servers, profile, scenario):
     head = "<tr><th>client \\ server</th>%s</tr>" % "".join(
         "<th>%s</th>" % esc(s) for s in servers)
     body = []
