@@ -119,6 +119,12 @@ def _resolve(cell: Cell):
     """Decides what a cell runs and whether it can: fills client_scenario, params and the
     knob config, or sets verdict to unsupported / not-applicable with the reason."""
     c, s, sc = cell.client, cell.server, cell.scenario
+    # A side fixed at another service kind cannot play the scenario whatever it supports.
+    for role, m in (("client", c), ("server", s)):
+        ok, why = m.applicable({"service_kind": sc.service_kind})
+        if not ok:
+            cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
+            return cell
     missing = []
     if sc.service_kind not in s.capabilities.service_kinds:
         missing.append("server %s does not offer the %s service" % (s.name, sc.service_kind))
