@@ -6,8 +6,8 @@ interrupted run take everything down.
 file appearing, or a delay), stop (SIGTERM, then SIGKILL after stop_timeout_ms), and restart
 for servers that serve one session and exit.
 """
-import os
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -80,8 +80,8 @@ class Child:
         self.stray = []  # processes of its group still alive after it exited
         self._err = open(self.stderr_path, "wb")
         try:
-            self.proc = host.popen(self.argv, cwd=cwd, env=env, stdin=open(os.devnull, "rb"),
-                                   stdout=-1, stderr=self._err)
+            self.proc = host.popen(self.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=self._err)
         except OSError:
             self._err.close()
             raise
