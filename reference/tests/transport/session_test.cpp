@@ -602,22 +602,33 @@ TEST(SessionService, WrongMethodIsUnsupportedAndTheSessionStaysOpen) {
   }
 }
 
-TEST(SessionService, DecodeAndHandlerFailuresAnswerAndClose) {
+// Sends `text`, expects `status` in answer, and then a closed session.
+void expect_status_then_close(const RunDir& dir, const char* text, TransportStatus status) {
+  Client client(client_config(dir));
+  auto s = client.connect();
+  ASSERT_TRUE(s.ok());
+  auto r = (*s)->call(request(9), as_bytes(text), Deadline::after_ms(5000));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->header.transport_status, static_cast<std::uint16_t>(status));
+  EXPECT_EQ(r->header.message_id, 9u);
+  EXPECT_TRUE(r->payload.empty());
+  auto next = (*s)->call(request(10), pattern(1), Deadline::after_ms(5000));
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.error().kind, K::kPeerClosed);
+}
+
+TEST(SessionService, UndecodableRequestIsBadEnvelopeAndCloses) {
   REQUIREMENT("SVC-DECODE-001");
   RunDir dir;
   RunningServer server(server_config(dir));
-  Client client(client_config(dir));
-  for (auto [text, status] : {std::pair{"bad", TransportStatus::kBadEnvelope},
-                              std::pair{"fail", TransportStatus::kInternalError}}) {
-    auto s = client.connect();
-    ASSERT_TRUE(s.ok());
-    auto r = (*s)->call(request(9), as_bytes(text), Deadline::after_ms(5000));
-    ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r->header.transport_status, static_cast<std::uint16_t>(status));
-    EXPECT_EQ(r->header.message_id, 9u);
-    auto next = (*s)->call(request(10), pattern(1), Deadline::after_ms(5000));
-    EXPECT_FALSE(next.ok());
-  }
+  expect_status_then_close(dir, "bad", TransportStatus::kBadEnvelope);
+}
+
+TEST(SessionService, HandlerFailureIsInternalErrorAndCloses) {
+  REQUIREMENT("SVC-HANDLER-001");
+  RunDir dir;
+  RunningServer server(server_config(dir));
+  expect_status_then_close(dir, "fail", TransportStatus::kInternalError);
 }
 
 TEST(SessionService, BatchRequestsAreAnsweredItemByItem) {

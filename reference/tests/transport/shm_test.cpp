@@ -342,12 +342,16 @@ TEST(SpinPolicy, GrowsWhenBlocksAreShortAndDecaysWhenIdle) {
   REQUIREMENT("SHM-CONSUME-001");
   SpinPolicy p(1000, 64000);
   std::uint32_t start = p.budget_ns();
-  p.on_blocked(10000);
-  EXPECT_GT(p.budget_ns(), start);
+  p.on_blocked(start / 2);  // arrived right after giving up: spin longer
+  EXPECT_EQ(p.budget_ns(), start * 2);
+  p.on_blocked(30000);  // neither soon nor idle: unchanged
+  EXPECT_EQ(p.budget_ns(), start * 2);
   for (int i = 0; i < 20; ++i) p.on_blocked(10'000'000);
   EXPECT_EQ(p.budget_ns(), 1000u);
-  for (int i = 0; i < 20; ++i) p.on_blocked(50000);
+  for (int i = 0; i < 20; ++i) p.on_blocked(100);
   EXPECT_EQ(p.budget_ns(), 64000u);
+  p.disable();
+  EXPECT_EQ(p.budget_ns(), 0u);
 }
 
 }  // namespace
