@@ -254,10 +254,11 @@ def _needs_build(manifests):
     return str(paths.build_dir("default")) in text
 
 
-def execute(tasks, jobs, progress, diagnose=0):
+def execute(tasks, jobs, progress, diagnose=0, results=None):
     """Runs tasks `jobs` at a time; returns rows in task order. Ctrl-C (KeyboardInterrupt)
-    stops every child and propagates after cleanup."""
-    results = {}
+    stops every child and propagates after cleanup; `results` (task id -> rows) then holds
+    what finished."""
+    results = {} if results is None else results
     pool = futures.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="cell")
     try:
         pending = {pool.submit(_guard, t, ""): t for t in tasks}
@@ -344,6 +345,7 @@ def cmd_run(args) -> int:
     host.become_subreaper()
     restore = host.install_stop_signals(lambda: _raise_interrupt())
     interrupted = False
+    tasks, finished = [], {}
     try:
         ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
         scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
@@ -364,9 +366,10 @@ def cmd_run(args) -> int:
             sum(t.id.startswith("matrix/") for t in tasks),
             "" if (k, n) == (1, 1) else ", shard %d/%d" % (k, n), args.jobs), flush=True)
         progress = Progress(len(tasks), mode=args.progress)
-        rows += execute(tasks, args.jobs, progress, diagnose=args.diagnose)
+        rows += execute(tasks, args.jobs, progress, diagnose=args.diagnose, results=finished)
     except KeyboardInterrupt:
         interrupted = True
+        rows += [r for t in tasks for r in finished.get(t.id, [])]
         print("\ncts run: interrupted; stopping every process", file=sys.stderr, flush=True)
         procs.stop_all()
     finally:
