@@ -297,6 +297,8 @@ def failure_page(row, doc):
 def reproduce_command(row, doc):
     impls = {i["name"]: i["manifest"] for i in doc["implementations"]}
     names = row.get("implementations") or []
+    if row.get("kind") == "self-check":
+        return "ctest --preset default -L '^%s$' --output-on-failure" % row["name"]
     if row.get("kind") == "vectors" and row.get("family") and row.get("implementation") in impls:
         return "./cts vectors replay --impl %s --family %s --case '^%s$' --verbose" % (
             impls[row["implementation"]], row["family"], row["name"].split("-", 1)[-1]
