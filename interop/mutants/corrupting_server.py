@@ -13,7 +13,6 @@ Mutations:
   chunk-index            the first continuation chunk of every response says chunk_index 2
 """
 import argparse
-import os
 import shutil
 import signal
 import struct

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import build, expected, junit, manifest as manifest_mod, matrix, paths, procs, report
+from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report
 from . import hostplatform as host
 from . import vectors
 

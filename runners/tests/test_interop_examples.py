@@ -3,7 +3,6 @@ deliberately broken server (a mixed grid and a failing exit code naming the cell
 against the fixed-CLI Go server driven by its manifest alone. Skipped when the binaries have
 not been built (nipc-ref; Go's example needs `go`)."""
 import json
-import os
 import subprocess
 import sys
 import tempfile
