@@ -271,10 +271,11 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         return row
     row["verdict"] = "running"
     start = time.monotonic()
+    capture = ctx.capture and host.CAN_RELAY
     tag = "%04d%s" % (index, ctx.attempt.replace("rerun-", "r"))
     cell_dir = ctx.run_base / tag
     server_dir = cell_dir / "s"
-    client_dir = cell_dir / "c" if ctx.capture else server_dir
+    client_dir = cell_dir / "c" if capture else server_dir
     log_dir = ctx.out_dir / "cells" / (slug(cell.id) + ("." + ctx.attempt if ctx.attempt else ""))
     if log_dir.exists():
         shutil.rmtree(log_dir)
@@ -306,7 +307,7 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         except procs.ServerNotReady as e:
             failures.append(("server", "server: %s" % e))
         if not failures:
-            if ctx.capture:
+            if capture:
                 proxy = SeqProxy(client_dir, server_dir, config["service"])
             client = procs.Child(cargv, log_dir, "client", env=_env(cenv))
             timeout = cell.client.client.timeout_ms / 1000.0

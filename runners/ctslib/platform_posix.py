@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 NAME = "posix"
+# The recording relay (seqproxy) needs AF_UNIX SOCK_SEQPACKET.
+CAN_RELAY = hasattr(__import__("socket"), "AF_UNIX")
 
 # sun_path holds 107 bytes; run dirs stay well below so "<run_dir>/<service>.sock" fits.
 MAX_RUN_BASE = 48

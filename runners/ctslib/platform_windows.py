@@ -1,6 +1,7 @@
 """The Windows counterpart of platform_posix (named pipes, job objects). Not written yet: the
 runner says so instead of half-working."""
 NAME = "windows"
+CAN_RELAY = False  # a named-pipe relay is not written; cells would run unrecorded
 
 
 def _unsupported(*_a, **_k):
