@@ -124,3 +124,31 @@ class SuitesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ProgressTest(unittest.TestCase):
+    def rows(self, verdict):
+        return [{"id": "matrix/a/b/uds/x", "verdict": verdict, "message": "boom"}]
+
+    def test_plain_lines_when_not_a_terminal(self):
+        import io
+        out = io.StringIO()
+        p = run.Progress(2, stream=out)
+        p.finished("matrix/a/b/uds/x", self.rows("fail"))
+        p.finished("matrix/a/b/uds/y", self.rows("pass"))
+        lines = out.getvalue().splitlines()
+        self.assertEqual(len(lines), 2)
+        self.assertRegex(lines[0], r"^\[1/2\] 1 failed, ETA \d+:\d\d FAIL  matrix/a/b/uds/x: boom$")
+        self.assertRegex(lines[1], r"^\[2/2\] 1 failed, ETA 0:00 PASS  matrix/a/b/uds/y$")
+        self.assertNotIn("\r", out.getvalue())
+
+    def test_one_rewritten_line_on_a_terminal_with_failures_kept(self):
+        import io
+        out = io.StringIO()
+        p = run.Progress(2, stream=out, mode="bar")
+        p.finished("matrix/a/b/uds/x", self.rows("fail"))
+        p.finished("matrix/a/b/uds/y", self.rows("pass"))
+        text = out.getvalue()
+        self.assertIn("\r\033[KFAIL matrix/a/b/uds/x: boom\n", text)
+        self.assertIn("\r\033[K[2/2] 1 failed, ETA 0:00", text)
+        self.assertTrue(text.endswith("\n"))
