@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, deps, schema_check, spec_index, vectors
+from . import build, deps, report, run, schema_check, spec_index, vectors
 
 
 def cmd_setup(_args) -> int:
@@ -35,20 +35,6 @@ def cmd_test(args) -> int:
     return 1 if total.failed or total.passed == 0 else 0
 
 
-def cmd_run(_args) -> int:
-    """The main job. Today: build the reference and run its self-check (codec unit and
-    property tests plus the spec index checks); conformance and the interop matrix are
-    added to this command as they land."""
-    if not _ensure_deps():
-        return 2
-    if not build.configure_and_build("default"):
-        return 1
-    print("cts run: reference self-check (labels unit, property, spec)")
-    outcome = build.ctest("default", ["-L", "^(unit|property|spec)$"])
-    build.print_summary("Self-check", outcome)
-    return 1 if outcome.failed or outcome.passed == 0 else 0
-
-
 def cmd_bench(args) -> int:
     if not _ensure_deps() or not build.configure_and_build("default", ["nipc_codec_bench"]):
         return 1
@@ -69,8 +55,14 @@ def main(argv) -> int:
     p.add_argument("--no-sanitizers", action="store_true", help="skip the ASan/UBSan preset")
     p.set_defaults(func=cmd_test)
 
-    p = sub.add_parser("run", help="the main job: reference self-check, conformance, matrix")
-    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
+                       "conformance and vector replay for every --impl, into out/report/")
+    run.add_arguments(p)
+
+    p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
+    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                   help="what changed between two runs, regressions first")
+    p.set_defaults(func=report.cmd_report)
 
     p = sub.add_parser("bench", help="run the codec micro-benchmarks")
     p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")

@@ -14,15 +14,19 @@ TOP_KEYS = {"implementation", "codec", "server", "client", "capabilities", "fixe
 IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform", "launcher"}
 CODEC_KEYS = {"command", "families"}
 SERVER_KEYS = {"command", "ready", "ready_pattern", "ready_delay_ms", "ready_timeout_ms",
-               "sessions", "stop_timeout_ms"}
-CLIENT_KEYS = {"command", "success", "success_pattern", "timeout_ms"}
+               "sessions", "stop_timeout_ms", "env"}
+CLIENT_KEYS = {"command", "success", "success_pattern", "timeout_ms", "unsupported_exit_codes",
+               "env"}
 CAPABILITY_KEYS = {"roles", "service_kinds", "scenarios", "profiles", "configurable"}
 FIXED_KEYS = {"service", "auth_token", "profiles", "preferred", "max_request_payload",
-              "max_request_batch", "max_response_payload", "packet_size", "service_kind"}
+              "max_request_batch", "max_response_payload", "packet_size", "service_kind",
+              "snapshot_items", "snapshot_seed"}
 
 ROLES = ("server", "client", "codec")
 SERVICE_KINDS = ("increment", "string-reverse", "cgroups-snapshot", "echo")
 SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
+# Scenarios a client may list beyond the defaults: "connect" (the handshake alone).
+EXTRA_SCENARIOS = ("connect",)
 PROFILE_BITS = (0x01, 0x02, 0x04)
 READY_MODES = ("line", "socket", "delay")
 SESSION_MODES = ("forever", "one")
@@ -32,7 +36,7 @@ SUCCESS_MODES = ("exit-code", "line")
 CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferred",
                        "max_request_payload", "max_request_batch", "max_response_payload",
                        "packet_size", "service_kind", "sessions", "scenario", "count", "items",
-                       "depth", "size")
+                       "depth", "size", "snapshot_items", "snapshot_seed")
 PATH_PLACEHOLDERS = ("root", "build_dir")
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
@@ -57,6 +61,7 @@ class ServerSpec:
     ready_timeout_ms: int = 10000
     sessions: str = "forever"       # forever | one (serves one session, then exits)
     stop_timeout_ms: int = 5000     # SIGTERM, then SIGKILL after this long
+    env: dict = field(default_factory=dict)  # extra environment variables
 
 
 @dataclass
@@ -66,6 +71,8 @@ class ClientSpec:
     success: str = "exit-code"      # exit-code | line
     success_pattern: str = ""       # with success = "line"
     timeout_ms: int = 30000
+    unsupported_exit_codes: list = field(default_factory=lambda: [77])
+    env: dict = field(default_factory=dict)  # extra environment variables
 
 
 @dataclass
@@ -231,7 +238,8 @@ def load(path, placeholders=None) -> Manifest:
                               ready_delay_ms=_int(s, "ready_delay_ms", 500, w),
                               ready_timeout_ms=_int(s, "ready_timeout_ms", 10000, w),
                               sessions=_choice(s, "sessions", SESSION_MODES, "forever", w),
-                              stop_timeout_ms=_int(s, "stop_timeout_ms", 5000, w))
+                              stop_timeout_ms=_int(s, "stop_timeout_ms", 5000, w),
+                              env=_env(s, w, values))
         _compile(m.server.ready_pattern, w + " ready_pattern")
 
     if "client" in doc:
@@ -243,7 +251,10 @@ def load(path, placeholders=None) -> Manifest:
         m.client = ClientSpec(command=_expand_paths(cmd, values),
                               success=_choice(c, "success", SUCCESS_MODES, "exit-code", w),
                               success_pattern=c.get("success_pattern", ""),
-                              timeout_ms=_int(c, "timeout_ms", 30000, w))
+                              timeout_ms=_int(c, "timeout_ms", 30000, w),
+                              unsupported_exit_codes=_int_list(c, "unsupported_exit_codes",
+                                                               [77], w),
+                              env=_env(c, w, values))
         if m.client.success == "line":
             if not m.client.success_pattern:
                 raise ManifestError("%s: success = \"line\" needs success_pattern" % w)
@@ -258,7 +269,8 @@ def load(path, placeholders=None) -> Manifest:
         roles=_subset(caps.get("roles", default_roles), ROLES, w + " roles"),
         service_kinds=_subset(caps.get("service_kinds", list(SERVICE_KINDS)), SERVICE_KINDS,
                               w + " service_kinds"),
-        scenarios=_subset(caps.get("scenarios", list(SCENARIOS)), SCENARIOS, w + " scenarios"),
+        scenarios=_subset(caps.get("scenarios", list(SCENARIOS)), SCENARIOS + EXTRA_SCENARIOS,
+                          w + " scenarios"),
         profiles=_subset(caps.get("profiles", [0x01]), PROFILE_BITS, w + " profiles"),
         configurable=caps.get("configurable", True))
     if not isinstance(m.capabilities.configurable, bool):
@@ -276,6 +288,23 @@ def load(path, placeholders=None) -> Manifest:
         raise ManifestError("%s: configurable = false needs a [fixed] table" % where)
     m.fixed = dict(fixed)
     return m
+
+
+def _int_list(table, key, default, where):
+    value = table.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                              for v in value):
+        raise ManifestError("%s: %s must be a list of integers" % (where, key))
+    return list(value)
+
+
+def _env(table, where, values):
+    """An [server]/[client] env table: variable -> string ({root}/{build_dir} expanded)."""
+    env = table.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                            for k, v in env.items()):
+        raise ManifestError("%s: env must be a table of strings" % where)
+    return {k: _expand_paths([v], values)[0] for k, v in env.items()}
 
 
 def _subset(values, allowed, where):

@@ -55,7 +55,8 @@ class ManifestTest(unittest.TestCase):
         argv = m.argv("server", {"run_dir": "/tmp/r", "service": "svc", "service_kind":
                                  "increment", "auth_token": 7, "profiles": 1, "preferred": 0,
                                  "max_request_payload": 1024, "max_response_payload": 4096,
-                                 "packet_size": 0, "sessions": "forever"})
+                                 "packet_size": 0, "sessions": "forever",
+                                 "snapshot_items": 16, "snapshot_seed": 1})
         self.assertIn("/tmp/r", argv)
         self.assertEqual(argv[argv.index("--auth-token") + 1], "7")
 
