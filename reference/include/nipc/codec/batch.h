@@ -23,13 +23,20 @@ class BatchView {
  public:
   /// Validates `payload` as a batch of `item_count` items: directory present
   /// (kBatchDirectoryTruncated), then every entry aligned (kBatchMisalignedOffset) and in
-  /// bounds (kBatchItemOutOfBounds), in entry order. Overlap, order and zero lengths are
-  /// allowed (BATCH-OVERLAP-001). Safe for item_count up to UINT32_MAX.
+  /// bounds (kBatchItemOutOfBounds), in entry order; the first failing entry decides.
+  /// Overlap, order and zero lengths are allowed (BATCH-OVERLAP-001). Safe for item_count up
+  /// to UINT32_MAX. The view borrows `payload`, which must outlive it.
+  ///
+  /// Receivers call this for every message whose header has the BATCH flag, with the
+  /// header's item_count (BATCH-PRESENT-001): 0 is the empty batch (no directory; any payload
+  /// bytes are unreferenced), 1 or more items always have a directory, one item included.
+  /// A message without the BATCH flag has no directory and is not parsed.
   static Result<BatchView> parse(ConstBytes payload, std::uint32_t item_count) noexcept;
 
   std::uint32_t size() const noexcept { return item_count_; }
 
-  /// Item `index` as a view into the payload; kBatchIndexOutOfRange when index >= size().
+  /// Item `index` as a view into the payload (BATCH-INDEX-001: kBatchIndexOutOfRange when
+  /// index >= size()). The entry's alignment and bounds are checked again, as parse() did.
   Result<ConstBytes> item(std::uint32_t index) const noexcept;
 
  private:
@@ -45,7 +52,9 @@ std::uint64_t batch_encoded_size(std::span<const ConstBytes> items) noexcept;
 
 /// Writes the canonical batch encoding of `items` into `out` (first item at offset 0, each
 /// next at align8 of the previous end, zero padding, trailing pad to 8). Returns the length
-/// written; kBufferTooSmall (nothing meaningful written) when `out` is too short.
+/// written (batch_encoded_size(items)). Fails, writing nothing, with kValueOutOfRange when
+/// the encoding would exceed UINT32_MAX bytes (offsets, lengths and payload_len are u32) or
+/// kBufferTooSmall when `out` is too short. Zero items encode to 0 bytes.
 Result<std::size_t> encode_batch(std::span<const ConstBytes> items, MutableBytes out) noexcept;
 
 }  // namespace nipc

@@ -38,12 +38,16 @@ struct ChunkHeader {
   friend bool operator==(const ChunkHeader&, const ChunkHeader&) = default;
 };
 
-/// Decodes a continuation header at the start of `packet`: 32 bytes (kChunkTruncated),
-/// magic (kChunkBadMagic), version (kChunkBadVersion), flags 0 (kChunkNonzeroFlags).
-/// Consistency with the message is the Reassembler's job.
+/// Decodes a continuation header at the start of `packet`, checking in this order: 32 bytes
+/// (kChunkTruncated), magic (kChunkBadMagic), version (kChunkBadVersion), flags 0
+/// (kChunkNonzeroFlags). The bytes after the header are the chunk's payload and are not
+/// looked at; consistency with the message is the Reassembler's job.
 Result<ChunkHeader> decode_chunk_header(ConstBytes packet) noexcept;
 
+/// Writes the 32-byte continuation header (magic, version 1, flags 0, then `chunk`) to the
+/// start of `out`. Fails with kBufferTooSmall (writing nothing) when `out` is shorter.
 Result<void> encode_chunk_header(const ChunkHeader& chunk, MutableBytes out) noexcept;
+/// Returns the 32 encoded bytes of `c`.
 std::array<std::uint8_t, chunk_layout::kSize> encode_chunk_header(const ChunkHeader& c) noexcept;
 
 /// How a logical message of `payload_len` bytes travels in packets of `packet_size`.
@@ -53,49 +57,88 @@ struct ChunkPlan {
   friend bool operator==(const ChunkPlan&, const ChunkPlan&) = default;
 };
 
-/// Plans the split (CHUNK-SPLIT-001). kChunkPacketSizeTooSmall when packet_size <= 32.
+/// Plans the split (CHUNK-SPLIT-001): one packet when 32 + payload_len <= packet_size,
+/// else 1 + ceil((payload_len - budget) / budget) packets. Fails with
+/// kChunkPacketSizeTooSmall when packet_size <= 32 (CHUNK-SPLIT-002).
 Result<ChunkPlan> plan_chunks(std::uint32_t payload_len, std::uint32_t packet_size) noexcept;
 
 /// Writes packet `index` (0 = the first, carrying the outer header) of the message
-/// `header` + `payload` into `out`, returning its length. `header.payload_len` must equal
-/// payload.size(). Fails with kBufferTooSmall (out too short), kBatchIndexOutOfRange
-/// (index >= packet count) or kChunkPacketSizeTooSmall.
+/// `header` + `payload` into `out`, returning its length: 32 + payload_len for an unchunked
+/// message; for a chunked one exactly packet_size for packet 0, and a continuation header
+/// plus the next min(remaining, budget) bytes after that. Checks, writing nothing on
+/// failure: packet_size (kChunkPacketSizeTooSmall); caller errors (kValueOutOfRange:
+/// header.payload_len differs from payload.size(), index is not below the packet count, or
+/// a chunked message whose total_message_len 32 + payload_len does not fit its u32 field);
+/// a CONTROL message that would need more than one packet (kChunkControlMessage,
+/// CHUNK-SCOPE-001); then `out` shorter than the packet (kBufferTooSmall).
 Result<std::size_t> write_packet(const Header& header, ConstBytes payload,
                                  std::uint32_t packet_size, std::uint32_t index,
                                  MutableBytes out) noexcept;
 
-/// All packets of a message (allocates; for tools and tests).
-std::vector<std::vector<std::uint8_t>> split_message(const Header& header, ConstBytes payload,
-                                                     std::uint32_t packet_size);
+/// All packets of a message, in sending order (allocates; for tools and tests). Fails with
+/// write_packet's errors.
+Result<std::vector<std::vector<std::uint8_t>>> split_message(const Header& header,
+                                                             ConstBytes payload,
+                                                             std::uint32_t packet_size);
+
+/// The receive buffer a packet transport needs (CHUNK-RECVBUF-001):
+/// min(packet_size, 32 + limits.max_payload_bytes). Every packet of a message within
+/// `limits` fits in it, so a read of this size never truncates a legal packet.
+std::uint32_t packet_receive_capacity(std::uint32_t packet_size,
+                                      const DirectionLimits& limits) noexcept;
 
 /// Receiver state machine for one logical message (CHUNK-*). The caller owns the payload
-/// buffer; the reassembler copies payload bytes into it and never allocates.
+/// buffer; the reassembler copies payload bytes into it and never allocates. It reads only
+/// the packets it is given and never past their ends.
+///
+/// Use: first() on the first packet of each message; while remaining_packets() > 0, next()
+/// on each following packet. Any error leaves the reassembler idle (remaining_packets() 0,
+/// empty payload): on a session that error is fatal (SESS-DEAD-001).
 class Reassembler {
  public:
   enum class Progress { kComplete, kNeedMore };
 
   /// `packet_size` is the session's agreed packet size; `limits` the receiver direction's
-  /// negotiated limits; `payload_buffer` must hold the largest payload `limits` allows.
+  /// negotiated limits; `payload_buffer` must hold the largest payload `limits` allows and
+  /// must outlive the reassembler.
   Reassembler(std::uint32_t packet_size, DirectionLimits limits,
               MutableBytes payload_buffer) noexcept;
 
-  /// Starts a message from its first packet: header decode, inbound limits
-  /// (ENV-LIMIT-001/002), single-packet length (kPacketLengthMismatch, ENV-TRAIL-001), and
-  /// buffer capacity (kBufferTooSmall). Any error leaves the reassembler idle.
+  /// Starts a message from its first packet, abandoning any message in progress. Checks in
+  /// order: header decode (ENV-LEN/MAGIC/VERSION/HDRLEN/KIND), inbound limits (ENV-LIMIT-001
+  /// then 002), payload_len within the caller's buffer (kBufferTooSmall), packet not longer
+  /// than 32 + payload_len (kPacketLengthMismatch, ENV-TRAIL-001). A packet of exactly that
+  /// length completes the message. A shorter one starts a chunked message: a CONTROL message
+  /// is refused (kChunkControlMessage, CHUNK-SCOPE-001), packet_size must exceed 32
+  /// (kChunkPacketSizeTooSmall), the packet must carry payload (kChunkEmpty), and the
+  /// continuation count is derived from its length (CHUNK-COUNT-001).
+  ///
+  /// Kind (SESS-KIND-001) and a client's in-flight message_id (SESS-MSGID-002) are the
+  /// session's to judge, and the receive sequence puts kind before the limits and message_id
+  /// before completion. A session therefore decodes the header itself, checks kind, limits
+  /// and message_id in that order, then calls first(), whose repeated decode and limit
+  /// checks pass.
   Result<Progress> first(ConstBytes packet) noexcept;
 
-  /// Adds a continuation packet; every mismatch is its own error (CHUNK-*). Any error
-  /// leaves the reassembler idle: the session is dead.
+  /// Adds a continuation packet, checking in order: a continuation is expected
+  /// (kChunkIndexMismatch otherwise), header decode (CHUNK-LEN/MAGIC/VERSION/FLAGS-001),
+  /// message_id, chunk_index, chunk_count, total_message_len, chunk_payload_len equal to the
+  /// packet's payload bytes, non-zero, no overrun of payload_len; finally the payload must be
+  /// complete exactly with the last counted chunk (kChunkCountMismatch otherwise).
   Result<Progress> next(ConstBytes packet) noexcept;
 
   /// The message's header; valid after first() succeeded.
   const Header& header() const noexcept { return header_; }
   /// The payload assembled so far (the whole payload once complete).
   ConstBytes payload() const noexcept { return ConstBytes(buffer_.data(), assembled_); }
-  /// Number of continuation packets still expected.
+  /// Number of continuation packets still expected; 0 when idle or complete.
   std::uint32_t remaining_packets() const noexcept { return expected_count_ - next_index_; }
 
  private:
+  void reset() noexcept;
+  /// Resets to idle and returns `e`: every error ends the message.
+  Error fail(Error e) noexcept;
+
   std::uint32_t packet_size_;
   DirectionLimits limits_;
   MutableBytes buffer_;

@@ -57,14 +57,17 @@ namespace nipc {
     "chunk message_id differs from the first packet's")                                           \
   X(ChunkIndexMismatch, "CHUNK-INDEX-001", NONE, "chunk_index is not the next expected index")    \
   X(ChunkCountMismatch, "CHUNK-COUNT-001", NONE,                                                  \
-    "chunk_count differs from the count derived from the packet size")                            \
+    "chunk_count differs from the derived count, or the payload does not end at the last chunk")  \
   X(ChunkTotalLenMismatch, "CHUNK-TOTAL-001", NONE, "total_message_len is not 32 + payload_len")  \
   X(ChunkPayloadLenMismatch, "CHUNK-PLEN-001", NONE,                                              \
     "chunk_payload_len differs from the bytes in the packet")                                     \
-  X(ChunkEmpty, "CHUNK-PLEN-002", NONE, "continuation chunk carries no payload bytes")            \
+  X(ChunkEmpty, "CHUNK-PLEN-002", NONE,                                                           \
+    "a continuation, or the first packet of a chunked message, carries no payload bytes")         \
   X(ChunkOverrun, "CHUNK-OVERRUN-001", NONE, "chunks carry more bytes than payload_len")           \
   X(ChunkPacketSizeTooSmall, "CHUNK-SPLIT-002", NONE,                                             \
     "packet size leaves no room for payload after the 32-byte header")                            \
+  X(ChunkControlMessage, "CHUNK-SCOPE-001", NONE,                                                 \
+    "a CONTROL message (HELLO, HELLO_ACK) would need, or arrived in, more than one packet")       \
   /* Handshake (spec/handshake.md) */                                                             \
   X(HelloTruncated, "HS-HELLO-LEN-001", NONE, "HELLO payload shorter than 44 bytes")              \
   X(HelloBadLayout, "HS-HELLO-LAYOUT-001", INCOMPATIBLE, "HELLO layout_version is not 1")         \
