@@ -82,6 +82,28 @@ inline void round_trip(Ctx& c, Session& s, std::uint64_t id, std::string_view re
   }
 }
 
+/// The start of every client case: the client connects and sends its HELLO; the peer
+/// prepares a correct ACK for it (which the case may then spoil).
+struct ClientStart {
+  std::unique_ptr<Session> s;
+  RawHello hello;
+  RawAck ack;
+};
+inline ClientStart client_hello(Ctx& c) {
+  ClientStart st;
+  st.s = c.accept_client();
+  st.hello = st.s->read_hello();
+  st.ack = st.s->ack_for(st.hello);
+  return st;
+}
+
+/// A correct session with the client: OK ACK, then every request answered correctly.
+inline std::vector<Message> serve_ok(Ctx& c, const std::function<bool(Session&, const Message&)>& respond = {}) {
+  ClientStart st = client_hello(c);
+  st.s->send_ack(st.ack);
+  return st.s->serve(respond);
+}
+
 }  // namespace nipc::peer::cases
 
 #endif  // NIPC_CONFORMANCE_CASES_COMMON_H_

@@ -697,6 +697,7 @@ nlohmann::json Ctx::run() {
       if (def_.start) start_iut();
     } else {
       listen();
+      if (def_.start) start_iut();
     }
     def_.run(*this);
     if (def_.role == Role::kServer && def_.probe && failures_.empty()) probe();
