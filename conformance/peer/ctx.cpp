@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -535,13 +536,21 @@ void Ctx::sleep_ms(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-void Ctx::start_iut() {
+IutProcess::Ready Ctx::launch_iut() {
   std::string why;
   iut_ = IutProcess::spawn(opt_.argv, &why);
   if (!iut_) error("cannot start the IUT: " + why);
   transcript_.note("iut", "started pid " + std::to_string(iut_->pid()));
-  if (def_.role == Role::kClient) return;
+  if (def_.role == Role::kClient) return IutProcess::Ready::kReady;
   auto ready = iut_->wait_ready(step(4));
+  transcript_.note("iut", ready == IutProcess::Ready::kReady ? "READY" :
+                          ready == IutProcess::Ready::kExited ? "exited before READY: " + iut_->poll_exit()->describe()
+                                                              : "no READY in time");
+  return ready;
+}
+
+void Ctx::start_iut() {
+  auto ready = launch_iut();
   if (ready == IutProcess::Ready::kReady) return;
   if (ready == IutProcess::Ready::kTimeout) error("the IUT server printed no READY line in time");
   ExitStatus e = *iut_->poll_exit();
@@ -628,10 +637,16 @@ void Ctx::probe() {
   s.close();
 }
 
-void Ctx::listen() {
+void Ctx::listen() { listen_at(socket_path()); }
+
+void Ctx::listen_at(const std::string& path) {
   std::string why;
-  listener_ = Listener::listen(socket_path(), &why);
+  listener_ = Listener::listen(path, &why);
   if (!listener_) error("the peer cannot listen: " + why);
+}
+
+bool Ctx::client_connected() {
+  return listener_ && listener_->accept(Deadline::after(std::chrono::milliseconds(0)), &transcript_, next_name()) != nullptr;
 }
 
 std::unique_ptr<Session> Ctx::accept_client(double factor) {
@@ -695,9 +710,9 @@ nlohmann::json Ctx::run() {
   try {
     if (def_.role == Role::kServer) {
       if (def_.start) start_iut();
-    } else {
+    } else if (def_.start) {
       listen();
-      if (def_.start) start_iut();
+      start_iut();
     }
     def_.run(*this);
     if (def_.role == Role::kServer && def_.probe && failures_.empty()) probe();

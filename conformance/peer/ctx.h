@@ -190,6 +190,9 @@ class Ctx {
   // --- the IUT process -----------------------------------------------------------------
   /// Starts the IUT; for a server, waits for READY (unsupported / error otherwise).
   void start_iut();
+  /// Starts the IUT and reports whether it became ready, without judging (for cases where
+  /// the IUT must refuse to start).
+  IutProcess::Ready launch_iut();
   IutProcess* iut() { return iut_.get(); }
   std::string socket_path() const { return cfg().run_dir + "/" + cfg().service + ".sock"; }
 
@@ -209,6 +212,10 @@ class Ctx {
 
   // --- peer as server: client under test -----------------------------------------------
   void listen();
+  /// Listens at `path` instead of the configured socket path.
+  void listen_at(const std::string& path);
+  /// True when a client connection is waiting on the peer's listener.
+  bool client_connected();
   /// Accepts the client's next connection; fails (timeout) when none comes.
   std::unique_ptr<Session> accept_client(double factor = 3.0);
   /// Waits for the client to exit and reads its result line.
