@@ -665,6 +665,13 @@ std::unique_ptr<Session> Ctx::accept_client(double factor) {
   return std::make_unique<Session>(*this, std::move(c), false);
 }
 
+std::unique_ptr<Session> Ctx::try_accept_client(int ms) {
+  auto c = listener_->accept(Deadline::after(std::chrono::milliseconds(ms)), &transcript_, "s" + std::to_string(conns_ + 1));
+  if (!c) return nullptr;
+  ++conns_;
+  return std::make_unique<Session>(*this, std::move(c), false);
+}
+
 Ctx::ClientResult Ctx::client_exit() {
   ClientResult r;
   if (!client_exit_) {

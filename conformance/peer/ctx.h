@@ -218,6 +218,8 @@ class Ctx {
   bool client_connected();
   /// Accepts the client's next connection; fails (timeout) when none comes.
   std::unique_ptr<Session> accept_client(double factor = 3.0);
+  /// Accepts a connection if one comes within `ms`; nullptr otherwise.
+  std::unique_ptr<Session> try_accept_client(int ms);
   /// Waits for the client to exit and reads its result line.
   struct ClientResult {
     ExitStatus exit;
