@@ -3,6 +3,7 @@
 // with one continuation field wrong. The server's chunked response is checked by the peer's
 // own reassembly (CHUNK-SPLIT-001).
 #include <functional>
+#include <set>
 #include <vector>
 
 #include "common.h"
@@ -109,8 +110,11 @@ const Registrar chunk_pipelined({
       auto s = chunk_session(c);
       Bytes p = text_payload();
       for (std::uint64_t id = 20; id < 23; ++id) send_split(*s, split_message(request(c, id, p.size()), p, kPacket));
+      std::set<std::uint64_t> open_ids = {20, 21, 22};
       for (int i = 0; i < 3; ++i) {
         Message m = s->expect_message("CHUNK-NOINTERLEAVE-001", "a chunked response");
+        c.check(open_ids.erase(m.h.message_id) == 1, "SESS-MSGID-003",
+                "response message_id " + std::to_string(m.h.message_id) + " answers no outstanding request");
         c.check(m.payload == reversed_payload(), "SESS-MSGID-003", "a chunked response carries the wrong payload");
       }
     }});

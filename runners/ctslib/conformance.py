@@ -40,12 +40,23 @@ CONFIG_KEYS = ("service_kind", "profiles", "preferred", "max_request_payload",
 BINDING_ROLES = {"client", "server", "both"}
 
 
-def peer_binary(preset="default") -> Path:
-    return paths.build_dir(preset) / "conformance" / "nipc-peer"
+def build_tree(args) -> Path:
+    """The build tree holding nipc-peer and the reference: --build-dir, else the preset's."""
+    return Path(args.build_dir) if args.build_dir else paths.build_dir(args.preset)
 
 
-def mutants_binary(preset="default") -> Path:
-    return paths.build_dir(preset) / "conformance" / "nipc-ref-mutants"
+def peer_binary(tree: Path) -> Path:
+    return tree / "conformance" / "nipc-peer"
+
+
+def mutants_binary(tree: Path) -> Path:
+    return tree / "conformance" / "nipc-ref-mutants"
+
+
+def load_manifest(path, tree: Path, extra=None):
+    values = {"build_dir": str(tree), "nipc_ref": str(tree / "reference/tools/nipc-ref/nipc-ref")}
+    values.update(extra or {})
+    return manifest_mod.load(path, values)
 
 
 def load_catalogue(peer: Path):
@@ -327,9 +338,9 @@ def write_reports(out_dir: Path, name: str, results, extra: dict):
 
 
 def ensure_built(args, targets) -> bool:
-    if not getattr(args, "build", True):
+    if not getattr(args, "build", True) or args.build_dir:
         return True
-    return build.configure_and_build("default", targets)
+    return build.configure_and_build(args.preset, targets)
 
 
 def cmd_conformance(args) -> int:
@@ -338,10 +349,11 @@ def cmd_conformance(args) -> int:
     targets = ["nipc-peer", "nipc-ref"]
     if not ensure_built(args, targets):
         return 1
-    peer = peer_binary()
+    tree = build_tree(args)
+    peer = peer_binary(tree)
     if args.check_coverage:
         return check_coverage(peer)
-    manifest = manifest_mod.load(args.impl)
+    manifest = load_manifest(args.impl, tree)
     catalogue = load_catalogue(peer)
     cases = selected_cases(catalogue, args)
     if not cases:
@@ -418,9 +430,10 @@ def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, ex
 def cmd_mutants(args) -> int:
     if not ensure_built(args, ["nipc-peer", "nipc-ref", "nipc-ref-mutants"]):
         return 1
-    peer = peer_binary()
-    manifest = manifest_mod.load(paths.ROOT / "interop" / "reference.toml",
-                                 {"nipc_ref": str(mutants_binary())})
+    tree = build_tree(args)
+    peer = peer_binary(tree)
+    manifest = load_manifest(paths.ROOT / "interop" / "reference.toml", tree,
+                             {"nipc_ref": str(mutants_binary(tree))})
     catalogue = load_catalogue(peer)
     cases = selected_cases(catalogue, args)
     profiles = args.profile or ["uds", "shm-hybrid"]
@@ -487,6 +500,9 @@ def add_parser(sub):
     p.add_argument("--check-coverage", action="store_true",
                    help="only cross-check the catalogue against the requirement index")
     p.add_argument("--keep-dirs", action="store_true", help="keep each case's run directory")
+    p.add_argument("--preset", default="default",
+                   help="CMake preset whose build tree holds nipc-peer and the reference")
+    p.add_argument("--build-dir", help="use this build tree instead of the preset's (implies --no-build)")
     p.add_argument("--quiet", action="store_true", help="no progress line per case")
     p.add_argument("--no-build", dest="build", action="store_false",
                    help="do not build the peer and the reference first")
