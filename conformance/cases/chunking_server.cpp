@@ -122,7 +122,7 @@ const Registrar chunk_pipelined({
 const Registrar chunk_disconnect({
     .id = "chunk.srv.disconnect-mid-message",
     .title = "a client that vanishes after two of five packets does not harm the server",
-    .requirements = {"SESS-DEAD-001", "CHUNK-SPLIT-001"},
+    .requirements = {"SESS-DEAD-001", "UDS-EOF-001", "CHUNK-SPLIT-001"},
     .on = kOnUds,
     .needs = chunk_needs(),
     .run = [](Ctx& c) {

@@ -618,6 +618,43 @@ const Registrar cli_bad_name({
       c.check(!c.client_connected(), "UDS-NAME-001", "the client connected to " + c.socket_path());
     }});
 
+const Registrar cli_server_closes({
+    .id = "uds.cli.server-closes",
+    .title = "when the server closes the connection with a request in flight, the client's call fails",
+    .role = Role::kClient,
+    .requirements = {"UDS-EOF-001", "SESS-DEAD-001"},
+    .on = kOnUds,
+    .needs = count2(),
+    .run = [](Ctx& c) {
+      ClientStart st = client_hello(c);
+      st.s->send_ack(st.ack);
+      st.s->expect_message("HS-CLI-USE-001", "the client's request");
+      st.s->conn().close();
+      c.expect_client_failed("UDS-EOF-001", std::string("PeerClosed"));
+    }});
+
+const Registrar cli_no_server({
+    .id = "uds.cli.no-server",
+    .title = "a client finding a stale socket file reports 'no server' and leaves the file alone",
+    .role = Role::kClient,
+    .requirements = {"UDS-CONNECT-001", "SHIM-EXIT-001"},
+    .on = kOnUds,
+    .start = false,
+    .run = [](Ctx& c) {
+      c.listen();
+      c.close_listener();  // the socket file stays, nobody listens
+      c.start_iut();
+      auto r = c.client_exit(false);
+      c.check(!r.exit.ok() && r.exit.signal == 0, "UDS-CONNECT-001", "the client ended with " + r.exit.describe());
+      if (c.shim()) {
+        c.check(r.exit.code == 3, "SHIM-EXIT-001", "'no server' ended with " + r.exit.describe() + ", not 3");
+        std::string kind = r.result.is_object() && r.result.contains("error") && r.result["error"].is_object()
+                               ? r.result["error"].value("kind", "") : "";
+        c.check(kind == "NotFound", "UDS-CONNECT-001", "the client reported '" + kind + "', not NotFound");
+      }
+      c.check(exists(c.socket_path()), "UDS-CONNECT-001", "the client removed the socket file at " + c.socket_path());
+    }});
+
 const Registrar cli_long_path({
     .id = "uds.cli.path-too-long",
     .title = "a client refuses a socket path longer than 107 bytes instead of truncating it",

@@ -247,7 +247,7 @@ const Registrar pipelined({
 const Registrar wrong_method({
     .id = "svc.srv.wrong-method",
     .title = "a request for another method gets UNSUPPORTED and the session stays open",
-    .requirements = {"SVC-KIND-001", "SVC-ERRRESP-001", "SESS-MSGID-003"},
+    .requirements = {"SVC-KIND-001", "SVC-ERRRESP-001", "SESS-MSGID-003", "SHIM-SERVICE-001"},
     .run = [](Ctx& c) {
       auto s = c.open();
       for (std::uint16_t code : {std::uint16_t{0}, std::uint16_t{2}, std::uint16_t{3}, std::uint16_t{0xFFFF}}) {

@@ -39,7 +39,7 @@ const Registrar shm_ready({
     .id = "shm.srv.region-ready-and-valid",
     .title = "the region exists with a valid header the moment the HELLO_ACK arrives, and carries the session",
     .requirements = {"PROF-SHM-READY-001", "SHM-HDR-001", "SHM-LAYOUT-001", "SHM-SIZE-001", "SHM-PATH-001",
-                     "PROF-BITS-001", "PROF-FUTEX-001", "CHUNK-SCOPE-001"},
+                     "SHM-CREATE-001", "PROF-BITS-001", "PROF-FUTEX-001", "CHUNK-SCOPE-001"},
     .on = kOnShm,
     .run = [](Ctx& c) {
       auto s = c.open();
@@ -81,8 +81,8 @@ const std::vector<ShmLenRow>& shm_len_rows() {
        [](Session&, std::uint32_t n) { return n + 8; }},
       {"len-shorter-than-message", "a length word 4 below 32 + payload_len", {"SHM-MSGLEN-001", "SESS-DEAD-001"},
        [](Session&, std::uint32_t n) { return n - 4; }},
-      {"len-zero", "a length word of 0", {"SHM-CONSUME-001", "SESS-DEAD-001"}, [](Session&, std::uint32_t) { return 0u; }},
-      {"len-beyond-area", "a length word larger than the request area", {"SHM-CONSUME-001", "SESS-DEAD-001"},
+      {"len-zero", "a length word of 0", {"SHM-CONSUME-001", "SHM-CONSUME-002", "SESS-DEAD-001"}, [](Session&, std::uint32_t) { return 0u; }},
+      {"len-beyond-area", "a length word larger than the request area", {"SHM-CONSUME-002", "SHM-CONSUME-001", "SESS-DEAD-001"},
        [](Session& s, std::uint32_t) { return s.region()->header().request_capacity + 64; }},
   };
   return rows;
@@ -212,6 +212,84 @@ const Registrar shm_live({
       c.check(file_exists(region_of(c, next)) && now.owner_pid == live.owner_pid, "SHM-STALE-001",
               "the server removed or replaced a region whose owner is alive");
       round_trip(c, *s, 1, "PROF-OFFER-001");
+    }});
+
+const Registrar shm_startup_scan({
+    .id = "shm.srv.startup-scan",
+    .title = "at start-up the server removes its service's stale regions and keeps live and foreign ones",
+    .requirements = {"SHM-STALE-002", "SHM-STALE-001"},
+    .on = kOnShm,
+    .start = false,
+    .run = [](Ctx& c) {
+      const std::string dir = c.cfg().run_dir, svc = c.cfg().service;
+      RegionHeader junk;
+      junk.magic = 0;
+      RegionHeader dead;
+      dead.owner_pid = 0x7FFFFFF0;  // above any pid_max: no such process
+      dead.request_capacity = 64;
+      dead.response_offset = 128;
+      dead.response_capacity = 64;
+      RegionHeader live = dead;
+      live.owner_pid = static_cast<std::int32_t>(::getpid());
+      struct Planted {
+        std::string name;
+        RegionHeader h;
+        bool removed;
+      };
+      std::vector<Planted> planted = {
+          {svc + "-00000000000000aa.ipcshm", junk, true},
+          {svc + "-00000000000000bb.ipcshm", dead, true},
+          {svc + "-00000000000000cc.ipcshm", live, false},
+          {"other-00000000000000aa.ipcshm", junk, false},
+          {svc + "-.ipcshm", junk, false},
+      };
+      std::vector<std::unique_ptr<RawRegion>> keep;
+      for (const Planted& p : planted) {
+        std::string why;
+        auto r = RawRegion::create(dir + "/" + p.name, p.h, std::nullopt, &why);
+        if (!r) c.error("cannot plant " + p.name + ": " + why);
+        r->drop_ownership();
+        keep.push_back(std::move(r));
+      }
+      c.note("planted junk, dead-owner, live-owner and foreign region files");
+      c.start_iut();
+      for (const Planted& p : planted) {
+        bool gone = !file_exists(dir + "/" + p.name);
+        c.check(gone == p.removed, p.removed ? "SHM-STALE-002" : "SHM-STALE-001",
+                p.name + (gone ? " was removed" : " was kept") + " at start-up");
+      }
+      for (const Planted& p : planted) ::unlink((dir + "/" + p.name).c_str());
+    }});
+
+const Registrar shm_symlink({
+    .id = "shm.srv.symlink-not-followed",
+    .title = "a symbolic link at the next region path is never followed: its target stays untouched",
+    .requirements = {"SHM-CREATE-001", "SHM-STALE-001"},
+    .on = kOnShm,
+    .run = [](Ctx& c) {
+      auto first = c.open();
+      std::uint64_t next = first->ack().session_id + 1;
+      std::string target = c.cfg().run_dir + "/victim";
+      {
+        std::string why;
+        RegionHeader h;
+        h.magic = 0x76696374;  // "vict"
+        auto r = RawRegion::create(target, h, 64, &why);
+        if (!r) c.error("cannot create the victim file: " + why);
+        r->drop_ownership();
+      }
+      if (::symlink(target.c_str(), region_of(c, next).c_str()) != 0) c.error("cannot create the symlink");
+      c.note("symlink " + region_of(c, next) + " -> " + target);
+      auto s = c.connect();
+      s->accept(c.hello(), "SHM-CREATE-001");
+      round_trip(c, *s, 1, "SHM-CREATE-001");
+      struct stat st;
+      std::string why;
+      auto victim = RawRegion::open(target, &why);
+      c.check(victim && ::stat(target.c_str(), &st) == 0 && st.st_size == 64 &&
+                  victim->header().magic == 0x76696374,
+              "SHM-CREATE-001", "the server wrote through a symbolic link into " + target);
+      ::unlink(target.c_str());
     }});
 
 // ---------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ nlohmann::json Needs::to_json() const {
   if (count) j["count"] = *count;
   if (items) j["items"] = *items;
   if (service) j["service"] = *service;
+  if (sessions) j["sessions"] = *sessions;
   if (long_run_dir) j["long_run_dir"] = true;
   return j;
 }
@@ -67,7 +68,7 @@ std::string chapter_of(const std::string& id) {
   static const std::map<std::string, std::string> kChapters = {
       {"hs", "handshake"}, {"env", "envelope"}, {"sess", "session"}, {"batch", "batch"},
       {"chunk", "chunking"}, {"prof", "profiles"}, {"svc", "service"}, {"codec", "codecs"},
-      {"uds", "transport-uds"}, {"shm", "transport-shm"}};
+      {"uds", "transport-uds"}, {"shm", "transport-shm"}, {"shim", "shim-contract"}};
   auto it = kChapters.find(id.substr(0, id.find('.')));
   return it == kChapters.end() ? "other" : it->second;
 }

@@ -37,6 +37,7 @@ struct Needs {
   std::optional<std::uint64_t> count;
   std::optional<std::uint32_t> items;
   std::optional<std::string> service;   // a deliberately invalid service name
+  std::optional<std::string> sessions;  // server: sessions to serve before exiting
   bool long_run_dir = false;            // a run directory whose socket path exceeds sun_path
   nlohmann::json to_json() const;
 };

@@ -83,6 +83,8 @@ class Listener {
   /// Accepts one connection; nullptr at the deadline.
   std::unique_ptr<Conn> accept(Deadline deadline, Transcript* t, const std::string& name);
   const std::string& path() const { return path_; }
+  /// Closes the socket but leaves its file in place (a stale endpoint).
+  void abandon() { fd_.reset(); }
 
  private:
   Listener(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <regex>
 #include <cstring>
 #include <sstream>
 #include <thread>
@@ -517,6 +518,20 @@ void Ctx::unsupported(const std::string& why) {
   throw CaseStop{};
 }
 
+void Ctx::not_applicable(const std::string& why) {
+  verdict_override_ = "not-applicable";
+  override_reason_ = why;
+  throw CaseStop{};
+}
+
+ExitStatus Ctx::stop_iut(int grace_ms) {
+  if (!iut_) error("no IUT to stop");
+  transcript_.note("iut", "SIGTERM");
+  ExitStatus e = iut_->stop(grace_ms);
+  transcript_.note("iut", "ended: " + e.describe());
+  return e;
+}
+
 void Ctx::error(const std::string& why) {
   verdict_override_ = "error";
   override_reason_ = why;
@@ -538,11 +553,18 @@ void Ctx::sleep_ms(int ms) {
 
 IutProcess::Ready Ctx::launch_iut() {
   std::string why;
-  iut_ = IutProcess::spawn(opt_.argv, &why);
+  std::vector<std::string> argv = opt_.argv;
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  iut_ = IutProcess::spawn(argv, &why);
   if (!iut_) error("cannot start the IUT: " + why);
   transcript_.note("iut", "started pid " + std::to_string(iut_->pid()));
   if (def_.role == Role::kClient) return IutProcess::Ready::kReady;
-  auto ready = iut_->wait_ready(step(4));
+  IutProcess::Ready ready;
+  Deadline until = Deadline::after(std::chrono::milliseconds(
+      static_cast<int>(std::min(opt_.ready_timeout_ms, 10000) * opt_.timeout_scale)));
+  if (opt_.ready == "socket") ready = iut_->wait_ready_socket(socket_path(), until);
+  else if (opt_.ready == "delay") ready = iut_->wait_ready_delay(opt_.ready_delay_ms);
+  else ready = iut_->wait_ready_line(opt_.ready_pattern, until);
   transcript_.note("iut", ready == IutProcess::Ready::kReady ? "READY" :
                           ready == IutProcess::Ready::kExited ? "exited before READY: " + iut_->poll_exit()->describe()
                                                               : "no READY in time");
@@ -672,7 +694,7 @@ std::unique_ptr<Session> Ctx::try_accept_client(int ms) {
   return std::make_unique<Session>(*this, std::move(c), false);
 }
 
-Ctx::ClientResult Ctx::client_exit() {
+Ctx::ClientResult Ctx::client_exit(bool unsupported_ends_case) {
   ClientResult r;
   if (!client_exit_) {
     auto e = iut_->wait_exit(step(4));
@@ -688,27 +710,39 @@ Ctx::ClientResult Ctx::client_exit() {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (!j.is_discarded()) r.result = j;
   }
-  if (r.exit.signal == 0 && r.exit.code == opt_.exit_unsupported)
+  if (unsupported_ends_case && r.exit.signal == 0 && r.exit.code == opt_.exit_unsupported)
     unsupported("the IUT client reports this scenario as not supported");
   return r;
 }
 
+bool Ctx::client_succeeded(const ClientResult& r) const {
+  if (opt_.client_success == "line") {
+    const std::regex re(opt_.client_success_pattern);
+    std::istringstream in(iut_->stdout_text());
+    for (std::string line; std::getline(in, line);)
+      if (std::regex_search(line, re)) return true;
+    return false;
+  }
+  return r.exit.ok();
+}
+
 void Ctx::expect_client_failed(std::string_view req, std::optional<std::string> rule) {
   ClientResult r = client_exit();
-  check(!r.exit.ok(), req, "the client reported success (exit 0) where it must fail");
+  check(!client_succeeded(r), req, "the client reported success where it must fail");
   check(r.exit.signal == 0, req, "the client crashed: " + r.exit.describe());
-  if (opt_.error_rules && rule) {
-    std::string got;
-    if (r.result.is_object() && r.result.contains("error") && r.result["error"].is_object() &&
-        r.result["error"].contains("rule") && r.result["error"]["rule"].is_string())
-      got = r.result["error"]["rule"].get<std::string>();
-    check(got == *rule, req, "the client reported rule '" + got + "', expected '" + *rule + "'");
+  // A shim names the codec rule in its result line (SHIM-RESULT-001); when it does, it must be
+  // the rule that was broken. A client without a result line is judged on the wire alone.
+  if (rule && r.result.is_object() && r.result.contains("error") && r.result["error"].is_object()) {
+    const auto& e = r.result["error"];
+    std::string got = e.contains("rule") && e["rule"].is_string() ? e["rule"].get<std::string>() : "";
+    if (got.empty()) note("the client's result line names no rule; expected " + *rule);
+    else check(got == *rule, req, "the client reported rule '" + got + "', expected '" + *rule + "'");
   }
 }
 
 void Ctx::expect_client_ok(std::string_view req) {
   ClientResult r = client_exit();
-  if (!r.exit.ok())
+  if (!client_succeeded(r))
     fail(req, "the client failed (" + r.exit.describe() + "): " + (r.result.is_null() ? "" : r.result.dump()));
 }
 

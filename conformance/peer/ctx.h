@@ -34,13 +34,21 @@ struct Config {
   std::uint32_t items = 4;
 };
 
+/// How the IUT shows it is ready and reports its outcome (the manifest's [server] and
+/// [client] tables, spec/shim-contract.md).
 struct RunOptions {
   Config iut;
   std::uint32_t profile = 1;  // the run's profile bit: 0x01, 0x02 or 0x04
   std::vector<std::string> argv;
   double timeout_scale = 1.0;
-  int exit_unsupported = 77;
-  bool error_rules = false;  // the client's JSON result line names the codec rule
+  int exit_unsupported = 4;   // SHIM-EXIT-001
+  std::string ready = "line";  // line | socket | delay
+  std::string ready_pattern = "^READY";
+  int ready_delay_ms = 500;
+  int ready_timeout_ms = 10000;
+  std::string client_success = "exit-code";  // exit-code | line
+  std::string client_success_pattern;
+  bool shim = false;  // the IUT follows the shim contract (spec/shim-contract.md)
 };
 
 /// Thrown to end a step program early (the verdict is already recorded).
@@ -181,6 +189,9 @@ class Ctx {
   [[noreturn]] void timed_out(std::string_view req, const std::string& msg);
   [[noreturn]] void unsupported(const std::string& why);
   [[noreturn]] void error(const std::string& why);
+  [[noreturn]] void not_applicable(const std::string& why);
+  /// True when the IUT follows the shim contract, so its exit codes and result line are judged.
+  bool shim() const { return opt_.shim; }
   void note(const std::string& text) { transcript_.note("case", text); }
   /// The deadline of one step (scaled for slow builds); `factor` stretches it.
   Deadline step(double factor = 1.0) const;
@@ -194,6 +205,10 @@ class Ctx {
   /// the IUT must refuse to start).
   IutProcess::Ready launch_iut();
   IutProcess* iut() { return iut_.get(); }
+  /// Adds an argument to the IUT's command line before it starts.
+  void add_iut_arg(const std::string& arg) { extra_args_.push_back(arg); }
+  /// Stops the IUT (SIGTERM, then SIGKILL after `grace_ms`) and returns how it ended.
+  ExitStatus stop_iut(int grace_ms = 5000);
   std::string socket_path() const { return cfg().run_dir + "/" + cfg().service + ".sock"; }
 
   // --- peer as client: server under test -----------------------------------------------
@@ -212,6 +227,11 @@ class Ctx {
 
   // --- peer as server: client under test -----------------------------------------------
   void listen();
+  /// Closes the peer's listening socket but leaves its file (a stale endpoint).
+  void close_listener() {
+    if (listener_) listener_->abandon();
+    listener_.reset();
+  }
   /// Listens at `path` instead of the configured socket path.
   void listen_at(const std::string& path);
   /// True when a client connection is waiting on the peer's listener.
@@ -225,11 +245,13 @@ class Ctx {
     ExitStatus exit;
     nlohmann::json result;  // null when the client printed no JSON line
   };
-  ClientResult client_exit();
+  ClientResult client_exit(bool unsupported_ends_case = true);
   /// The client must report failure; when the manifest says the client names codec rules,
   /// the rule must be `rule`.
   void expect_client_failed(std::string_view req, std::optional<std::string> rule = std::nullopt);
   void expect_client_ok(std::string_view req);
+  /// Success as the manifest defines it: exit code 0, or a stdout line matching a pattern.
+  bool client_succeeded(const ClientResult& r) const;
   std::uint64_t next_session_id() { return ++sid_; }
   /// The peer server's offer (the run's profile bits) and limits, changeable by a case.
   std::uint32_t server_profiles = 1, server_preferred = 0;
@@ -247,6 +269,7 @@ class Ctx {
   Transcript transcript_;
   std::unique_ptr<IutProcess> iut_;
   std::unique_ptr<Listener> listener_;
+  std::vector<std::string> extra_args_;
   std::optional<ExitStatus> client_exit_;
   struct Failure {
     std::string requirement, message, kind;

@@ -1,6 +1,8 @@
 #include "iut.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -84,20 +87,41 @@ IutProcess::~IutProcess() {
   if (!err_path_.empty()) ::unlink(err_path_.c_str());
 }
 
-IutProcess::Ready IutProcess::wait_ready(Deadline deadline) {
+IutProcess::Ready IutProcess::wait_ready_line(const std::string& pattern, Deadline deadline) {
+  const std::regex re(pattern);
   for (;;) {
     std::string out = read_file(out_path_);
     std::size_t pos = 0;
     while (pos < out.size()) {
       std::size_t nl = out.find('\n', pos);
       if (nl == std::string::npos) break;
-      if (out.compare(pos, 5, "READY") == 0) return Ready::kReady;
+      if (std::regex_search(out.substr(pos, nl - pos), re)) return Ready::kReady;
       pos = nl + 1;
     }
     if (poll_exit()) return Ready::kExited;
     if (deadline.expired()) return Ready::kTimeout;
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
+}
+
+IutProcess::Ready IutProcess::wait_ready_socket(const std::string& path, Deadline deadline) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return Ready::kTimeout;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  for (;;) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (fd.valid() && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+      return Ready::kReady;
+    if (poll_exit()) return Ready::kExited;
+    if (deadline.expired()) return Ready::kTimeout;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+IutProcess::Ready IutProcess::wait_ready_delay(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return poll_exit() ? Ready::kExited : Ready::kReady;
 }
 
 std::optional<ExitStatus> IutProcess::poll_exit() {

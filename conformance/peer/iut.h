@@ -33,8 +33,12 @@ class IutProcess {
   IutProcess& operator=(const IutProcess&) = delete;
 
   enum class Ready { kReady, kExited, kTimeout };
-  /// Waits for a stdout line starting with "READY" (shim contract).
-  Ready wait_ready(Deadline deadline);
+  /// Waits for a stdout line matching `pattern` (SHIM-READY-001: "^READY").
+  Ready wait_ready_line(const std::string& pattern, Deadline deadline);
+  /// Waits until `socket_path` accepts a connection (the probe connection is closed at once).
+  Ready wait_ready_socket(const std::string& socket_path, Deadline deadline);
+  /// Waits `ms` milliseconds, then reports ready unless the process ended.
+  Ready wait_ready_delay(int ms);
   /// The exit status if the process has ended, without waiting.
   std::optional<ExitStatus> poll_exit();
   /// Waits for the process to end; nullopt at the deadline.

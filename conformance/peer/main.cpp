@@ -80,8 +80,14 @@ int main(int argc, char** argv) {
   run->add_option("--profile", profile, "uds | shm-hybrid | shm-futex");
   run->add_option("--config", config_text, "the IUT's effective configuration (JSON)")->required();
   run->add_option("--timeout-scale", opt.timeout_scale, "stretch every step deadline");
-  run->add_option("--exit-unsupported", opt.exit_unsupported, "the IUT's 'not supported' exit code");
-  run->add_flag("--error-rules", opt.error_rules, "the IUT client's JSON result names codec rules");
+  run->add_option("--ready", opt.ready, "how the IUT server shows readiness: line | socket | delay");
+  run->add_option("--ready-pattern", opt.ready_pattern, "line readiness: regex a stdout line matches");
+  run->add_option("--ready-delay-ms", opt.ready_delay_ms, "delay readiness: milliseconds to wait");
+  run->add_option("--ready-timeout-ms", opt.ready_timeout_ms, "longest wait for readiness");
+  run->add_option("--client-success", opt.client_success, "client success: exit-code | line");
+  run->add_option("--client-success-pattern", opt.client_success_pattern,
+                  "line success: regex a stdout line matches");
+  run->add_flag("--shim", opt.shim, "the IUT follows the shim contract: judge exit codes and result lines");
   run->add_option("command", command, "the IUT command line (after --)");
   try {
     app.parse(argc, argv);

@@ -37,6 +37,9 @@ KILLING = {"fail", "timeout", "error"}
 CONFIG_KEYS = ("service_kind", "profiles", "preferred", "max_request_payload",
                "max_request_batch", "max_response_payload", "packet_size", "scenario", "count",
                "items", "service")
+INT_KEYS = {"profiles", "preferred", "max_request_payload", "max_request_batch",
+            "max_response_payload", "packet_size", "count", "items"}
+NIPC_REF = Path("reference/tools/nipc-ref/nipc-ref")
 BINDING_ROLES = {"client", "server", "both"}
 
 
@@ -53,10 +56,16 @@ def mutants_binary(tree: Path) -> Path:
     return tree / "conformance" / "nipc-ref-mutants"
 
 
-def load_manifest(path, tree: Path, extra=None):
-    values = {"build_dir": str(tree), "nipc_ref": str(tree / "reference/tools/nipc-ref/nipc-ref")}
-    values.update(extra or {})
-    return manifest_mod.load(path, values)
+def load_manifest(path, tree: Path):
+    return manifest_mod.load(path, {"build_dir": str(tree)})
+
+
+def swap_binary(manifest, old: Path, new: Path):
+    """Points the manifest's server and client commands at another binary (the mutant build
+    of the reference)."""
+    for spec in (manifest.server, manifest.client):
+        if spec is not None:
+            spec.command = [str(new) if part == str(old) else part for part in spec.command]
 
 
 def load_catalogue(peer: Path):
@@ -72,7 +81,8 @@ def run_defaults(role: str, profile: str) -> dict:
     return {"service_kind": "increment", "profiles": 1 | bit, "preferred": bit if bit != 1 else 0,
             "max_request_payload": 1048576 if role == "server" else 4096,
             "max_request_batch": 1, "max_response_payload": 65536, "packet_size": 65536,
-            "scenario": "single", "count": 1, "items": 4, "sessions": "forever"}
+            "scenario": "single", "count": 1, "items": 4, "depth": 16, "size": 0,
+            "sessions": "forever"}
 
 
 def plan_case(case: dict, profile: str, manifest) -> tuple:
@@ -81,25 +91,26 @@ def plan_case(case: dict, profile: str, manifest) -> tuple:
     wanted = "uds" if profile == "uds" else "shm"
     if wanted not in case["on"]:
         return None, ("skip", "case does not run on profile %s" % profile)
-    spec = manifest.role(case["role"])
-    if spec is None:
-        return None, ("unsupported", "the manifest has no [%s] command" % case["role"])
-    if profile not in spec.profiles:
-        return None, ("unsupported", "the IUT %s does not support profile %s" % (case["role"], profile))
-    config = run_defaults(case["role"], profile)
+    role = case["role"]
+    caps = manifest.capabilities
+    if not manifest.supports(role):
+        return None, ("unsupported", "the implementation does not play the %s role" % role)
+    if PROFILE_BITS[profile] not in caps.profiles:
+        return None, ("unsupported", "the implementation does not support profile %s" % profile)
     needs = dict(case["needs"])
     long_run_dir = needs.pop("long_run_dir", False)
+    config = run_defaults(role, profile)
     config.update(needs)
-    if config["service_kind"] not in spec.service_kinds:
-        return None, ("unsupported", "the IUT %s does not serve %s" % (case["role"], config["service_kind"]))
-    if case["role"] == "client" and spec.scenarios is not None and config["scenario"] not in spec.scenarios:
-        return None, ("unsupported", "the IUT client has no scenario %s" % config["scenario"])
-    for key, value in manifest.fixed.items():
-        if key in needs and needs[key] != value:
-            return None, ("not-applicable", "needs %s=%s, the IUT is fixed at %s" % (key, needs[key], value))
-        if key == "run_dir" and long_run_dir:
-            return None, ("not-applicable", "needs a long run directory, the IUT's is fixed")
-        config[key] = value
+    if config["service_kind"] not in caps.service_kinds:
+        return None, ("unsupported", "the implementation does not serve %s" % config["service_kind"])
+    if role == "client" and config["scenario"] not in caps.scenarios:
+        return None, ("unsupported", "the implementation's client has no scenario %s" % config["scenario"])
+    ok, reason = manifest.applicable(needs)
+    if not ok:
+        return None, ("not-applicable", reason)
+    if long_run_dir and not caps.configurable:
+        return None, ("not-applicable", "needs a long run directory; the implementation's is fixed")
+    config = manifest.effective_config(config)
     config["long_run_dir"] = long_run_dir
     return config, None
 
@@ -112,8 +123,10 @@ def format_value(key: str, value) -> str:
 
 def new_tokens(fixed: dict):
     token = fixed.get("auth_token")
+    if token is not None:
+        token = int(str(token), 0)
     while True:
-        mine = int(token) if token is not None else secrets.randbits(64)
+        mine = token if token is not None else secrets.randbits(64)
         other = secrets.randbits(64)
         if mine not in (0, 2 ** 64 - 1) and other not in (0, mine, 2 ** 64 - 1):
             return mine, other
@@ -130,6 +143,13 @@ class Runner:
         self.env = env
         self.keep_dirs = keep_dirs
 
+    def is_shim(self, role: str) -> bool:
+        """The implementation follows the shim contract in this role (SHIM-READY-001 readiness,
+        SHIM-EXIT-001 exit codes): then its exit codes and result lines are judged too."""
+        if role == "server":
+            return self.manifest.server.ready == "line" and self.manifest.server.ready_pattern == "^READY"
+        return self.manifest.client.success == "exit-code"
+
     def run(self, case: dict, profile: str) -> dict:
         config, skip = plan_case(case, profile, self.manifest)
         base = {"case": case["id"], "profile": profile, "role": case["role"],
@@ -140,27 +160,31 @@ class Runner:
         run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir="/tmp")
         try:
             values = dict(config)
-            if config.pop("long_run_dir"):
+            values["run_dir"] = run_dir
+            if values.pop("long_run_dir"):
                 values["run_dir"] = os.path.join(run_dir, "d" * 100)
                 os.mkdir(values["run_dir"])
-            else:
-                values.setdefault("run_dir", run_dir)
-                if "run_dir" not in self.manifest.fixed:
-                    values["run_dir"] = run_dir
             values.setdefault("service", "svc")
             token, other = new_tokens(self.manifest.fixed)
             values["auth_token"] = token
-            spec = self.manifest.role(case["role"])
             strings = {k: format_value(k, v) for k, v in values.items()}
-            argv = [manifest_mod.expand(part, strings) for part in spec.command]
+            argv = self.manifest.argv(case["role"], strings)
             peer_config = {k: values[k] for k in ("run_dir", "service", "auth_token") if k in values}
-            peer_config.update({k: values[k] for k in CONFIG_KEYS if k in values and k != "service"})
+            peer_config.update({k: int(str(values[k]), 0) if k in INT_KEYS else values[k]
+                                for k in CONFIG_KEYS if k in values and k != "service"})
             peer_config["other_token"] = other
             cmd = [str(self.peer), "run", "--case", case["id"], "--profile", profile,
-                   "--config", json.dumps(peer_config), "--timeout-scale", str(self.timeout_scale),
-                   "--exit-unsupported", str(spec.exit_unsupported)]
-            if spec.error_rules:
-                cmd.append("--error-rules")
+                   "--config", json.dumps(peer_config), "--timeout-scale", str(self.timeout_scale)]
+            server, client = self.manifest.server, self.manifest.client
+            if self.is_shim(case["role"]):
+                cmd.append("--shim")
+            if case["role"] == "server":
+                cmd += ["--ready", server.ready, "--ready-pattern", server.ready_pattern,
+                        "--ready-delay-ms", str(server.ready_delay_ms),
+                        "--ready-timeout-ms", str(server.ready_timeout_ms)]
+            else:
+                cmd += ["--client-success", client.success,
+                        "--client-success-pattern", client.success_pattern or "^$"]
             cmd += ["--", *argv]
             start = time.monotonic()
             try:
@@ -359,8 +383,8 @@ def cmd_conformance(args) -> int:
     if not cases:
         print("cts conformance: no case matches", file=sys.stderr)
         return 2
-    profiles = args.profile or [p for p in PROFILE_BITS
-                                if any(s and p in s.profiles for s in (manifest.server, manifest.client))]
+    profiles = args.profile or [p for p, bit in PROFILE_BITS.items()
+                                if bit in manifest.capabilities.profiles]
     _, requirements = spec_index.load_index()
     levels = {k: v["level"] for k, v in requirements.items()}
     cov, _ = coverage(catalogue, requirements, load_untestable())
@@ -432,8 +456,8 @@ def cmd_mutants(args) -> int:
         return 1
     tree = build_tree(args)
     peer = peer_binary(tree)
-    manifest = load_manifest(paths.ROOT / "interop" / "reference.toml", tree,
-                             {"nipc_ref": str(mutants_binary(tree))})
+    manifest = load_manifest(paths.ROOT / "interop" / "reference.toml", tree)
+    swap_binary(manifest, tree / NIPC_REF, mutants_binary(tree))
     catalogue = load_catalogue(peer)
     cases = selected_cases(catalogue, args)
     profiles = args.profile or ["uds", "shm-hybrid"]

@@ -7,9 +7,9 @@
 namespace nipc {
 namespace {
 
-void bump(std::mutex& mu, std::uint64_t& counter) {
-  std::lock_guard<std::mutex> lock(mu);
-  ++counter;
+void bump(std::atomic<std::uint64_t>& counter) {
+  // Relaxed: a statistic, read for reports only.
+  counter.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   if (!listener) return listener.error();
   std::unique_ptr<Server> server(
       new Server(std::move(config), std::move(service), std::move(*listener)));
-  server->stats_.stale_regions_removed = removed;
+  server->counters_.stale_regions_removed.store(removed, std::memory_order_relaxed);
   return server;
 }
 
@@ -73,8 +73,17 @@ void Server::reap(bool all) {
 }
 
 ServerStats Server::stats() const {
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  return stats_;
+  auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  ServerStats s;
+  s.accepted = get(counters_.accepted);
+  s.sessions_ok = get(counters_.sessions_ok);
+  s.sessions_shm = get(counters_.sessions_shm);
+  s.handshakes_rejected = get(counters_.handshakes_rejected);
+  s.requests = get(counters_.requests);
+  s.error_responses = get(counters_.error_responses);
+  s.regions_created = get(counters_.regions_created);
+  s.stale_regions_removed = get(counters_.stale_regions_removed);
+  return s;
 }
 
 void Server::grow_response(std::uint64_t size) noexcept {
@@ -97,7 +106,7 @@ void Server::run(std::uint64_t max_sessions) {
     // Consumed per accept attempt, even if the handshake then fails (HS-SID-001).
     std::uint64_t sid = NIPC_MUTANT(kReuseSessionId) ? 1 : next_session_id_++;
     ++accepted;
-    bump(stats_mu_, stats_.accepted);
+    bump(counters_.accepted);
     reap(false);  // join the workers of sessions that ended meanwhile
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::thread t([this, done, sid, ch = std::move(*channel)]() mutable {
@@ -132,7 +141,7 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
                                ack.agreed_max_response_payload_bytes + 32u);
     if (!r) return false;
     region = std::move(*r);
-    bump(stats_mu_, stats_.regions_created);
+    bump(counters_.regions_created);
     if (config_.on_region_created) config_.on_region_created(*path);
     if (NIPC_MUTANT(kShmRegionNotReady)) store_u32le(region->bytes().data(), 0);
     return true;
@@ -142,11 +151,11 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
   if (!hs) return;
   const HelloAck& ack = hs->decision.ack;
   if (hs->decision.status != TransportStatus::kOk) {
-    bump(stats_mu_, stats_.handshakes_rejected);
+    bump(counters_.handshakes_rejected);
     if (NIPC_MUTANT(kNoCloseAfterReject)) std::this_thread::sleep_for(std::chrono::seconds(3));
     return;
   }
-  bump(stats_mu_, stats_.sessions_ok);
+  bump(counters_.sessions_ok);
   if (config_.max_concurrent_sessions != 0 &&
       active_.load(std::memory_order_relaxed) >= config_.max_concurrent_sessions)
     return;  // over capacity: the client sees the OK ACK, then the connection closes
@@ -154,7 +163,7 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
   active_.fetch_add(1, std::memory_order_relaxed);
   std::unique_ptr<MessageLink> link;
   if ((ack.selected_profile & kShmProfiles) != 0 && region && !NIPC_MUTANT(kShmFallbackToSocket)) {
-    bump(stats_mu_, stats_.sessions_shm);
+    bump(counters_.sessions_shm);
     link = std::make_unique<ShmLink>(std::move(channel), std::move(region), true,
                                      request_limits(ack));
   } else {
@@ -182,17 +191,17 @@ void Server::serve_requests(ServerSession& session) {
       if (e.rule && h && h->kind == Kind::kRequest) {
         if (auto status = error_info(*e.rule).reply_status) {
           (void)session.send_error(*h, *status);
-          bump(stats_mu_, stats_.error_responses);
+          bump(counters_.error_responses);
         }
       }
       return;
     }
-    bump(stats_mu_, stats_.requests);
+    bump(counters_.requests);
     const Header& rh = req->header;
     if (rh.code != service_->method()) {
       // Another method on this endpoint: UNSUPPORTED, and the session stays open (SVC-KIND-001).
       if (!session.send_error(rh, TransportStatus::kUnsupported)) return;
-      bump(stats_mu_, stats_.error_responses);
+      bump(counters_.error_responses);
       if (NIPC_MUTANT(kUnsupportedCloses)) return;
       continue;
     }
@@ -233,20 +242,20 @@ void Server::serve_requests(ServerSession& session) {
     }
     if (status == HandlerStatus::kBadRequest) {
       (void)session.send_error(rh, TransportStatus::kBadEnvelope);  // SVC-DECODE-001
-      bump(stats_mu_, stats_.error_responses);
+      bump(counters_.error_responses);
       if (NIPC_MUTANT(kKeepSessionAfterBadRequest)) continue;
       return;
     }
     if (status == HandlerStatus::kFailed) {
       (void)session.send_error(rh, TransportStatus::kInternalError);  // SVC-HANDLER-001
-      bump(stats_mu_, stats_.error_responses);
+      bump(counters_.error_responses);
       return;
     }
     if (payload.size() > response_max && !NIPC_MUTANT(kSkipResponseLimit)) {
       // Not sent: LIMIT_EXCEEDED, close, and grant later sessions enough (SVC-RESPLIMIT-001).
       if (!NIPC_MUTANT(kNoResponseGrowth)) grow_response(payload.size());
       (void)session.send_error(rh, TransportStatus::kLimitExceeded);
-      bump(stats_mu_, stats_.error_responses);
+      bump(counters_.error_responses);
       return;
     }
     if (!session.send_response(resp, payload)) return;

@@ -1,5 +1,6 @@
 #include "nipc/transport/session.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,9 @@ bool is_rejection(Error e) {
          e == Error::kAckRejectedIncompatible || e == Error::kAckRejectedLimit ||
          e == Error::kAckRejectedOther;
 }
+
+// Non-blocking reads between two sched_yield() calls while spinning on a socket.
+constexpr std::uint32_t kUdsYieldEvery = 8;
 
 std::uint64_t since_ns(Deadline::Clock::time_point t) {
   return static_cast<std::uint64_t>(
@@ -105,20 +109,23 @@ TransportResult<void> PacketLink::send_message(const Header& header, ConstBytes 
 TransportResult<std::size_t> PacketLink::next_packet(Deadline deadline, const Canceller* cancel,
                                                      bool spin) {
   if (spin && spin_.budget_ns() > 0) {
-    // Adaptive spin: non-blocking reads for up to the budget, then a blocking wait.
+    // Adaptive spin: non-blocking reads for up to the budget (yielding now and then, so a
+    // peer waiting for this core can answer), then a blocking wait.
     auto start = Deadline::Clock::now();
-    for (;;) {
+    for (std::uint32_t i = 1;; ++i) {
       auto got = channel_->try_recv_packet(packet_);
       if (!got) return got.error();
       if (got->has_value()) {
-        spin_.on_spin_hit(since_ns(start));
+        spin_.on_spin_hit();
         return **got;
       }
       if (since_ns(start) >= spin_.budget_ns()) break;
-      sys::cpu_relax();
+      if (i % kUdsYieldEvery == 0) sys::yield_cpu();
+      else sys::cpu_relax();
     }
+    auto blocked = Deadline::Clock::now();
     auto got = channel_->recv_packet(packet_, deadline, cancel);
-    if (got) spin_.on_blocked(since_ns(start));
+    if (got) spin_.on_blocked(since_ns(blocked));
     return got;
   }
   return channel_->recv_packet(packet_, deadline, cancel);
@@ -276,13 +283,15 @@ TransportResult<void> ClientSession::send_request(Header header, ConstBytes payl
   if (payload.size() > 0xffffffffu)
     return rule_error(Error::kOutboundPayloadOverLimit);
   header.payload_len = static_cast<std::uint32_t>(payload.size());
+  header.transport_status = 0;  // requests never carry a status (ENV-STATUS-001)
   if (auto r = check_outbound_limits(header.payload_len, header.item_count, request_); !r)
     return rule_error(r.error());
-  if (in_flight_.count(header.message_id) != 0)
+  auto same_id = [&](const InFlight& f) { return f.message_id == header.message_id; };
+  if (std::find_if(in_flight_.begin(), in_flight_.end(), same_id) != in_flight_.end())
     return TransportError::with_rule(TransportErrorKind::kInFlight, Error::kDuplicateMessageId);
   std::uint32_t max = link_->max_in_flight();
   if (max != 0 && in_flight_.size() >= max) return TransportError::of(TransportErrorKind::kInFlight);
-  in_flight_.insert(header.message_id);
+  in_flight_.push_back(InFlight{header.message_id, header.code});
   if (auto r = link_->send_message(header, payload); !r) return fail(r.error());
   return {};
 }
@@ -294,8 +303,15 @@ TransportResult<InboundMessage> ClientSession::receive_response(Deadline deadlin
   if (!m) return fail(m.error());
   if (m->header.kind != Kind::kResponse && !NIPC_MUTANT(kClientAcceptsRequestKind))
     return fail(TransportError::protocol(Error::kUnexpectedKind));
-  if (in_flight_.erase(m->header.message_id) == 0 && !NIPC_MUTANT(kClientSkipsUnknownIdCheck))
-    return fail(TransportError::protocol(Error::kUnknownMessageId));
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const InFlight& f) {
+    return f.message_id == m->header.message_id;
+  });
+  if (it == in_flight_.end() && NIPC_MUTANT(kClientSkipsUnknownIdCheck)) return m;
+  if (it == in_flight_.end()) return fail(TransportError::protocol(Error::kUnknownMessageId));
+  const std::uint16_t code = it->code;
+  *it = in_flight_.back();  // order does not matter: responses may come in any order
+  in_flight_.pop_back();
+  if (m->header.code != code) return fail(TransportError::protocol(Error::kResponseCodeMismatch));
   if (auto r = check_batch_directory(*m); !r) return fail(r.error());
   return m;
 }

@@ -90,18 +90,12 @@ void unlink_if_same(const std::string& path, int fd) {
 
 }  // namespace
 
-void SpinPolicy::on_spin_hit(std::uint64_t) noexcept {}
-
-void SpinPolicy::on_blocked(std::uint64_t waited_ns) noexcept {
+void SpinPolicy::on_blocked(std::uint64_t blocked_ns) noexcept {
   if (max_ns_ == 0) return;
-  if (waited_ns <= max_ns_) {
-    // A longer spin would have caught this message: grow towards what it took.
-    std::uint64_t want = waited_ns + waited_ns / 4;
-    std::uint64_t doubled = static_cast<std::uint64_t>(budget_ns_) * 2;
-    std::uint64_t next = want > doubled ? want : doubled;
+  if (blocked_ns <= budget_ns_) {
+    std::uint64_t next = std::uint64_t{budget_ns_} * 2;
     budget_ns_ = static_cast<std::uint32_t>(next > max_ns_ ? max_ns_ : next);
-  } else {
-    // The session was idle: spinning only burns a core.
+  } else if (blocked_ns > max_ns_) {
     budget_ns_ = budget_ns_ / 2 < min_ns_ ? min_ns_ : budget_ns_ / 2;
   }
 }
@@ -163,7 +157,6 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string&
   if (map == MAP_FAILED) return fail(errno);
   auto* base = static_cast<std::uint8_t*>(map);
   // A new file reads as zeros, so every atomic and both areas already start at 0.
-  store_u32le(base + kMagic, kMagicValue);
   store_u16le(base + kVersion, kVersionValue);
   store_u16le(base + shm_layout::kHeaderLen, static_cast<std::uint16_t>(kSize));
   store_u32le(base + kOwnerPid, static_cast<std::uint32_t>(::getpid()));
@@ -172,9 +165,9 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string&
   store_u32le(base + kRequestCapacity, static_cast<std::uint32_t>(req_cap));
   store_u32le(base + kResponseOffset, static_cast<std::uint32_t>(resp_off));
   store_u32le(base + kResponseCapacity, static_cast<std::uint32_t>(resp_cap));
-  // Release: the header is complete before anything that follows (the HELLO_ACK send) can
-  // make the region known to a client, which acquires after mapping (SHM-ATTACH-001).
-  std::atomic_thread_fence(std::memory_order_release);
+  // The magic goes last, with release: whoever acquires the magic sees the whole header. The
+  // HELLO_ACK that tells the client about the region is sent after this (PROF-SHM-READY-001).
+  atom<std::uint32_t>(base, kMagic).store(kMagicValue, std::memory_order_release);
   return std::unique_ptr<ShmRegion>(
       new ShmRegion(path, std::move(fd), base, static_cast<std::size_t>(total), true));
 }
@@ -192,9 +185,9 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::attach(const std::string&
   std::unique_ptr<ShmRegion> region(
       new ShmRegion(path, std::move(fd), static_cast<std::uint8_t*>(map), size, false));
   const std::uint8_t* b = region->base_;
-  // Acquire: pairs with the creator's release fence after it wrote the header.
-  std::atomic_thread_fence(std::memory_order_acquire);
-  if (load_u32le(b + kMagic) != kMagicValue) return TransportError::of(TransportErrorKind::kShmBadMagic);
+  // Acquire: pairs with the creator's release store of the magic, written after the rest.
+  if (atom<std::uint32_t>(region->base_, kMagic).load(std::memory_order_acquire) != kMagicValue)
+    return TransportError::of(TransportErrorKind::kShmBadMagic);
   if (load_u16le(b + kVersion) != kVersionValue)
     return TransportError::of(TransportErrorKind::kShmBadVersion);
   if (load_u16le(b + shm_layout::kHeaderLen) != kSize) return TransportError::of(TransportErrorKind::kShmBadHeader);
@@ -259,19 +252,22 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
   // Acquire on the sequence pairs with the writer's release increment (SHM-CONSUME-001).
   auto arrived = [&] { return seq.load(std::memory_order_acquire) >= expected; };
 
-  const auto start = Deadline::Clock::now();
+  auto start = Deadline::Clock::now();
   bool observed = false;
-  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget.
+  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget,
+  // yielding now and then so that a peer waiting for this core can answer.
   const std::uint64_t budget = spin ? spin->budget_ns() : 0;
-  for (std::uint32_t i = 0;; ++i) {
+  for (std::uint32_t i = 1;; ++i) {
     if (arrived()) {
       observed = true;
-      if (spin) spin->on_spin_hit(elapsed_ns(start));
+      if (spin) spin->on_spin_hit();
       break;
     }
     if (i >= kShmDefaultSpin && (i & 31) == 0 && elapsed_ns(start) >= budget) break;
-    sys::cpu_relax();
+    if (budget != 0 && i % kShmYieldEvery == 0) sys::yield_cpu();
+    else sys::cpu_relax();
   }
+  start = Deadline::Clock::now();  // from here on: how long the block took
   // Wait phase: block on the shared futex in slices, re-checking the peer between slices.
   while (!observed) {
     // Sample the signal word before re-checking the sequence: a publication after the check

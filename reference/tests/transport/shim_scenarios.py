@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Drives `nipc-ref server` and `nipc-ref client` through every shim scenario on one profile
-(spec/shim-contract.md). Each server is started, waited for (READY line), exercised by clients
-whose JSON result lines are checked, stopped with SIGTERM and must exit 0 leaving its run
-directory empty (no socket, no region files).
+(spec/shim-contract.md). Each server is started, waited for (READY line, SHIM-READY-001),
+exercised by clients whose single JSON result lines (SHIM-RESULT-001) and exit codes
+(SHIM-EXIT-001) are checked, stopped with SIGTERM and must exit 0 leaving its run directory
+empty — no socket, no region files (SHIM-STOP-001).
+
+Requirements exercised: SHIM-ROLE-001 (server/client subcommands), SHIM-FLAG-001 (a bad flag
+is exit 2), SHIM-SERVICE-001 (each service kind, wrong-method answered UNSUPPORTED),
+SHIM-SNAP-001 (snapshot verified against the generator; a client with another seed notices),
+SHIM-SCENARIO-001 (every scenario; "large" on a fixed-size kind is exit 4), SHIM-VERIFY-001
+(verified counts), SHIM-EXPECT-001 (negative handshakes end to end).
 
 Exit status 0 when every scenario passed; the failures are printed otherwise."""
 import argparse
@@ -125,6 +132,15 @@ def scenarios(profile):
     ]
 
 
+def check_usage(exe):
+    """SHIM-FLAG-001: unknown flags and bad values are usage errors (exit 2)."""
+    for args in (["client", "--no-such-flag"], ["server", "--run-dir", "/tmp"],
+                 ["client", "--run-dir", "/tmp", "--service", "s", "--service-kind", "nope"]):
+        p = subprocess.run([exe, *args], capture_output=True, text=True, timeout=30)
+        if p.returncode != 2:
+            raise Failure("%s exited %d, wanted 2" % (" ".join(args), p.returncode))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nipc-ref", required=True)
@@ -132,7 +148,11 @@ def main():
     a = ap.parse_args()
     profile = PROFILE_NAMES[a.profile]
     failures = []
-    ran = 0
+    ran = 1
+    try:
+        check_usage(a.nipc_ref)
+    except Failure as e:
+        failures.append("usage: %s" % e)
     for kind, server_flags, cases in scenarios(profile):
         run_dir = tempfile.mkdtemp(prefix="nipc-i-", dir="/tmp")
         try:

@@ -80,6 +80,29 @@ TEST(ShmCreate, OwnerRemovesTheFileAttacherDoesNot) {
   EXPECT_EQ(open_fd_count(), fds);
 }
 
+TEST(ShmCreate, FailureLeavesNothingBehind) {
+  REQUIREMENT("SHM-CREATE-001");
+  RunDir dir;
+  auto missing = ShmRegion::create(dir.file("no/such/dir.ipcshm"), 64, 64);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, K::kShmCreate);
+  EXPECT_EQ(missing.error().sys_errno, ENOENT);
+  // Capacities whose file would not fit 32-bit offsets are refused before any file exists.
+  auto huge = ShmRegion::create(region(dir), 0xffffff00u, 0xffffff00u);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().kind, K::kBadParameter);
+  // A symbolic link at the path is never followed: it is removed as junk, then created.
+  std::ofstream(dir.file("target")) << "keep me";
+  ASSERT_EQ(::symlink(dir.file("target").c_str(), region(dir).c_str()), 0);
+  auto r = ShmRegion::create(region(dir), 64, 64);
+  ASSERT_TRUE(r.ok()) << r.error();
+  std::ifstream target(dir.file("target"));
+  std::string content;
+  std::getline(target, content);
+  EXPECT_EQ(content, "keep me");
+  EXPECT_EQ(mapping_count("target"), 0);
+}
+
 TEST(ShmCreate, LiveOwnerKeepsItsRegion) {
   REQUIREMENT("SHM-STALE-001");
   RunDir dir;
@@ -339,15 +362,19 @@ TEST(ShmConsume, PingPongAcrossProcessesWakesBlockedWaiters) {
 }
 
 TEST(SpinPolicy, GrowsWhenBlocksAreShortAndDecaysWhenIdle) {
-  REQUIREMENT("SHM-CONSUME-001");
+  REQUIREMENT("SHM-SPIN-001");
   SpinPolicy p(1000, 64000);
   std::uint32_t start = p.budget_ns();
-  p.on_blocked(10000);
-  EXPECT_GT(p.budget_ns(), start);
+  p.on_blocked(start / 2);  // arrived right after giving up: spin longer
+  EXPECT_EQ(p.budget_ns(), start * 2);
+  p.on_blocked(30000);  // neither soon nor idle: unchanged
+  EXPECT_EQ(p.budget_ns(), start * 2);
   for (int i = 0; i < 20; ++i) p.on_blocked(10'000'000);
   EXPECT_EQ(p.budget_ns(), 1000u);
-  for (int i = 0; i < 20; ++i) p.on_blocked(50000);
+  for (int i = 0; i < 20; ++i) p.on_blocked(100);
   EXPECT_EQ(p.budget_ns(), 64000u);
+  p.disable();
+  EXPECT_EQ(p.budget_ns(), 0u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <array>
@@ -136,6 +137,46 @@ TEST(UdsListen, RemovesAForeignFileAtTheSocketPath) {
   ASSERT_TRUE(l.ok()) << l.error();
 }
 
+TEST(UdsListen, UnremovableEntryIsAddressInUse) {
+  REQUIREMENT("UDS-STALE-002");
+  RunDir dir;
+  // A directory at the socket path: the probe fails (not a socket) and unlink cannot remove it.
+  ASSERT_EQ(::mkdir(dir.file("svc.sock").c_str(), 0700), 0);
+  auto l = UdsListener::listen(dir.path(), "svc");
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.error().kind, K::kAddressInUse);
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"svc.sock"});
+}
+
+TEST(UdsListen, SocketIsOwnerOnlyEvenUnderAPermissiveUmask) {
+  REQUIREMENT("UDS-MODE-001");
+  RunDir dir;
+  mode_t old = ::umask(0);
+  auto l = UdsListener::listen(dir.path(), "svc");
+  ::umask(old);
+  ASSERT_TRUE(l.ok());
+  struct stat st;
+  ASSERT_EQ(::stat(dir.file("svc.sock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(UdsListen, DefaultBacklogHoldsSixteenPendingConnections) {
+  REQUIREMENT("UDS-LISTEN-001");
+  RunDir dir;
+  auto l = UdsListener::listen(dir.path(), "svc");
+  ASSERT_TRUE(l.ok());
+  std::vector<UniqueFd> pending;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string p = dir.file("svc.sock");
+  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+  for (int i = 0; i < 16; ++i) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0));
+    ASSERT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << i;
+    pending.push_back(std::move(fd));
+  }
+}
+
 TEST(UdsConnect, NothingListeningIsNotFound) {
   REQUIREMENT("UDS-CONNECT-001");
   RunDir dir;
@@ -209,6 +250,46 @@ TEST(UdsPacket, ReceiveTimesOutAndSeesPeerClose) {
   auto eof = b.recv_packet(in, Deadline::after_ms(1000), nullptr);
   ASSERT_FALSE(eof.ok());
   EXPECT_EQ(eof.error().kind, K::kPeerClosed);
+}
+
+TEST(UdsPacket, EndOfStreamAndResetArePeerClosed) {
+  REQUIREMENT("UDS-EOF-001");
+  for (bool reset : {false, true}) {
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    UdsChannel a{UniqueFd(sv[0])};
+    std::array<std::uint8_t, 4> x{1, 2, 3, 4};
+    std::array<ConstBytes, 1> parts{ConstBytes(x)};
+    if (reset) {
+      ASSERT_EQ(::send(sv[1], "q", 1, 0), 1);  // unread data: the close resets
+    }
+    ::close(sv[1]);
+    auto s = a.send_packet(parts);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().kind, K::kPeerClosed);  // EPIPE, and no SIGPIPE
+    std::array<std::uint8_t, 8> in{};
+    if (reset) {
+      ASSERT_TRUE(a.recv_packet(in, Deadline::after_ms(100), nullptr).ok());
+    }
+    auto r = a.recv_packet(in, Deadline::after_ms(1000), nullptr);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, K::kPeerClosed);
+  }
+}
+
+TEST(UdsPacket, NativeHandleIsReadableWhenAPacketIsQueued) {
+  REQUIREMENT("UDS-WAIT-001");
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  UdsChannel a{UniqueFd(sv[0])};
+  UdsChannel b{UniqueFd(sv[1])};
+  pollfd p{b.native_handle(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0);
+  std::array<std::uint8_t, 1> x{9};
+  std::array<ConstBytes, 1> parts{ConstBytes(x)};
+  ASSERT_TRUE(a.send_packet(parts).ok());
+  EXPECT_EQ(::poll(&p, 1, 1000), 1);
+  EXPECT_TRUE(p.revents & POLLIN);
 }
 
 TEST(UdsPacket, CancelStopsABlockedReceive) {

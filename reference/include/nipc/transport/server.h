@@ -109,8 +109,12 @@ class Server {
   std::atomic<std::uint32_t> active_{0};
   std::uint64_t next_session_id_ = 1;  // accept thread only
 
-  mutable std::mutex stats_mu_;
-  ServerStats stats_;
+  // Counters only: relaxed atomics, they order nothing else.
+  struct Counters {
+    std::atomic<std::uint64_t> accepted{0}, sessions_ok{0}, sessions_shm{0},
+        handshakes_rejected{0}, requests{0}, error_responses{0}, regions_created{0},
+        stale_regions_removed{0};
+  } counters_;
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;

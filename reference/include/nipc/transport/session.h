@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_set>
 #include <vector>
 
 #include "nipc/codec/chunk.h"
@@ -63,7 +62,7 @@ class PacketLink final : public MessageLink {
 
 /// Logical messages over a session's shared region (SHM-*): one message in flight per
 /// direction, never chunked. The packet channel stays open for the session's life; while a
-/// receive blocks it is polled for hang-up (SHM-HANGUP-001).
+/// receive blocks it is polled for hang-up (SHM-SOCKET-001).
 class ShmLink final : public MessageLink {
  public:
   /// `server_side` chooses the directions: a server receives requests and sends responses.
@@ -121,14 +120,17 @@ class ClientSession {
  public:
   ClientSession(std::unique_ptr<MessageLink> link, const Hello& hello, const HelloAck& ack);
 
-  /// Sends a request. `header.payload_len` is set from `payload`. Refused with nothing sent:
+  /// Sends a request. `header.payload_len` is set from `payload` and transport_status to 0
+  /// (ENV-STATUS-001). Refused with nothing sent:
   /// kLimitExceeded (ENV-LIMIT-003/004), kInFlight with kDuplicateMessageId (SESS-MSGID-001),
   /// kInFlight when the link allows no more outstanding requests (SHM-ONEINFLIGHT-001),
   /// kBadParameter for a kind other than REQUEST.
   TransportResult<void> send_request(Header header, ConstBytes payload);
 
   /// Receives the next response (any in-flight id, SESS-PIPELINE-001). Protocol errors:
-  /// kUnexpectedKind, kUnknownMessageId, batch directory rules; inbound limits.
+  /// kUnexpectedKind, kUnknownMessageId, kResponseCodeMismatch, batch directory rules;
+  /// inbound limits. The payload is the caller's to judge by transport_status
+  /// (SVC-STATUS-001: decode it only when the status is OK).
   TransportResult<InboundMessage> receive_response(Deadline deadline,
                                                    const Canceller* cancel = nullptr);
 
@@ -151,7 +153,13 @@ class ClientSession {
   Hello hello_;
   HelloAck ack_;
   DirectionLimits request_;
-  std::unordered_set<std::uint64_t> in_flight_;
+  // Message ids in flight. A vector: pipelines are short, and a scan of a few ids beats
+  // hashing and a node allocation per request.
+  struct InFlight {
+    std::uint64_t message_id;
+    std::uint16_t code;  // the response must carry the same (SESS-CODE-001)
+  };
+  std::vector<InFlight> in_flight_;
   std::optional<TransportError> broken_;
 };
 

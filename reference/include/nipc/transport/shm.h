@@ -49,33 +49,38 @@ inline constexpr std::uint32_t kShmDefaultSpin = 128;
 /// Which area a call works on: requests flow client → server, responses server → client.
 enum class ShmDirection : std::uint8_t { kRequest, kResponse };
 
-/// How a receiver waits: spin for up to `spin_ns` (adaptive, see SpinPolicy), then block on
-/// the futex in slices of at most `slice_ms`, calling `between_slices` (if set) after each
-/// slice; a non-ok return from it ends the wait with that error.
+/// Hooks a blocked shared-memory wait calls at least every 100 ms.
 class ShmWaitHooks {
  public:
   virtual ~ShmWaitHooks() = default;
-  /// Called at least every 100 ms while blocked; return an error to stop waiting.
+  /// Return an error to stop waiting (cancellation, peer hang-up).
   virtual TransportResult<void> check() = 0;
 };
 
-/// Adapts how long a receiver spins before blocking: spinning pays when the answer comes back
-/// quickly (a peer running on another core), blocking pays when the session is idle.
+/// Adapts how long a receiver spins before it blocks. Spinning pays when the answer comes
+/// back quickly from a peer running on another core; blocking pays when the session is idle
+/// or when the peer needs the core the spinner holds. Spin loops also yield the CPU every few
+/// iterations, so a peer queued on the same core gets to run.
 class SpinPolicy {
  public:
-  SpinPolicy(std::uint32_t min_ns = 2000, std::uint32_t max_ns = 100000) noexcept
-      : min_ns_(min_ns), max_ns_(max_ns), budget_ns_(min_ns * 4 > max_ns ? max_ns : min_ns * 4) {}
+  explicit SpinPolicy(std::uint32_t min_ns = 1000, std::uint32_t max_ns = 50000) noexcept
+      : min_ns_(min_ns), max_ns_(max_ns), budget_ns_(min_ns * 8 > max_ns ? max_ns : min_ns * 8) {}
   std::uint32_t budget_ns() const noexcept { return budget_ns_; }
-  /// The wait was satisfied while spinning after `waited_ns`.
-  void on_spin_hit(std::uint64_t waited_ns) noexcept;
-  /// The wait blocked and was satisfied after `waited_ns` in total.
-  void on_blocked(std::uint64_t waited_ns) noexcept;
-  /// Disables spinning entirely (budget 0), e.g. for many concurrent idle sessions.
+  /// The message arrived while spinning.
+  void on_spin_hit() noexcept {}
+  /// The receiver spun its whole budget, blocked, and the message came `blocked_ns` later:
+  /// soon after giving up means a longer spin would have caught it (grow); much later means
+  /// the session is idle (shrink).
+  void on_blocked(std::uint64_t blocked_ns) noexcept;
+  /// Never spin (budget 0).
   void disable() noexcept { min_ns_ = max_ns_ = budget_ns_ = 0; }
 
  private:
   std::uint32_t min_ns_, max_ns_, budget_ns_;
 };
+
+/// Spin iterations between two sched_yield() calls in the shared-memory spin loop.
+inline constexpr std::uint32_t kShmYieldEvery = 256;
 
 /// A mapped region. The creator (server) owns the file and removes it on destruction; an
 /// attacher (client) only unmaps and closes (SHM-CLEAN-001).
