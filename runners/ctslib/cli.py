@@ -18,12 +18,13 @@ def _ensure_deps() -> bool:
 
 
 def cmd_test(args) -> int:
-    """Configure, build and run every test: the default preset, then the sanitizer preset."""
+    """Configure, build and run every test: the default preset, then the sanitizer presets
+    (ASan/UBSan over everything, ThreadSanitizer over the transport and interop tests)."""
     if not _ensure_deps():
         return 2
     start = time.monotonic()
     total = build.CtestOutcome()
-    presets = ["default"] if args.no_sanitizers else ["default", "asan"]
+    presets = ["default"] if args.no_sanitizers else ["default", "asan", "tsan"]
     for preset in presets:
         if not build.configure_and_build(preset):
             print("cts test: build of preset '%s' failed" % preset, file=sys.stderr)
@@ -66,7 +67,7 @@ def main(argv) -> int:
 
     p = sub.add_parser("test", help="build and run every test (CTest), sanitizers included")
     p.add_argument("--label", help="only CTest labels matching this regex")
-    p.add_argument("--no-sanitizers", action="store_true", help="skip the ASan/UBSan preset")
+    p.add_argument("--no-sanitizers", action="store_true", help="skip the ASan/UBSan and TSan presets")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("run", help="the main job: reference self-check, conformance, matrix")

@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -288,11 +289,10 @@ Figures run_reference(const std::string& dir, std::uint32_t profiles, Mode mode)
   return summarize(lat, ops, secs);
 }
 
-void print(const char* name, const char* unit, const Figures& f, const char* floor_name,
-           const Figures* floor) {
-  std::printf("%-28s %12.0f %-11s p50 %8.2f us  p99 %8.2f us", name, f.rate, unit, f.p50_us,
+void print(const char* name, const char* unit, const Figures& f, const Figures* floor) {
+  std::printf("%-34s %12.0f %-8s p50 %9.2f us  p99 %9.2f us", name, f.rate, unit, f.p50_us,
               f.p99_us);
-  if (floor) std::printf("   %6.2fx %s", f.rate / floor->rate, floor_name);
+  if (floor) std::printf("  = %6.2fx floor", f.rate / floor->rate);
   std::printf("\n");
   std::fflush(stdout);
 }
@@ -304,25 +304,46 @@ int bench_main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   std::printf("netipc transport benchmark: %.1f s per case, %ld CPUs\n", g_seconds,
               ::sysconf(_SC_NPROCESSORS_ONLN));
-  Figures uds_floor = floor_seqpacket(1);
-  print("floor seqpacket ping-pong", "req/s", uds_floor, "", nullptr);
-  Figures shm_floor = floor_shm_spin(false);
-  print("floor shm spin ping-pong", "req/s", shm_floor, "", nullptr);
-  Figures wake_floor = floor_shm_spin(true);
-  print("floor shm spin + futex wake", "req/s", wake_floor, "", nullptr);
-  Figures pipe_floor = floor_seqpacket(16);
-  print("floor seqpacket 16 in flight", "req/s", pipe_floor, "", nullptr);
-
-  print("uds ping-pong", "req/s", run_reference(dir, 0x01, Mode::kPingPong), "blocking floor", &uds_floor);
-  Figures shm_pp = run_reference(dir, 0x02, Mode::kPingPong);
-  print("shm ping-pong", "req/s", shm_pp, "spin floor", &shm_floor);
-  print("  (same, against)", "req/s", shm_pp, "spin+wake floor", &wake_floor);
-  print("uds pipeline depth 16", "req/s", run_reference(dir, 0x01, Mode::kPipeline), "16-in-flight floor", &pipe_floor);
-  print("shm pipeline (depth 1)", "req/s", run_reference(dir, 0x02, Mode::kPipeline), "spin floor", &shm_floor);
-  print("uds batch 64", "items/s", run_reference(dir, 0x01, Mode::kBatch), "blocking floor", &uds_floor);
-  print("shm batch 64", "items/s", run_reference(dir, 0x02, Mode::kBatch), "spin floor", &shm_floor);
-  print("uds snapshot 100 items", "req/s", run_reference(dir, 0x01, Mode::kSnapshot), "blocking floor", &uds_floor);
-  print("shm snapshot 100 items", "req/s", run_reference(dir, 0x02, Mode::kSnapshot), "spin floor", &shm_floor);
+  {
+    std::ifstream load("/proc/loadavg");
+    std::string l1;
+    load >> l1;
+    std::printf("load average (1 min) at start: %s — on a busy machine every figure is noise\n",
+                l1.c_str());
+  }
+  // Each reference case runs right after the floor it is compared with, so both see the same
+  // machine; the ratio is the figure that means something.
+  struct Case {
+    const char* name;
+    const char* unit;
+    std::uint32_t profiles;
+    Mode mode;
+    const char* floor_name;
+    std::function<Figures()> floor;
+  };
+  auto uds_floor = [] { return floor_seqpacket(1); };
+  auto pipe_floor = [] { return floor_seqpacket(16); };
+  auto spin_floor = [] { return floor_shm_spin(false); };
+  auto wake_floor = [] { return floor_shm_spin(true); };
+  const Case cases[] = {
+      {"uds ping-pong", "req/s", 0x01, Mode::kPingPong, "blocking seqpacket floor", uds_floor},
+      {"shm ping-pong", "req/s", 0x02, Mode::kPingPong, "raw spin floor", spin_floor},
+      {"shm ping-pong", "req/s", 0x02, Mode::kPingPong, "spin + futex-wake floor", wake_floor},
+      {"uds pipeline depth 16", "req/s", 0x01, Mode::kPipeline, "16-in-flight seqpacket floor",
+       pipe_floor},
+      {"uds batch 64", "items/s", 0x01, Mode::kBatch, "blocking seqpacket floor", uds_floor},
+      {"shm batch 64", "items/s", 0x02, Mode::kBatch, "raw spin floor", spin_floor},
+      {"uds snapshot 100 items", "req/s", 0x01, Mode::kSnapshot, "blocking seqpacket floor",
+       uds_floor},
+      {"shm snapshot 100 items", "req/s", 0x02, Mode::kSnapshot, "raw spin floor", spin_floor},
+  };
+  for (const Case& c : cases) {
+    Figures floor = c.floor();
+    Figures ref = run_reference(dir, c.profiles, c.mode);
+    std::string label = std::string("  floor: ") + c.floor_name;
+    print(label.c_str(), "req/s", floor, nullptr);
+    print(c.name, c.unit, ref, &floor);
+  }
   std::filesystem::remove_all(dir);
   return 0;
 }

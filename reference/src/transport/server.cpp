@@ -38,6 +38,7 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   if (!listener) return listener.error();
   std::unique_ptr<Server> server(
       new Server(std::move(config), std::move(service), std::move(*listener)));
+  // Relaxed: a statistic; the server's threads start after this.
   server->counters_.stale_regions_removed.store(removed, std::memory_order_relaxed);
   return server;
 }
@@ -73,6 +74,7 @@ void Server::reap(bool all) {
 }
 
 ServerStats Server::stats() const {
+  // Relaxed: each counter is read on its own; a report need not be one consistent snapshot.
   auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
   ServerStats s;
   s.accepted = get(counters_.accepted);

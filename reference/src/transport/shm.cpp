@@ -74,14 +74,14 @@ std::uint64_t elapsed_ns(Deadline::Clock::time_point since) {
 
 bool owner_alive(std::int32_t pid, std::uint32_t generation) {
   if (pid <= 0 || generation == 0) return false;
-  if (::kill(pid, 0) == 0) return true;
+  if (sys::call([&] { return ::kill(pid, 0); }) == 0) return true;
   return errno == EPERM;  // exists, owned by someone else
 }
 
 // Removes `path` only if it still names the file we examined (dev/ino of `fd`).
 void unlink_if_same(const std::string& path, int fd) {
   struct stat a, b;
-  if (fd >= 0 && ::fstat(fd, &a) == 0) {
+  if (fd >= 0 && sys::call([&] { return ::fstat(fd, &a); }) == 0) {
     if (sys::call([&] { return ::lstat(path.c_str(), &b); }) < 0) return;
     if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) return;
   }
@@ -102,7 +102,7 @@ void SpinPolicy::on_blocked(std::uint64_t blocked_ns) noexcept {
 
 std::uint32_t shm_owner_generation() noexcept {
   timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  (void)sys::call([&] { return ::clock_gettime(CLOCK_MONOTONIC, &ts); });
   auto g = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ts.tv_sec) ^
                                       (static_cast<std::uint64_t>(ts.tv_nsec) >> 10));
   return g == 0 ? 1 : g;
@@ -113,7 +113,7 @@ ShmRegion::ShmRegion(std::string path, UniqueFd fd, std::uint8_t* base, std::siz
     : path_(std::move(path)), fd_(std::move(fd)), base_(base), size_(size), owner_(owner) {}
 
 ShmRegion::~ShmRegion() {
-  if (base_) ::munmap(base_, size_);
+  if (base_) (void)sys::call([&] { return ::munmap(base_, size_); });
   // The creator removes the file (SHM-CLEAN-001); an attacher never does.
   if (owner_ && !NIPC_MUTANT(kShmLeaveRegion)) unlink_if_same(path_, fd_.get());
 }
@@ -153,13 +153,14 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string&
     if (sys::call([&] { return ::ftruncate(fd.get(), static_cast<off_t>(total)); }) < 0)
       return fail(errno);
   }
-  void* map = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+  void* map = sys::call(
+      [&] { return ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0); });
   if (map == MAP_FAILED) return fail(errno);
   auto* base = static_cast<std::uint8_t*>(map);
   // A new file reads as zeros, so every atomic and both areas already start at 0.
   store_u16le(base + kVersion, kVersionValue);
   store_u16le(base + shm_layout::kHeaderLen, static_cast<std::uint16_t>(kSize));
-  store_u32le(base + kOwnerPid, static_cast<std::uint32_t>(::getpid()));
+  store_u32le(base + kOwnerPid, static_cast<std::uint32_t>(sys::call([] { return ::getpid(); })));
   store_u32le(base + kOwnerGeneration, shm_owner_generation());
   store_u32le(base + kRequestOffset, static_cast<std::uint32_t>(kSize));
   store_u32le(base + kRequestCapacity, static_cast<std::uint32_t>(req_cap));
@@ -176,11 +177,13 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::attach(const std::string&
   UniqueFd fd(sys::call([&] { return ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC); }));
   if (!fd.valid()) return TransportError{TransportErrorKind::kShmOpen, std::nullopt, errno};
   struct stat st;
-  if (::fstat(fd.get(), &st) < 0) return TransportError{TransportErrorKind::kShmOpen, std::nullopt, errno};
+  if (sys::call([&] { return ::fstat(fd.get(), &st); }) < 0)
+    return TransportError{TransportErrorKind::kShmOpen, std::nullopt, errno};
   if (!S_ISREG(st.st_mode)) return TransportError::of(TransportErrorKind::kShmOpen);
   if (st.st_size < static_cast<off_t>(kSize)) return TransportError::of(TransportErrorKind::kShmNotReady);
   auto size = static_cast<std::size_t>(st.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+  void* map = sys::call(
+      [&] { return ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0); });
   if (map == MAP_FAILED) return TransportError{TransportErrorKind::kShmOpen, std::nullopt, errno};
   std::unique_ptr<ShmRegion> region(
       new ShmRegion(path, std::move(fd), static_cast<std::uint8_t*>(map), size, false));
@@ -205,6 +208,7 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::attach(const std::string&
   if (resp_off < align64(req_off + req_cap)) return bad_size;
   std::uint64_t end = resp_off + resp_cap > req_off + req_cap ? resp_off + resp_cap : req_off + req_cap;
   if (size < end) return bad_size;
+  // Acquire: counting starts after whatever was already published (SHM-ATTACH-001).
   for (int d = 0; d < 2; ++d)
     region->local_seq_[d] =
         atom<std::uint64_t>(region->base_, kFields[d].seq).load(std::memory_order_acquire);
@@ -308,7 +312,7 @@ RegionState check_stale_region(const std::string& path) noexcept {
   }
   struct stat st;
   std::uint8_t hdr[kSize];
-  bool junk = ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) ||
+  bool junk = sys::call([&] { return ::fstat(fd.get(), &st); }) < 0 || !S_ISREG(st.st_mode) ||
               st.st_size < static_cast<off_t>(kSize) ||
               sys::call([&] { return ::pread(fd.get(), hdr, kSize, 0); }) != static_cast<ssize_t>(kSize) ||
               load_u32le(hdr + kMagic) != kMagicValue;
@@ -320,15 +324,16 @@ RegionState check_stale_region(const std::string& path) noexcept {
 }
 
 std::size_t remove_stale_regions(const std::string& run_dir, std::string_view service) noexcept {
-  DIR* dir = ::opendir(run_dir.c_str());
+  DIR* dir = sys::call([&] { return ::opendir(run_dir.c_str()); });
   if (!dir) return 0;
   std::size_t removed = 0;
+  // readdir returns null at the end as well as on error: either way the scan is over.
   while (dirent* e = ::readdir(dir)) {
     std::string_view name(e->d_name);
     if (!is_region_file_name(name, service)) continue;
     if (check_stale_region(run_dir + "/" + std::string(name)) == RegionState::kRemoved) ++removed;
   }
-  ::closedir(dir);
+  (void)sys::call([&] { return ::closedir(dir); });
   return removed;
 }
 

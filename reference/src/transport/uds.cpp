@@ -81,7 +81,7 @@ TransportResult<void> recover_stale(const std::string& path, const sockaddr_un& 
 std::uint32_t uds_native_packet_size(int fd) noexcept {
   int sndbuf = 0;
   socklen_t len = sizeof sndbuf;
-  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
+  if (sys::call([&] { return ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len); }) < 0 ||
       sndbuf <= static_cast<int>(kSendbufOverhead + kMinPacketSizeExclusive))
     return kFallbackPacketSize;
   return static_cast<std::uint32_t>(sndbuf) - kSendbufOverhead;
@@ -211,7 +211,7 @@ TransportResult<std::unique_ptr<UdsListener>> UdsListener::listen(std::string_vi
   if (sys::call([&] { return ::chmod(path->c_str(), 0600); }) < 0 ||
       sys::call([&] { return ::stat(path->c_str(), &st); }) < 0) {
     int err = errno;
-    (void)::unlink(path->c_str());
+    (void)sys::call([&] { return ::unlink(path->c_str()); });
     return TransportError::system(err);
   }
   if (sys::call([&] { return ::listen(fd.get(), backlog > 0 ? backlog : kDefaultBacklog); }) < 0) {

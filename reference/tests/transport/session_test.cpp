@@ -278,6 +278,12 @@ TEST(SessionHandshake, MalformedHellosGetTheirAnswerOrASilentClose) {
   Bytes flags = hello_packet(token);
   flags[34] = 1;
   EXPECT_EQ(status_of(raw_first_packet(dir, flags)), 1);
+  // Non-zero HELLO reserved field: BAD_ENVELOPE (HS-HELLO-RESERVED-001).
+  Bytes reserved = hello_packet(token);
+  reserved[32 + 28] = 1;
+  EXPECT_EQ(status_of(raw_first_packet(dir, reserved)), 1);
+  // A wrong token: AUTH_FAILED (HS-AUTH-001).
+  EXPECT_EQ(status_of(raw_first_packet(dir, hello_packet(token + 1))), 2);
   // A REQUEST before the HELLO, garbage, and a truncated HELLO: closed without an answer.
   Bytes req = hello_packet(token);
   req[8] = 1;
@@ -286,6 +292,37 @@ TEST(SessionHandshake, MalformedHellosGetTheirAnswerOrASilentClose) {
   Bytes truncated = hello_packet(token);
   truncated.resize(32 + 43);
   EXPECT_EQ(status_of(raw_first_packet(dir, truncated)), -1);
+}
+
+TEST(SessionHandshake, ClientRefusesAnAckItCannotAccept) {
+  REQUIREMENT("HS-CLI-SID-001");
+  RunDir dir;
+  auto listener = UdsListener::listen(dir.path(), "svc");
+  ASSERT_TRUE(listener.ok());
+  std::thread t([&] {
+    auto ch = (*listener)->accept(Deadline::after_ms(5000), nullptr);
+    ASSERT_TRUE(ch.ok());
+    std::array<std::uint8_t, 128> buf{};
+    auto n = (*ch)->recv_packet(buf, Deadline::after_ms(5000), nullptr);
+    ASSERT_TRUE(n.ok());
+    Hello hello = *decode_hello(ConstBytes(buf.data() + 32, 44));
+    ServerPolicy policy;
+    policy.auth_token = hello.auth_token;
+    HandshakeDecision d = decide(hello, policy);
+    d.ack.session_id = 0;  // an OK ACK must carry a session_id
+    auto ack = encode_ack_packet(d);
+    std::array<ConstBytes, 1> parts{ConstBytes(ack)};
+    ASSERT_TRUE((*ch)->send_packet(parts).ok());
+    // The client sends nothing more and closes (HS-CLI-ABORT-001).
+    auto eof = (*ch)->recv_packet(buf, Deadline::after_ms(5000), nullptr);
+    EXPECT_EQ(eof.error().kind, K::kPeerClosed);
+  });
+  Client client(client_config(dir));
+  auto s = client.connect();
+  t.join();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, K::kHandshakeFailed);
+  EXPECT_EQ(s.error().rule, Error::kAckZeroSessionId);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -127,8 +127,6 @@ bool is_environment(const TransportError& e) {
 // ---------------------------------------------------------------------------------------
 // server
 
-Server* g_server = nullptr;
-
 // The transports this build has: UDS only on POSIX.
 bool transport_available(const Common& c) { return c.transport == "uds"; }
 
@@ -165,17 +163,21 @@ int run_server(const Common& c, const std::string& sessions) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  g_server = server->get();
-  std::thread([set] {
+  Server* srv = server->get();
+  // The signal thread stops the server; it is joined before the server is destroyed. When
+  // the server stops by itself (--sessions N) main wakes the thread with a signal of its own.
+  std::thread signals([set, srv] {
     int sig = 0;
     sigwait(&set, &sig);
-    g_server->stop();
-  }).detach();
+    srv->stop();
+  });
   json ready = {{"role", "server"}, {"pid", ::getpid()}, {"socket", (*server)->socket_path()},
                 {"service", c.service}, {"service_kind", c.kind_name},
                 {"profiles", p->profiles}};
   std::cout << "READY " << ready.dump() << std::endl;
   (*server)->run(max_sessions);
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
   ServerStats s = (*server)->stats();
   json summary = {{"accepted", s.accepted}, {"sessions_ok", s.sessions_ok},
                   {"sessions_shm", s.sessions_shm}, {"rejected", s.handshakes_rejected},

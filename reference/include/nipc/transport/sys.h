@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 struct timespec;
@@ -20,17 +21,29 @@ inline constexpr NativeHandle kInvalidHandle = -1;
 
 namespace sys {
 
-/// Runs the system call `f` (a callable returning a negative value with errno set on failure)
-/// and repeats it while it fails with EINTR. Every system call of the transports goes through
-/// here, except close(): Linux releases the descriptor even when close() reports EINTR, so
-/// retrying could close a descriptor another thread just received (see close_fd).
-/// Callers that wait with a timeout recompute it inside `f`, so a retry never extends the
-/// deadline.
+/// True when a system call's return value reports failure: a negative number, or for calls
+/// returning a pointer, null or MAP_FAILED (mmap's (void*)-1).
+template <class R>
+bool failed(R r) noexcept {
+  if constexpr (std::is_pointer_v<R>) {
+    const void* p = static_cast<const void*>(r);
+    return p == nullptr || p == reinterpret_cast<const void*>(std::intptr_t{-1});
+  } else {
+    return r < 0;
+  }
+}
+
+/// Runs the system call `f` (a callable returning the call's result, with errno set on
+/// failure) and repeats it while it fails with EINTR. Every system call of the transports
+/// goes through here, except close(): Linux releases the descriptor even when close()
+/// reports EINTR, so retrying could close a descriptor another thread just received (see
+/// close_fd). Callers that wait with a timeout recompute it inside `f`, so a retry never
+/// extends the deadline.
 template <class F>
 auto call(F&& f) -> decltype(f()) {
   for (;;) {
     auto r = f();
-    if (r < 0 && errno == EINTR) continue;
+    if (failed(r) && errno == EINTR) continue;
     return r;
   }
 }
