@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, deps, report, run, schema_check, spec_index, vectors
+from . import build, conformance, deps, report, run, schema_check, spec_index, vectors
 
 
 def cmd_setup(_args) -> int:
@@ -105,6 +105,8 @@ def main(argv) -> int:
                    "(default build/default)")
     q.add_argument("--verbose", action="store_true", help="print every case")
     q.set_defaults(func=vectors.cmd_replay)
+
+    conformance.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:

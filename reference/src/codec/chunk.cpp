@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include "nipc/mutant.h"
 
 namespace nipc {
 namespace {
@@ -167,7 +168,8 @@ Result<Reassembler::Progress> Reassembler::first(ConstBytes packet) noexcept {
   if (h->payload_len > buffer_.size()) return fail(Error::kBufferTooSmall);
 
   const std::uint64_t total = message_length(h->payload_len);
-  if (packet.size() > total) return fail(Error::kPacketLengthMismatch);  // ENV-TRAIL-001
+  if (packet.size() > total && !NIPC_MUTANT(kAcceptTrailingBytes))
+    return fail(Error::kPacketLengthMismatch);  // ENV-TRAIL-001
   const ConstBytes carried = packet.subspan(header_layout::kSize);
 
   std::uint64_t count = 1;
@@ -197,12 +199,13 @@ Result<Reassembler::Progress> Reassembler::next(ConstBytes packet) noexcept {
   if (!active_ || next_index_ >= expected_count_) return fail(Error::kChunkIndexMismatch);
   const Result<ChunkHeader> c = decode_chunk_header(packet);  // CHUNK-LEN/MAGIC/VERSION/FLAGS
   if (!c) return fail(c.error());
-  if (c->message_id != header_.message_id)
+  if (c->message_id != header_.message_id && !NIPC_MUTANT(kSkipChunkMessageIdCheck))
     return fail(Error::kChunkMessageIdMismatch);  // CHUNK-MSGID-001, CHUNK-NOINTERLEAVE-001
-  if (c->chunk_index != next_index_) return fail(Error::kChunkIndexMismatch);  // CHUNK-INDEX-001
+  if (c->chunk_index != next_index_ && !NIPC_MUTANT(kSkipChunkIndexCheck))
+    return fail(Error::kChunkIndexMismatch);  // CHUNK-INDEX-001
   if (c->chunk_count != expected_count_)
     return fail(Error::kChunkCountMismatch);  // CHUNK-COUNT-001
-  if (c->total_message_len != message_length(header_.payload_len))
+  if (c->total_message_len != message_length(header_.payload_len) && !NIPC_MUTANT(kSkipChunkTotalCheck))
     return fail(Error::kChunkTotalLenMismatch);  // CHUNK-TOTAL-001
   const ConstBytes carried = packet.subspan(chunk_layout::kSize);
   if (c->chunk_payload_len != carried.size())

@@ -1,6 +1,7 @@
 #include "nipc/codec/hello.h"
 
 #include "nipc/codec/constants.h"
+#include "nipc/mutant.h"
 
 namespace nipc {
 
@@ -14,9 +15,9 @@ Result<Hello> decode_hello(ByteReader* reader) noexcept {
 
   if (load_u16le(p + hello_layout::kLayoutVersion) != kLayoutVersion)
     return Error::kHelloBadLayout;  // HS-HELLO-LAYOUT-001
-  if (load_u16le(p + hello_layout::kFlags) != 0)
+  if (load_u16le(p + hello_layout::kFlags) != 0 && !NIPC_MUTANT(kIgnoreHelloFlags))
     return Error::kHelloNonzeroFlags;  // HS-HELLO-FLAGS-001
-  if (load_u32le(p + hello_layout::kReserved) != 0)
+  if (load_u32le(p + hello_layout::kReserved) != 0 && !NIPC_MUTANT(kIgnoreHelloReserved))
     return Error::kHelloNonzeroReserved;  // HS-HELLO-RESERVED-001
 
   Hello h;
@@ -50,7 +51,7 @@ Result<void> encode_hello(const Hello& hello, MutableBytes out) noexcept {
   store_u32le(p + hello_layout::kMaxRequestBatchItems, hello.max_request_batch_items);
   store_u32le(p + hello_layout::kMaxResponsePayloadBytes, hello.max_response_payload_bytes);
   store_u32le(p + hello_layout::kMaxResponseBatchItems, hello.max_response_batch_items);
-  store_u32le(p + hello_layout::kReserved, 0);
+  store_u32le(p + hello_layout::kReserved, NIPC_MUTANT(kClientHelloReservedSet) ? 1 : 0);
   store_u64le(p + hello_layout::kAuthToken, hello.auth_token);
   store_u32le(p + hello_layout::kPacketSize, hello.packet_size);
   return {};
@@ -71,7 +72,7 @@ Result<HelloAck> decode_hello_ack(ByteReader* reader) noexcept {
   if (load_u16le(p + ack_layout::kLayoutVersion) != kLayoutVersion)
     return Error::kAckBadLayout;  // HS-ACK-LAYOUT-001
   if (load_u16le(p + ack_layout::kFlags) != 0) return Error::kAckNonzeroFlags;  // HS-ACK-FLAGS-001
-  if (load_u32le(p + ack_layout::kReserved) != 0)
+  if (load_u32le(p + ack_layout::kReserved) != 0 && !NIPC_MUTANT(kClientIgnoresAckReserved))
     return Error::kAckNonzeroReserved;  // HS-ACK-RESERVED-001
 
   HelloAck a;

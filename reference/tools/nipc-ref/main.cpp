@@ -332,7 +332,9 @@ void scenario_wrong_method(ClientSession& s, const Workload& w, std::uint64_t co
 
 int run_client(const Common& c, const ClientArgs& a) {
   if (!transport_available(c)) {
-    std::cout << json{{"role", "client"}, {"ok", false}, {"not_supported", "transport " + c.transport}}.dump()
+    std::cout << json{{"role", "client"}, {"ok", false}, {"scenario", a.scenario},
+                      {"service_kind", c.kind_name}, {"requests", 0}, {"verified", 0},
+                      {"error", nullptr}, {"not_supported", "transport " + c.transport}}.dump()
               << std::endl;
     return kNotSupported;
   }
@@ -347,7 +349,11 @@ int run_client(const Common& c, const ClientArgs& a) {
   json out = {{"role", "client"}, {"scenario", a.scenario}, {"service_kind", c.kind_name},
               {"count", a.count}};
   auto not_supported = [&](const std::string& reason) {
+    // SHIM-RESULT-001: the required fields are present for every outcome, "not supported" too.
     out["ok"] = false;
+    out["requests"] = 0;
+    out["verified"] = 0;
+    out["error"] = nullptr;
     out["not_supported"] = reason;
     std::cout << out.dump() << std::endl;
     return kNotSupported;

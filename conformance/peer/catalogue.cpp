@@ -1,0 +1,76 @@
+#include "catalogue.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+namespace nipc::peer {
+namespace {
+
+std::vector<CaseDef>& rows() {
+  static std::vector<CaseDef> r;
+  return r;
+}
+
+bool& sorted() {
+  static bool s = false;
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json Needs::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (service_kind) j["service_kind"] = *service_kind;
+  if (profiles) j["profiles"] = *profiles;
+  if (preferred) j["preferred"] = *preferred;
+  if (max_request_payload) j["max_request_payload"] = *max_request_payload;
+  if (max_request_batch) j["max_request_batch"] = *max_request_batch;
+  if (max_response_payload) j["max_response_payload"] = *max_response_payload;
+  if (packet_size) j["packet_size"] = *packet_size;
+  if (scenario) j["scenario"] = *scenario;
+  if (count) j["count"] = *count;
+  if (items) j["items"] = *items;
+  if (service) j["service"] = *service;
+  if (sessions) j["sessions"] = *sessions;
+  if (long_run_dir) j["long_run_dir"] = true;
+  return j;
+}
+
+Registrar::Registrar(CaseDef def) {
+  for (const CaseDef& d : rows()) {
+    if (d.id == def.id) {
+      std::fprintf(stderr, "nipc-peer: duplicate case id %s\n", def.id.c_str());
+      std::abort();
+    }
+  }
+  rows().push_back(std::move(def));
+  sorted() = false;
+}
+
+const std::vector<CaseDef>& catalogue() {
+  if (!sorted()) {
+    std::sort(rows().begin(), rows().end(),
+              [](const CaseDef& a, const CaseDef& b) { return a.id < b.id; });
+    sorted() = true;
+  }
+  return rows();
+}
+
+const CaseDef* find_case(const std::string& id) {
+  for (const CaseDef& d : catalogue())
+    if (d.id == id) return &d;
+  return nullptr;
+}
+
+std::string chapter_of(const std::string& id) {
+  static const std::map<std::string, std::string> kChapters = {
+      {"hs", "handshake"}, {"env", "envelope"}, {"sess", "session"}, {"batch", "batch"},
+      {"chunk", "chunking"}, {"prof", "profiles"}, {"svc", "service"}, {"codec", "codecs"},
+      {"uds", "transport-uds"}, {"shm", "transport-shm"}, {"shim", "shim-contract"}};
+  auto it = kChapters.find(id.substr(0, id.find('.')));
+  return it == kChapters.end() ? "other" : it->second;
+}
+
+}  // namespace nipc::peer

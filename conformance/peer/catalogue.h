@@ -1,0 +1,71 @@
+// The conformance case catalogue: every case is a table row registered by name, with the
+// requirement IDs it checks, the role and profiles it applies to, the IUT configuration it
+// needs, and a small step program run by the test peer (spec/overview.md: a case's verdict is
+// that of the strictest requirement it saw broken).
+#ifndef NIPC_PEER_CATALOGUE_H_
+#define NIPC_PEER_CATALOGUE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace nipc::peer {
+
+class Ctx;
+
+/// The role the implementation under test plays in a case.
+enum class Role { kServer, kClient };
+
+/// Run profiles a case applies to: the UDS baseline, the shared-memory profiles, or both.
+inline constexpr unsigned kOnUds = 1;
+inline constexpr unsigned kOnShm = 2;
+inline constexpr unsigned kOnAny = kOnUds | kOnShm;
+
+/// IUT configuration a case needs; unset values take the run's defaults. The driver expands
+/// the manifest's command template with them, or reports the case not applicable when the
+/// IUT's configuration is fixed to something else.
+struct Needs {
+  std::optional<std::string> service_kind;
+  std::optional<std::uint32_t> profiles, preferred;
+  std::optional<std::uint32_t> max_request_payload, max_request_batch, max_response_payload;
+  std::optional<std::uint32_t> packet_size;
+  std::optional<std::string> scenario;  // client role: what the client does
+  std::optional<std::uint64_t> count;
+  std::optional<std::uint32_t> items;
+  std::optional<std::string> service;   // a deliberately invalid service name
+  std::optional<std::string> sessions;  // server: sessions to serve before exiting
+  bool long_run_dir = false;            // a run directory whose socket path exceeds sun_path
+  nlohmann::json to_json() const;
+};
+
+struct CaseDef {
+  std::string id;     // "<chapter>.<srv|cli>.<name>", e.g. "hs.srv.layout-0"
+  std::string title;
+  Role role = Role::kServer;
+  std::vector<std::string> requirements;
+  unsigned on = kOnAny;
+  Needs needs;
+  bool start = true;  // server role: start the IUT and wait for READY before the steps
+  bool probe = true;  // server role: end with the liveness probe (a fresh, valid session)
+  std::function<void(Ctx&)> run;
+};
+
+/// Adds a row to the catalogue (static registration from the cases/*.cpp tables).
+struct Registrar {
+  explicit Registrar(CaseDef def);
+};
+
+/// Every registered case, sorted by id; ids are unique (checked at registration).
+const std::vector<CaseDef>& catalogue();
+const CaseDef* find_case(const std::string& id);
+
+/// The spec chapter a case belongs to, from its id prefix ("hs" -> "handshake").
+std::string chapter_of(const std::string& id);
+
+}  // namespace nipc::peer
+
+#endif  // NIPC_PEER_CATALOGUE_H_

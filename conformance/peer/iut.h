@@ -1,0 +1,62 @@
+// The implementation under test as a child process: started from its manifest's command
+// line, watched for its READY line, its exit and its output, and stopped at the end.
+#ifndef NIPC_PEER_IUT_H_
+#define NIPC_PEER_IUT_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nipc/transport/sys.h"
+
+namespace nipc::peer {
+
+/// How a process ended: an exit code, or the signal that killed it.
+struct ExitStatus {
+  int code = 0;    // valid when signal == 0
+  int signal = 0;  // non-zero: killed by this signal
+  bool ok() const { return signal == 0 && code == 0; }
+  std::string describe() const;
+};
+
+class IutProcess {
+ public:
+  /// Starts `argv` in its own process group with stdout and stderr captured to files (so a
+  /// chatty IUT never blocks on a full pipe). The environment is inherited (NIPC_MUTANT
+  /// selects a mutant of the reference). nullptr with `why` set when it cannot start.
+  static std::unique_ptr<IutProcess> spawn(const std::vector<std::string>& argv, std::string* why);
+  ~IutProcess();
+  IutProcess(const IutProcess&) = delete;
+  IutProcess& operator=(const IutProcess&) = delete;
+
+  enum class Ready { kReady, kExited, kTimeout };
+  /// Waits for a stdout line matching `pattern` (SHIM-READY-001: "^READY").
+  Ready wait_ready_line(const std::string& pattern, Deadline deadline);
+  /// Waits until `socket_path` accepts a connection (the probe connection is closed at once).
+  Ready wait_ready_socket(const std::string& socket_path, Deadline deadline);
+  /// Waits `ms` milliseconds, then reports ready unless the process ended.
+  Ready wait_ready_delay(int ms);
+  /// The exit status if the process has ended, without waiting.
+  std::optional<ExitStatus> poll_exit();
+  /// Waits for the process to end; nullopt at the deadline.
+  std::optional<ExitStatus> wait_exit(Deadline deadline);
+  /// Stops the process: SIGTERM to its group, then SIGKILL after `grace_ms`.
+  ExitStatus stop(int grace_ms);
+
+  pid_t pid() const { return pid_; }
+  std::string stdout_text() const;
+  std::vector<std::string> stderr_tail(std::size_t lines) const;
+
+ private:
+  IutProcess() = default;
+  pid_t pid_ = -1;
+  std::optional<ExitStatus> exit_;
+  std::string out_path_, err_path_;
+};
+
+}  // namespace nipc::peer
+
+#endif  // NIPC_PEER_IUT_H_

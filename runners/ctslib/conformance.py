@@ -1,0 +1,533 @@
+"""The conformance engine's driver (`./cts conformance`).
+
+Every catalogue case is run by the test peer (`nipc-peer run`), which starts the
+implementation under test (IUT) from its manifest's [server] or [client] command template,
+plays the other side, and prints one JSON verdict with the exchange as annotated hex and the
+IUT's stderr tail. This module plans which cases apply (role, profile, service kind,
+scenario, fixed configuration), expands the templates, runs cases in parallel, writes JSON
+and JUnit XML, checks the requirement coverage of the catalogue, and runs the mutation sweep
+over `nipc-ref-mutants`.
+
+Template placeholders, per case: {run_dir} {service} {auth_token} {profiles} {preferred}
+{max_request_payload} {max_request_batch} {max_response_payload} {packet_size}
+{service_kind} {sessions} {scenario} {count} {items}.
+"""
+import concurrent.futures
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+from . import build, junit, manifest as manifest_mod, paths, spec_index
+
+PROFILE_BITS = {"uds": 1, "shm-hybrid": 2, "shm-futex": 4}
+CONFORMANCE = paths.ROOT / "conformance"
+MUTANT_TABLE = CONFORMANCE / "mutants" / "mutants.def"
+SURVIVORS = CONFORMANCE / "mutants" / "survivors.toml"
+UNTESTABLE = CONFORMANCE / "untestable.toml"
+KILLING = {"fail", "timeout", "error"}
+CONFIG_KEYS = ("service_kind", "profiles", "preferred", "max_request_payload",
+               "max_request_batch", "max_response_payload", "packet_size", "scenario", "count",
+               "items", "service")
+INT_KEYS = {"profiles", "preferred", "max_request_payload", "max_request_batch",
+            "max_response_payload", "packet_size", "count", "items"}
+NIPC_REF = Path("reference/tools/nipc-ref/nipc-ref")
+BINDING_ROLES = {"client", "server", "both"}
+
+
+def build_tree(args) -> Path:
+    """The build tree holding nipc-peer and the reference: --build-dir, else the preset's."""
+    return Path(args.build_dir) if args.build_dir else paths.build_dir(args.preset)
+
+
+def peer_binary(tree: Path) -> Path:
+    return tree / "conformance" / "nipc-peer"
+
+
+def mutants_binary(tree: Path) -> Path:
+    return tree / "conformance" / "nipc-ref-mutants"
+
+
+def load_manifest(path, tree: Path):
+    return manifest_mod.load(path, {"build_dir": str(tree)})
+
+
+def swap_binary(manifest, old: Path, new: Path):
+    """Points the manifest's server and client commands at another binary (the mutant build
+    of the reference)."""
+    for spec in (manifest.server, manifest.client):
+        if spec is not None:
+            spec.command = [str(new) if part == str(old) else part for part in spec.command]
+
+
+def load_catalogue(peer: Path):
+    out = subprocess.run([str(peer), "list"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+# ---------------------------------------------------------------------------------------
+# Planning: which cases apply, and the IUT configuration each one runs with.
+
+def run_defaults(role: str, profile: str) -> dict:
+    bit = PROFILE_BITS[profile]
+    return {"service_kind": "increment", "profiles": 1 | bit, "preferred": bit if bit != 1 else 0,
+            "max_request_payload": 1048576 if role == "server" else 4096,
+            "max_request_batch": 1, "max_response_payload": 65536, "packet_size": 65536,
+            "scenario": "single", "count": 1, "items": 4, "depth": 16, "size": 0,
+            "sessions": "forever"}
+
+
+def plan_case(case: dict, profile: str, manifest) -> tuple:
+    """Returns (config, None) for a case to run, or (None, (verdict, reason)) for one that is
+    unsupported by the IUT or not applicable to its fixed configuration."""
+    wanted = "uds" if profile == "uds" else "shm"
+    if wanted not in case["on"]:
+        return None, ("skip", "case does not run on profile %s" % profile)
+    role = case["role"]
+    caps = manifest.capabilities
+    if not manifest.supports(role):
+        return None, ("unsupported", "the implementation does not play the %s role" % role)
+    if PROFILE_BITS[profile] not in caps.profiles:
+        return None, ("unsupported", "the implementation does not support profile %s" % profile)
+    needs = dict(case["needs"])
+    long_run_dir = needs.pop("long_run_dir", False)
+    config = run_defaults(role, profile)
+    config.update(needs)
+    if config["service_kind"] not in caps.service_kinds:
+        return None, ("unsupported", "the implementation does not serve %s" % config["service_kind"])
+    if role == "client" and config["scenario"] not in caps.scenarios:
+        return None, ("unsupported", "the implementation's client has no scenario %s" % config["scenario"])
+    ok, reason = manifest.applicable(needs)
+    if not ok:
+        return None, ("not-applicable", reason)
+    if long_run_dir and not caps.configurable:
+        return None, ("not-applicable", "needs a long run directory; the implementation's is fixed")
+    config = manifest.effective_config(config)
+    config["long_run_dir"] = long_run_dir
+    return config, None
+
+
+def format_value(key: str, value) -> str:
+    if key in ("profiles", "preferred") and isinstance(value, int):
+        return "0x%02x" % value
+    return str(value)
+
+
+def new_tokens(fixed: dict):
+    token = fixed.get("auth_token")
+    if token is not None:
+        token = int(str(token), 0)
+    while True:
+        mine = token if token is not None else secrets.randbits(64)
+        other = secrets.randbits(64)
+        if mine not in (0, 2 ** 64 - 1) and other not in (0, mine, 2 ** 64 - 1):
+            return mine, other
+
+
+# ---------------------------------------------------------------------------------------
+# Running one case.
+
+class Runner:
+    def __init__(self, manifest, peer: Path, timeout_scale=1.0, env=None, keep_dirs=False):
+        self.manifest = manifest
+        self.peer = peer
+        self.timeout_scale = timeout_scale
+        self.env = env
+        self.keep_dirs = keep_dirs
+
+    def is_shim(self, role: str) -> bool:
+        """The implementation follows the shim contract in this role (SHIM-READY-001 readiness,
+        SHIM-EXIT-001 exit codes): then its exit codes and result lines are judged too."""
+        if role == "server":
+            return self.manifest.server.ready == "line" and self.manifest.server.ready_pattern == "^READY"
+        return self.manifest.client.success == "exit-code"
+
+    def run(self, case: dict, profile: str) -> dict:
+        config, skip = plan_case(case, profile, self.manifest)
+        base = {"case": case["id"], "profile": profile, "role": case["role"],
+                "chapter": case["chapter"], "title": case["title"],
+                "requirements": case["requirements"]}
+        if skip:
+            return dict(base, verdict=skip[0], reason=skip[1], seconds=0.0, failures=[])
+        run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir="/tmp")
+        try:
+            values = dict(config)
+            values["run_dir"] = run_dir
+            if values.pop("long_run_dir"):
+                values["run_dir"] = os.path.join(run_dir, "d" * 100)
+                os.mkdir(values["run_dir"])
+            values.setdefault("service", "svc")
+            token, other = new_tokens(self.manifest.fixed)
+            values["auth_token"] = token
+            strings = {k: format_value(k, v) for k, v in values.items()}
+            argv = self.manifest.argv(case["role"], strings)
+            peer_config = {k: values[k] for k in ("run_dir", "service", "auth_token") if k in values}
+            peer_config.update({k: int(str(values[k]), 0) if k in INT_KEYS else values[k]
+                                for k in CONFIG_KEYS if k in values and k != "service"})
+            peer_config["other_token"] = other
+            cmd = [str(self.peer), "run", "--case", case["id"], "--profile", profile,
+                   "--config", json.dumps(peer_config), "--timeout-scale", str(self.timeout_scale)]
+            server, client = self.manifest.server, self.manifest.client
+            if self.is_shim(case["role"]):
+                cmd.append("--shim")
+            if case["role"] == "server":
+                cmd += ["--ready", server.ready, "--ready-pattern", server.ready_pattern,
+                        "--ready-delay-ms", str(server.ready_delay_ms),
+                        "--ready-timeout-ms", str(server.ready_timeout_ms)]
+            else:
+                cmd += ["--client-success", client.success,
+                        "--client-success-pattern", client.success_pattern or "^$"]
+            cmd += ["--", *argv]
+            start = time.monotonic()
+            try:
+                out = subprocess.run(cmd, capture_output=True, text=True, env=self.env,
+                                     timeout=120 * self.timeout_scale)
+            except subprocess.TimeoutExpired:
+                return dict(base, verdict="timeout", reason="the peer did not finish the case",
+                            seconds=time.monotonic() - start, failures=[])
+            lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+            if out.returncode != 0 or not lines:
+                return dict(base, verdict="error", seconds=time.monotonic() - start, failures=[],
+                            reason="nipc-peer exited %d: %s" % (out.returncode, out.stderr.strip()[-500:]))
+            result = json.loads(lines[-1])
+            result.update(base)
+            result["command"] = argv
+            return result
+        finally:
+            if not self.keep_dirs:
+                shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def apply_levels(result: dict, levels: dict):
+    """A case whose only broken requirements are SHOULDs passes with warnings
+    (spec/overview.md: SHOULD failure = warning)."""
+    failures = result.get("failures", [])
+    result["warnings"] = []
+    if result["verdict"] in ("fail", "timeout") and failures and all(
+            levels.get(f["requirement"]) == "SHOULD" for f in failures):
+        result["warnings"] = failures
+        result["failures"] = []
+        result["verdict"] = "pass"
+    return result
+
+
+def message_of(result: dict) -> str:
+    if result.get("failures"):
+        f = result["failures"][0]
+        return "%s: %s" % (f["requirement"], f["message"])
+    return result.get("reason", "")
+
+
+# ---------------------------------------------------------------------------------------
+# Requirement coverage: every MUST binding a client or server has a case or a reason.
+
+def load_untestable(path: Path = UNTESTABLE) -> dict:
+    doc = tomllib.loads(path.read_text())
+    if set(doc) != {"reasons"}:
+        raise ValueError("%s: expected exactly one [reasons] table" % path)
+    return doc["reasons"]
+
+
+def coverage(catalogue, requirements: dict, untestable: dict):
+    """Returns (report dict, problems list)."""
+    problems = []
+    cited = {}
+    for case in catalogue:
+        for req in case["requirements"]:
+            if req not in requirements:
+                problems.append("case %s cites unknown requirement %s" % (case["id"], req))
+            cited.setdefault(req, []).append(case["id"])
+    binding = sorted(r for r, e in requirements.items()
+                     if e["level"] == "MUST" and set(e["roles"]) & BINDING_ROLES)
+    with_cases = [r for r in binding if r in cited]
+    for req, reason in untestable.items():
+        if req not in requirements:
+            problems.append("untestable list names unknown requirement %s" % req)
+        elif req in cited:
+            problems.append("%s is listed as untestable but cases %s cite it" % (req, cited[req]))
+        elif not isinstance(reason, str) or len(reason.strip()) < 20:
+            problems.append("%s: the untestable reason must say why (a sentence)" % req)
+    missing = [r for r in binding if r not in cited and r not in untestable]
+    for req in missing:
+        problems.append("%s (MUST, %s) has no case and no untestable reason"
+                        % (req, ",".join(requirements[req]["roles"])))
+    report = {"binding_must": len(binding), "with_cases": len(with_cases),
+              "untestable": len([r for r in binding if r in untestable]), "missing": missing,
+              "cited_total": len(cited)}
+    return report, problems
+
+
+def check_coverage(peer: Path) -> int:
+    _, requirements = spec_index.load_index()
+    report, problems = coverage(load_catalogue(peer), requirements, load_untestable())
+    print("conformance coverage: %d MUST requirements bind a client or server; %d have cases, "
+          "%d are listed as not testable black-box" % (report["binding_must"], report["with_cases"],
+                                                       report["untestable"]))
+    for p in problems:
+        print("  PROBLEM: " + p)
+    return 1 if problems else 0
+
+
+# ---------------------------------------------------------------------------------------
+# The catalogue run.
+
+def selected_cases(catalogue, args):
+    pattern = re.compile(args.case) if args.case else None
+    out = []
+    for case in catalogue:
+        if args.role and case["role"] != args.role:
+            continue
+        if pattern and not pattern.search(case["id"]):
+            continue
+        out.append(case)
+    return out
+
+
+def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=False):
+    work = [(c, p) for p in profiles for c in cases]
+    results = [None] * len(work)
+    lock = threading.Lock()
+    done = [0]
+    width = len(str(len(work)))
+
+    def one(i):
+        case, profile = work[i]
+        r = apply_levels(runner.run(case, profile), levels)
+        with lock:
+            done[0] += 1
+            results[i] = r
+            if not quiet and r["verdict"] != "skip":
+                extra = "" if r["verdict"] == "pass" and not r["warnings"] else "  " + message_of(r)[:160]
+                if r["warnings"]:
+                    extra = "  warning: " + r["warnings"][0]["requirement"] + ": " + r["warnings"][0]["message"][:120]
+                print("[%*d/%d] %-14s %-10s %-44s %5.2fs%s" % (
+                    width, done[0], len(work), r["verdict"], profile, case["id"],
+                    r.get("seconds", 0.0), extra), flush=True)
+        return r
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(one, range(len(work))))
+    return [r for r in results if r["verdict"] != "skip"]
+
+
+def summarize(results, catalogue, coverage_report, seconds, title):
+    verdicts = {}
+    for r in results:
+        verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
+    warnings = sum(1 for r in results if r.get("warnings"))
+    per_chapter = {}
+    for case in catalogue:
+        key = (case["chapter"], case["role"])
+        per_chapter[key] = per_chapter.get(key, 0) + 1
+    print("\n== %s ==" % title)
+    print("cases in the catalogue by chapter and IUT role:")
+    for chapter in sorted({k[0] for k in per_chapter}):
+        print("  %-16s server %3d   client %3d" % (chapter, per_chapter.get((chapter, "server"), 0),
+                                                   per_chapter.get((chapter, "client"), 0)))
+    print("  %-16s server %3d   client %3d   total %d" % (
+        "all", sum(v for k, v in per_chapter.items() if k[1] == "server"),
+        sum(v for k, v in per_chapter.items() if k[1] == "client"), len(catalogue)))
+    if coverage_report:
+        print("requirement coverage: %d of %d client/server MUST requirements have cases, %d are "
+              "not testable black-box" % (coverage_report["with_cases"], coverage_report["binding_must"],
+                                          coverage_report["untestable"]))
+    print("verdicts: " + ", ".join("%s %d" % (k, v) for k, v in sorted(verdicts.items())) +
+          (" (%d passed with warnings)" % warnings if warnings else ""))
+    for r in results:
+        if r["verdict"] in KILLING:
+            print("  %-8s %-10s %s  %s" % (r["verdict"].upper(), r["profile"], r["case"], message_of(r)[:200]))
+    print("wall time: %.1f s" % seconds)
+    return verdicts
+
+
+def write_reports(out_dir: Path, name: str, results, extra: dict):
+    rows = []
+    for r in results:
+        verdict = r["verdict"]
+        rows.append({"suite": "conformance.%s.%s" % (r["profile"], r["chapter"]), "name": r["case"],
+                     "verdict": "fail" if verdict == "timeout" else verdict,
+                     "seconds": r.get("seconds", 0.0), "message": message_of(r),
+                     "details": json.dumps({k: r.get(k) for k in ("failures", "warnings", "exchange", "iut",
+                                                                 "command")}, indent=1)[:200000]})
+    junit.write_junit(out_dir / "junit.xml", "conformance " + name, rows)
+    junit.write_json(out_dir / "results.json", dict(extra, results=results))
+
+
+def ensure_built(args, targets) -> bool:
+    if not getattr(args, "build", True) or args.build_dir:
+        return True
+    return build.configure_and_build(args.preset, targets)
+
+
+def cmd_conformance(args) -> int:
+    if args.mutants:
+        return cmd_mutants(args)
+    targets = ["nipc-peer", "nipc-ref"]
+    if not ensure_built(args, targets):
+        return 1
+    tree = build_tree(args)
+    peer = peer_binary(tree)
+    if args.check_coverage:
+        return check_coverage(peer)
+    manifest = load_manifest(args.impl, tree)
+    catalogue = load_catalogue(peer)
+    cases = selected_cases(catalogue, args)
+    if not cases:
+        print("cts conformance: no case matches", file=sys.stderr)
+        return 2
+    profiles = args.profile or [p for p, bit in PROFILE_BITS.items()
+                                if bit in manifest.capabilities.profiles]
+    _, requirements = spec_index.load_index()
+    levels = {k: v["level"] for k, v in requirements.items()}
+    cov, _ = coverage(catalogue, requirements, load_untestable())
+    runner = Runner(manifest, peer, args.timeout_scale, keep_dirs=args.keep_dirs)
+    start = time.monotonic()
+    results = run_all(runner, cases, profiles, args.jobs, levels, quiet=args.quiet)
+    seconds = time.monotonic() - start
+    verdicts = summarize(results, catalogue, cov, seconds,
+                         "conformance of %s (%s)" % (manifest.name, ", ".join(profiles)))
+    out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / manifest.name
+    write_reports(out_dir, manifest.name, results,
+                  {"implementation": manifest.name, "profiles": profiles, "seconds": seconds,
+                   "verdicts": verdicts, "coverage": cov})
+    print("reports: %s" % out_dir)
+    return 1 if any(r["verdict"] in KILLING for r in results) else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Mutation sweep: each mutant of the reference must be killed by at least one case.
+
+MUTANT_RE = re.compile(r'^NIPC_X\((\w+),\s*"([^"]*)",\s*"((?:[^"\\]|\\.)*)"\)', re.M)
+
+
+def load_mutants(path: Path = MUTANT_TABLE):
+    return [{"name": m.group(1), "requirement": m.group(2), "description": m.group(3)}
+            for m in MUTANT_RE.finditer(path.read_text())]
+
+
+def load_survivors(path: Path = SURVIVORS) -> dict:
+    if not path.exists():
+        return {}
+    doc = tomllib.loads(path.read_text())
+    return doc.get("survivors", {})
+
+
+def candidate_order(mutant, cases, profiles):
+    """Cases citing the mutant's requirement first (they are meant to kill it), then the
+    rest; UDS before shared memory."""
+    rank = {p: i for i, p in enumerate(profiles)}
+    pairs = [(c, p) for c in cases for p in profiles]
+    return sorted(pairs, key=lambda cp: (mutant["requirement"] not in cp[0]["requirements"],
+                                         rank[cp[1]], cp[0]["id"]))
+
+
+def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, exhaustive=False):
+    env = dict(os.environ, NIPC_MUTANT=mutant["name"])
+    runner = Runner(manifest, peer, timeout_scale, env=env)
+    tried = 0
+    kills = []
+    start = time.monotonic()
+    for case, profile in candidate_order(mutant, cases, profiles):
+        config, skip = plan_case(case, profile, manifest)
+        if skip:
+            continue
+        tried += 1
+        r = apply_levels(runner.run(case, profile), levels)
+        if r["verdict"] in KILLING:
+            kills.append({"case": case["id"], "profile": profile, "verdict": r["verdict"],
+                          "message": message_of(r)})
+            if not exhaustive:
+                break
+    return {"mutant": mutant["name"], "requirement": mutant["requirement"],
+            "description": mutant["description"], "killed": bool(kills), "killed_by": kills,
+            "cases_run": tried, "seconds": time.monotonic() - start}
+
+
+def cmd_mutants(args) -> int:
+    if not ensure_built(args, ["nipc-peer", "nipc-ref", "nipc-ref-mutants"]):
+        return 1
+    tree = build_tree(args)
+    peer = peer_binary(tree)
+    manifest = load_manifest(paths.ROOT / "interop" / "reference.toml", tree)
+    swap_binary(manifest, tree / NIPC_REF, mutants_binary(tree))
+    catalogue = load_catalogue(peer)
+    cases = selected_cases(catalogue, args)
+    profiles = args.profile or ["uds", "shm-hybrid"]
+    mutants = load_mutants()
+    if args.mutant:
+        mutants = [m for m in mutants if re.search(args.mutant, m["name"])]
+    survivors_ok = load_survivors()
+    _, requirements = spec_index.load_index()
+    levels = {k: v["level"] for k, v in requirements.items()}
+    start = time.monotonic()
+    rows = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(sweep_one, m, cases, profiles, manifest, peer, args.timeout_scale,
+                               levels): m for m in mutants}
+        for fut in concurrent.futures.as_completed(futures):
+            row = fut.result()
+            rows.append(row)
+            if row["killed"]:
+                k = row["killed_by"][0]
+                print("killed    %-32s by %s [%s] after %d case(s), %.1fs" % (
+                    row["mutant"], k["case"], k["profile"], row["cases_run"], row["seconds"]), flush=True)
+            else:
+                listed = row["mutant"] in survivors_ok
+                print("%-9s %-32s %d cases, none failed%s" % (
+                    "SURVIVED" if not listed else "survived", row["mutant"], row["cases_run"],
+                    " (listed: %s)" % survivors_ok[row["mutant"]] if listed else ""), flush=True)
+    rows.sort(key=lambda r: r["mutant"])
+    seconds = time.monotonic() - start
+    killed = sum(r["killed"] for r in rows)
+    unexplained = [r["mutant"] for r in rows if not r["killed"] and r["mutant"] not in survivors_ok]
+    score = 100.0 * killed / len(rows) if rows else 0.0
+    print("\n== mutation score: %d of %d mutants killed (%.1f%%), %.1f s ==" % (
+        killed, len(rows), score, seconds))
+    for name in unexplained:
+        print("  SURVIVOR without a listed reason: %s" % name)
+    out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / "mutants"
+    junit.write_json(out_dir / "mutants.json", {"score": score, "killed": killed,
+                                                "total": len(rows), "seconds": seconds,
+                                                "mutants": rows})
+    junit.write_junit(out_dir / "junit.xml", "mutants", [
+        {"suite": "conformance.mutants", "name": r["mutant"],
+         "verdict": "pass" if r["killed"] or r["mutant"] in survivors_ok else "fail",
+         "seconds": r["seconds"],
+         "message": (r["killed_by"][0]["case"] if r["killed"] else "survived"),
+         "details": json.dumps(r, indent=1)} for r in rows])
+    return 1 if unexplained else 0
+
+
+def add_parser(sub):
+    p = sub.add_parser("conformance", help="run the conformance catalogue against an implementation")
+    p.add_argument("--impl", default=str(paths.ROOT / "interop" / "reference.toml"),
+                   help="implementation manifest (default: the reference)")
+    p.add_argument("--role", choices=["server", "client"], help="only cases with the IUT in this role")
+    p.add_argument("--case", help="only case ids matching this regex")
+    p.add_argument("--profile", action="append", choices=sorted(PROFILE_BITS),
+                   help="run profile (repeatable; default: every profile the IUT supports)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="cases in parallel")
+    p.add_argument("--timeout-scale", type=float, default=1.0,
+                   help="stretch every step deadline (slow machines, sanitizers)")
+    p.add_argument("--out", help="report directory (default out/conformance/<name>)")
+    p.add_argument("--mutants", action="store_true",
+                   help="mutation sweep: run the catalogue against every mutant of the reference")
+    p.add_argument("--mutant", help="with --mutants: only mutants matching this regex")
+    p.add_argument("--check-coverage", action="store_true",
+                   help="only cross-check the catalogue against the requirement index")
+    p.add_argument("--keep-dirs", action="store_true", help="keep each case's run directory")
+    p.add_argument("--preset", default="default",
+                   help="CMake preset whose build tree holds nipc-peer and the reference")
+    p.add_argument("--build-dir", help="use this build tree instead of the preset's (implies --no-build)")
+    p.add_argument("--quiet", action="store_true", help="no progress line per case")
+    p.add_argument("--no-build", dest="build", action="store_false",
+                   help="do not build the peer and the reference first")
+    p.set_defaults(func=cmd_conformance)
