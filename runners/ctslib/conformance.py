@@ -82,7 +82,7 @@ def run_defaults(role: str, profile: str) -> dict:
             "max_request_payload": 1048576 if role == "server" else 4096,
             "max_request_batch": 1, "max_response_payload": 65536, "packet_size": 65536,
             "scenario": "single", "count": 1, "items": 4, "depth": 16, "size": 0,
-            "sessions": "forever"}
+            "sessions": "forever", "snapshot_items": 16, "snapshot_seed": 1}
 
 
 def plan_case(case: dict, profile: str, manifest) -> tuple:
