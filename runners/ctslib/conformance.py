@@ -348,6 +348,35 @@ def summarize(results, catalogue, coverage_report, seconds, title):
     return verdicts
 
 
+def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 2) -> list:
+    """The whole catalogue for one IUT role, on every profile the manifest supports, as
+    result rows of the shape the matrix runner and its reports use (ctslib.run). The peer
+    and the IUT's binaries come from the default build tree."""
+    del run_base  # each case makes its own short-lived run dir
+    peer = peer_binary(paths.build_dir("default"))
+    cases = [c for c in load_catalogue(peer) if c["role"] == role]
+    profiles = [p for p, bit in PROFILE_BITS.items() if bit in manifest.capabilities.profiles]
+    _, requirements = spec_index.load_index()
+    levels = {k: v["level"] for k, v in requirements.items()}
+    results = run_all(Runner(manifest, peer), cases, profiles, jobs, levels, quiet=True)
+    if out_dir is not None:
+        write_reports(Path(out_dir) / "conformance" / manifest.name / role, manifest.name,
+                      results, {"implementation": manifest.name, "role": role,
+                                "profiles": profiles})
+    rows = []
+    for r in results:
+        verdict = {"timeout": "fail"}.get(r["verdict"], r["verdict"])
+        rows.append({
+            "id": "conformance/%s/%s/%s/%s" % (manifest.name, role, r["profile"], r["case"]),
+            "suite": "conformance.%s.%s" % (r["profile"], r["chapter"]),
+            "name": r["case"], "verdict": verdict, "seconds": r.get("seconds", 0.0),
+            "message": message_of(r), "requirements": list(r.get("requirements", [])),
+            "details": json.dumps({k: r.get(k) for k in ("title", "failures", "warnings",
+                                                        "exchange", "iut", "command")},
+                                  indent=1)[:200000]})
+    return rows
+
+
 def write_reports(out_dir: Path, name: str, results, extra: dict):
     rows = []
     for r in results:
