@@ -26,9 +26,6 @@ bool is_rejection(Error e) {
          e == Error::kAckRejectedOther;
 }
 
-// Non-blocking reads between two sched_yield() calls while spinning on a socket.
-constexpr std::uint32_t kUdsYieldEvery = 64;
-
 std::uint64_t since_ns(Deadline::Clock::time_point t) {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(Deadline::Clock::now() - t).count());
@@ -108,10 +105,11 @@ TransportResult<std::size_t> PacketLink::next_packet(Deadline deadline, const Ca
                                                      bool spin) {
   const std::uint32_t budget = spin ? spin_.next_budget_ns() : 0;
   if (budget > 0) {
-    // Adaptive spin: non-blocking reads for up to the budget (yielding now and then, so a
-    // peer waiting for this core can answer), then a blocking wait.
+    // Adaptive spin: non-blocking reads for up to the budget, then a blocking wait. No
+    // sched_yield(): on a busy machine it hands the core to whatever else is runnable for a
+    // whole time slice; the bounded budget already gives the core back soon.
     auto start = Deadline::Clock::now();
-    for (std::uint32_t i = 1;; ++i) {
+    for (;;) {
       auto got = channel_->try_recv_packet(packet_);
       if (!got) return got.error();
       if (got->has_value()) {
@@ -119,8 +117,7 @@ TransportResult<std::size_t> PacketLink::next_packet(Deadline deadline, const Ca
         return **got;
       }
       if (since_ns(start) >= budget) break;
-      if (i % kUdsYieldEvery == 0) sys::yield_cpu();
-      else sys::cpu_relax();
+      sys::cpu_relax();
     }
     spin_.on_blocked();
   }

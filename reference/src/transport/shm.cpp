@@ -263,8 +263,7 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
 
   auto start = Deadline::Clock::now();
   bool observed = false;
-  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget,
-  // yielding now and then so that a peer waiting for this core can answer.
+  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget.
   const std::uint64_t budget = spin ? spin->next_budget_ns() : 0;
   for (std::uint32_t i = 1;; ++i) {
     if (arrived()) {
@@ -273,8 +272,7 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
       break;
     }
     if (i >= kShmDefaultSpin && (i & 31) == 0 && elapsed_ns(start) >= budget) break;
-    if (budget != 0 && i % kShmYieldEvery == 0) sys::yield_cpu();
-    else sys::cpu_relax();
+    sys::cpu_relax();
   }
   // Wait phase: block on the shared futex in slices, re-checking the peer between slices.
   while (!observed) {

@@ -61,8 +61,7 @@ class ShmWaitHooks {
 /// back quickly from a peer running on another core; blocking pays when the session is idle
 /// or when the peer needs the core the spinner holds. So the budget follows success: a
 /// message caught late in the spin doubles it, two blocked waits in a row halve it, and every
-/// 64th wait probes with the full budget so that a quieter machine is noticed again. Spin
-/// loops also yield the CPU every few iterations, so a peer queued on the same core can run.
+/// 64th wait probes with the full budget so that a quieter machine is noticed again.
 class SpinPolicy {
  public:
   explicit SpinPolicy(std::uint32_t min_ns = 1000, std::uint32_t max_ns = 50000) noexcept
@@ -86,9 +85,6 @@ class SpinPolicy {
   std::uint32_t waits_ = 0;
   std::uint32_t misses_ = 0;
 };
-
-/// Spin iterations between two sched_yield() calls in the shared-memory spin loop.
-inline constexpr std::uint32_t kShmYieldEvery = 256;
 
 /// A mapped region. The creator (server) owns the file and removes it on destruction; an
 /// attacher (client) only unmaps and closes (SHM-CLEAN-001).
