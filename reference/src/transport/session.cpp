@@ -28,9 +28,6 @@ bool is_rejection(Error e) {
          e == Error::kAckRejectedOther;
 }
 
-// Non-blocking reads between two sched_yield() calls while spinning on a socket.
-constexpr std::uint32_t kUdsYieldEvery = 8;
-
 std::uint64_t since_ns(Deadline::Clock::time_point t) {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(Deadline::Clock::now() - t).count());
@@ -108,25 +105,23 @@ TransportResult<void> PacketLink::send_message(const Header& header, ConstBytes 
 
 TransportResult<std::size_t> PacketLink::next_packet(Deadline deadline, const Canceller* cancel,
                                                      bool spin) {
-  if (spin && spin_.budget_ns() > 0) {
-    // Adaptive spin: non-blocking reads for up to the budget (yielding now and then, so a
-    // peer waiting for this core can answer), then a blocking wait.
+  const std::uint32_t budget = spin ? spin_.next_budget_ns() : 0;
+  if (budget > 0) {
+    // Adaptive spin: non-blocking reads for up to the budget, then a blocking wait. No
+    // sched_yield(): on a busy machine it hands the core to whatever else is runnable for a
+    // whole time slice; the bounded budget already gives the core back soon.
     auto start = Deadline::Clock::now();
-    for (std::uint32_t i = 1;; ++i) {
+    for (;;) {
       auto got = channel_->try_recv_packet(packet_);
       if (!got) return got.error();
       if (got->has_value()) {
-        spin_.on_spin_hit();
+        spin_.on_spin_hit(since_ns(start));
         return **got;
       }
-      if (since_ns(start) >= spin_.budget_ns()) break;
-      if (i % kUdsYieldEvery == 0) sys::yield_cpu();
-      else sys::cpu_relax();
+      if (since_ns(start) >= budget) break;
+      sys::cpu_relax();
     }
-    auto blocked = Deadline::Clock::now();
-    auto got = channel_->recv_packet(packet_, deadline, cancel);
-    if (got) spin_.on_blocked(since_ns(blocked));
-    return got;
+    spin_.on_blocked();
   }
   return channel_->recv_packet(packet_, deadline, cancel);
 }

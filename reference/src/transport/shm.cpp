@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -90,14 +91,19 @@ void unlink_if_same(const std::string& path, int fd) {
 
 }  // namespace
 
-void SpinPolicy::on_blocked(std::uint64_t blocked_ns) noexcept {
-  if (max_ns_ == 0) return;
-  if (blocked_ns <= budget_ns_) {
-    std::uint64_t next = std::uint64_t{budget_ns_} * 2;
-    budget_ns_ = static_cast<std::uint32_t>(next > max_ns_ ? max_ns_ : next);
-  } else if (blocked_ns > max_ns_) {
-    budget_ns_ = budget_ns_ / 2 < min_ns_ ? min_ns_ : budget_ns_ / 2;
-  }
+void SpinPolicy::on_spin_hit(std::uint64_t waited_ns) noexcept {
+  misses_ = 0;
+  if (max_ns_ == 0 || waited_ns * 2 <= budget_ns_) return;
+  // Caught late in the spin: the next answer may need a little longer.
+  std::uint64_t want = std::max<std::uint64_t>(std::uint64_t{budget_ns_} * 2, waited_ns * 2);
+  budget_ns_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(want, max_ns_));
+}
+
+void SpinPolicy::on_blocked() noexcept {
+  if (max_ns_ == 0 || ++misses_ < 2) return;
+  // Spinning keeps failing: the session is idle or the peer cannot run while we spin.
+  misses_ = 0;
+  budget_ns_ = budget_ns_ / 2 < min_ns_ ? min_ns_ : budget_ns_ / 2;
 }
 
 std::uint32_t shm_owner_generation() noexcept {
@@ -258,20 +264,17 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
 
   auto start = Deadline::Clock::now();
   bool observed = false;
-  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget,
-  // yielding now and then so that a peer waiting for this core can answer.
-  const std::uint64_t budget = spin ? spin->budget_ns() : 0;
+  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget.
+  const std::uint64_t budget = spin ? spin->next_budget_ns() : 0;
   for (std::uint32_t i = 1;; ++i) {
     if (arrived()) {
       observed = true;
-      if (spin) spin->on_spin_hit();
+      if (spin) spin->on_spin_hit(elapsed_ns(start));
       break;
     }
     if (i >= kShmDefaultSpin && (i & 31) == 0 && elapsed_ns(start) >= budget) break;
-    if (budget != 0 && i % kShmYieldEvery == 0) sys::yield_cpu();
-    else sys::cpu_relax();
+    sys::cpu_relax();
   }
-  start = Deadline::Clock::now();  // from here on: how long the block took
   // Wait phase: block on the shared futex in slices, re-checking the peer between slices.
   while (!observed) {
     // Sample the signal word before re-checking the sequence: a publication after the check
@@ -279,7 +282,7 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
     std::uint32_t sig = signal.load(std::memory_order_acquire);
     if (arrived()) {
       observed = true;
-      if (spin) spin->on_blocked(elapsed_ns(start));
+      if (spin && budget != 0) spin->on_blocked();
       break;
     }
     if (deadline.expired()) return TransportError::of(TransportErrorKind::kTimeout);

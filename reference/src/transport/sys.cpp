@@ -1,6 +1,5 @@
 #include "nipc/transport/sys.h"
 
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -13,8 +12,6 @@ void close_fd(int fd) noexcept {
   // Deliberately not retried on EINTR: on Linux the descriptor is released regardless.
   (void)::close(fd);
 }
-
-void yield_cpu() noexcept { (void)call([] { return ::sched_yield(); }); }
 
 }  // namespace sys
 

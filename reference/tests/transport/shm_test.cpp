@@ -361,20 +361,28 @@ TEST(ShmConsume, PingPongAcrossProcessesWakesBlockedWaiters) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
-TEST(SpinPolicy, GrowsWhenBlocksAreShortAndDecaysWhenIdle) {
+TEST(SpinPolicy, FollowsSuccessAndProbesNowAndThen) {
   REQUIREMENT("SHM-SPIN-001");
   SpinPolicy p(1000, 64000);
-  std::uint32_t start = p.budget_ns();
-  p.on_blocked(start / 2);  // arrived right after giving up: spin longer
+  const std::uint32_t start = p.budget_ns();
+  p.on_spin_hit(start / 4);  // caught early: unchanged
+  EXPECT_EQ(p.budget_ns(), start);
+  p.on_spin_hit(start * 3 / 4);  // caught late: grow
   EXPECT_EQ(p.budget_ns(), start * 2);
-  p.on_blocked(30000);  // neither soon nor idle: unchanged
+  p.on_blocked();  // one miss is not a trend
   EXPECT_EQ(p.budget_ns(), start * 2);
-  for (int i = 0; i < 20; ++i) p.on_blocked(10'000'000);
-  EXPECT_EQ(p.budget_ns(), 1000u);
-  for (int i = 0; i < 20; ++i) p.on_blocked(100);
+  p.on_blocked();
+  EXPECT_EQ(p.budget_ns(), start);
+  for (int i = 0; i < 40; ++i) p.on_blocked();
+  EXPECT_EQ(p.budget_ns(), 1000u);  // never below the minimum
+  // Every 64th wait probes with the full budget.
+  int probes = 0;
+  for (int i = 0; i < 128; ++i) probes += p.next_budget_ns() == 64000u;
+  EXPECT_EQ(probes, 2);
+  p.on_spin_hit(40000);  // a probe caught a slow answer
   EXPECT_EQ(p.budget_ns(), 64000u);
   p.disable();
-  EXPECT_EQ(p.budget_ns(), 0u);
+  EXPECT_EQ(p.next_budget_ns(), 0u);
 }
 
 }  // namespace

@@ -51,9 +51,6 @@ auto call(F&& f) -> decltype(f()) {
 /// Closes `fd` exactly once; errors are ignored (the descriptor is gone either way).
 void close_fd(int fd) noexcept;
 
-/// Gives the CPU to another runnable thread, if any (sched_yield).
-void yield_cpu() noexcept;
-
 /// Relaxes the CPU for one iteration of a spin loop (x86 pause, arm64 yield).
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

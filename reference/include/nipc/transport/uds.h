@@ -41,8 +41,10 @@ class UdsChannel final : public PacketChannel {
 
  private:
   TransportResult<std::optional<std::size_t>> recv_once(MutableBytes buffer, int flags);
+  TransportResult<void> set_receive_timeout(Deadline deadline);
   UniqueFd fd_;
   std::uint32_t packet_size_;
+  int rcvtimeo_ms_ = 0;  // SO_RCVTIMEO currently set (0: none)
 };
 
 /// Connects to run_dir/service.sock (UDS-PATH-001). kNotFound when nothing listens there
