@@ -34,7 +34,8 @@ void write_seed(const std::string& target, const std::string& name, const Bytes&
   const fs::path dir = g_out / target;
   fs::create_directories(dir);
   std::ofstream(dir / ("synthetic-" + name), std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   ++g_written;
 }
 
@@ -283,7 +284,9 @@ void chunk_seeds() {
       put_bytes(b, p);
     }
     write_seed("chunked_message_fuzz",
-               "payload-" + std::to_string(c.payload_len) + "-packet-" + std::to_string(c.packet_size), b);
+               "payload-" + std::to_string(c.payload_len) + "-packet-" +
+                   std::to_string(c.packet_size),
+               b);
   }
 }
 

@@ -107,7 +107,8 @@ void check_batch(ConstBytes payload, std::uint32_t count) {
 std::uint32_t interesting_u32(FuzzedDataProvider& fdp, std::size_t payload_size) {
   switch (fdp.ConsumeIntegralInRange<int>(0, 4)) {
     case 0: return fdp.ConsumeIntegralInRange<std::uint32_t>(0, 64);
-    case 1: return static_cast<std::uint32_t>(payload_size) + fdp.ConsumeIntegralInRange<int>(-9, 9);
+    case 1:
+      return static_cast<std::uint32_t>(payload_size) + fdp.ConsumeIntegralInRange<int>(-9, 9);
     case 2: return 0xffffffffu - fdp.ConsumeIntegralInRange<std::uint32_t>(0, 16);
     default: return fdp.ConsumeIntegral<std::uint32_t>();
   }

@@ -57,7 +57,8 @@ std::optional<Error> expected_error(ConstBytes payload) {
   if (nipc::load_u16le(h + 2) != 0) return Error::kSnapshotNonzeroFlags;
   if (nipc::load_u32le(h + 12) != 0) return Error::kSnapshotNonzeroReserved;
   const std::uint32_t count = nipc::load_u32le(h + 4);
-  if (kHeader + std::uint64_t{count} * 8 > payload.size()) return Error::kSnapshotDirectoryTruncated;
+  if (kHeader + std::uint64_t{count} * 8 > payload.size())
+    return Error::kSnapshotDirectoryTruncated;
   const ConstBytes packed = payload.subspan(kHeader + std::size_t{count} * 8);
   for (std::uint32_t i = 0; i < count; ++i) {
     const Entry e = entry_at(payload, i);

@@ -80,16 +80,35 @@ struct Family {
   Verdict (*decode)(ConstBytes bytes, std::uint32_t item_count);
 };
 
+Verdict outer_header(ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_header(b)); }
+Verdict chunk_header(ConstBytes b, std::uint32_t) {
+  return verdict_of(nipc::decode_chunk_header(b));
+}
+Verdict hello(ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_hello(b)); }
+Verdict hello_ack(ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_hello_ack(b)); }
+Verdict batch(ConstBytes b, std::uint32_t n) { return verdict_of(nipc::BatchView::parse(b, n)); }
+Verdict increment(ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_increment(b)); }
+Verdict string_reverse(ConstBytes b, std::uint32_t) {
+  return verdict_of(nipc::decode_string_reverse(b));
+}
+Verdict snapshot_request(ConstBytes b, std::uint32_t) {
+  return verdict_of(nipc::decode_snapshot_request(b));
+}
+Verdict snapshot_response(ConstBytes b, std::uint32_t) {
+  return verdict_of(nipc::SnapshotView::parse(b));
+}
+
+// The order is the meaning of input byte 0 (fuzz/seeds and runners/ctslib/fuzz.py use it).
 const Family kFamilies[] = {
-    {"outer_header", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_header(b)); }},
-    {"chunk_header", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_chunk_header(b)); }},
-    {"hello", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_hello(b)); }},
-    {"hello_ack", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_hello_ack(b)); }},
-    {"batch", true, [](ConstBytes b, std::uint32_t n) { return verdict_of(nipc::BatchView::parse(b, n)); }},
-    {"increment", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_increment(b)); }},
-    {"string_reverse", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_string_reverse(b)); }},
-    {"cgroups_snapshot_request", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::decode_snapshot_request(b)); }},
-    {"cgroups_snapshot_response", false, [](ConstBytes b, std::uint32_t) { return verdict_of(nipc::SnapshotView::parse(b)); }},
+    {"outer_header", false, outer_header},
+    {"chunk_header", false, chunk_header},
+    {"hello", false, hello},
+    {"hello_ack", false, hello_ack},
+    {"batch", true, batch},
+    {"increment", false, increment},
+    {"string_reverse", false, string_reverse},
+    {"cgroups_snapshot_request", false, snapshot_request},
+    {"cgroups_snapshot_response", false, snapshot_response},
 };
 
 // ---- a codec testee child process -------------------------------------------------------
@@ -114,7 +133,8 @@ std::string to_hex(ConstBytes bytes) {
 
 class Testee {
  public:
-  Testee(std::string label, std::vector<std::string> argv) : label_(std::move(label)), argv_(std::move(argv)) {}
+  Testee(std::string label, std::vector<std::string> argv)
+      : label_(std::move(label)), argv_(std::move(argv)) {}
   ~Testee() { stop(); }
 
   const std::string& label() const { return label_; }
@@ -132,7 +152,8 @@ class Testee {
     std::string reply;
     if (!write_all(frame) || !read_exact(head.data(), 4)) return fail();
     reply.resize(nipc::load_u32le(head.data()));
-    if (reply.size() > (64u << 20) || !read_exact(reinterpret_cast<std::uint8_t*>(reply.data()), reply.size()))
+    if (reply.size() > (64u << 20) ||
+        !read_exact(reinterpret_cast<std::uint8_t*>(reply.data()), reply.size()))
       return fail();
     json parsed = json::parse(reply, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) return fail();
@@ -237,6 +258,11 @@ State& state() {
   return s;
 }
 
+bool env_is_one(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::string_view(value) == "1";
+}
+
 std::uint64_t fnv1a(ConstBytes bytes) {
   std::uint64_t h = 1469598103934665603ull;
   for (std::uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
@@ -256,7 +282,8 @@ json comparable(const json& answer, bool with_fields, bool lenient) {
   json out;
   out["result"] = answer.value("result", "");
   if (out["result"] == "invalid" && !lenient) out["error"] = answer.value("error", "");
-  if (out["result"] == "valid" && with_fields) out["fields"] = answer.value("fields", json::object());
+  if (out["result"] == "valid" && with_fields)
+    out["fields"] = answer.value("fields", json::object());
   return out;
 }
 
@@ -264,8 +291,8 @@ void record(const Family& family, ConstBytes input, ConstBytes bytes, const json
             const json& reference, const json& testee) {
   State& s = state();
   ++s.disagreements;
-  const std::string signature =
-      std::string(family.name) + "|" + reference.dump() + "|" + comparable(testee, false, false).dump();
+  const std::string signature = std::string(family.name) + "|" + reference.dump() + "|" +
+                                comparable(testee, false, false).dump();
   int& written = s.written_per_signature[signature];
   if (written < 5) {
     ++written;
@@ -321,9 +348,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   if (const char* ref = std::getenv("NIPC_DIFF_REFERENCE"); ref && !split_words(ref).empty())
     s.reference.emplace("reference", split_words(ref));
   if (const char* out = std::getenv("NIPC_DIFF_OUT"); out && *out) s.out_dir = out;
-  s.lenient = std::getenv("NIPC_DIFF_LENIENT") && std::string_view(std::getenv("NIPC_DIFF_LENIENT")) == "1";
-  s.abort_on_disagreement =
-      std::getenv("NIPC_DIFF_ABORT") && std::string_view(std::getenv("NIPC_DIFF_ABORT")) == "1";
+  s.lenient = env_is_one("NIPC_DIFF_LENIENT");
+  s.abort_on_disagreement = env_is_one("NIPC_DIFF_ABORT");
 
   const std::optional<json> hello = s.testee->call({{"op", "hello"}});
   if (!hello) {
@@ -377,8 +403,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Verdict in_process = family.decode(bytes, item_count);
   const std::optional<json> answer = s.testee->call(request);
   if (!answer) {
-    record(family, input, bytes, request["context"], json{{"result", in_process.valid ? "valid" : "invalid"}},
-           json{{"result", "error"}, {"message", "the testee died, timed out or broke the framing"}});
+    record(family, input, bytes, request["context"],
+           json{{"result", in_process.valid ? "valid" : "invalid"}},
+           json{{"result", "error"},
+                {"message", "the testee died, timed out or broke the framing"}});
     return 0;
   }
   if (answer->value("result", "") == "unsupported") return 0;

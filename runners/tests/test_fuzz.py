@@ -31,7 +31,8 @@ class SeedsTest(unittest.TestCase):
     def test_differential_seeds_carry_the_family_index(self):
         seeds = dict(fuzz.seeds_for_case("increment", {"hex": "0100000000000000"}))
         index = fuzz.DIFFERENTIAL_FAMILIES.index("increment")
-        self.assertEqual(seeds["differential_fuzz"], bytes([index]) + bytes.fromhex("0100000000000000"))
+        self.assertEqual(seeds["differential_fuzz"],
+                         bytes([index]) + bytes.fromhex("0100000000000000"))
 
     def test_batch_seeds_put_the_context_item_count_before_the_payload(self):
         seeds = dict(fuzz.seeds_for_case("batch", {"hex": "00", "context": {"item_count": 3}}))
