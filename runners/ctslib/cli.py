@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, deps, fuzz, spec_index, vectors
+from . import build, deps, fuzz, report, run, schema_check, spec_index, vectors
 
 
 def cmd_setup(_args) -> int:
@@ -39,20 +39,6 @@ def cmd_test(args) -> int:
     return 1 if total.failed or total.passed == 0 else 0
 
 
-def cmd_run(_args) -> int:
-    """The main job. Today: build the reference and run its self-check (codec unit and
-    property tests plus the spec index checks); conformance and the interop matrix are
-    added to this command as they land."""
-    if not _ensure_deps():
-        return 2
-    if not build.configure_and_build("default"):
-        return 1
-    print("cts run: reference self-check (labels unit, property, spec)")
-    outcome = build.ctest("default", ["-L", "^(unit|property|spec)$"])
-    build.print_summary("Self-check", outcome)
-    return 1 if outcome.failed or outcome.passed == 0 else 0
-
-
 def cmd_bench(args) -> int:
     if not _ensure_deps() or not build.configure_and_build("default", ["nipc_codec_bench"]):
         return 1
@@ -75,8 +61,14 @@ def main(argv) -> int:
     p.add_argument("--no-fuzz", action="store_true", help="skip the fuzz preset (libFuzzer smoke)")
     p.set_defaults(func=cmd_test)
 
-    p = sub.add_parser("run", help="the main job: reference self-check, conformance, matrix")
-    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
+                       "conformance and vector replay for every --impl, into out/report/")
+    run.add_arguments(p)
+
+    p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
+    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                   help="what changed between two runs, regressions first")
+    p.set_defaults(func=report.cmd_report)
 
     p = sub.add_parser("bench", help="run the codec micro-benchmarks")
     p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")
@@ -104,6 +96,9 @@ def main(argv) -> int:
     q = vec_sub.add_parser("check", help="fail if regeneration differs from vectors/*.json")
     q.add_argument("--generator", help="use this generator binary instead of building it")
     q.set_defaults(func=vectors.cmd_check)
+    q = vec_sub.add_parser("schema", help="validate vectors/*.json against the file schema")
+    q.add_argument("--dir", help="directory of vector files (default vectors/)")
+    q.set_defaults(func=schema_check.cmd_schema)
     q = vec_sub.add_parser("replay", help="replay every vector against a codec testee")
     q.add_argument("--impl", required=True, help="implementation manifest (interop/*.toml)")
     q.add_argument("--family", action="append", help="only this family (repeatable)")
@@ -113,6 +108,8 @@ def main(argv) -> int:
                    help="accept any rejection of an invalid case, noting the class mismatch")
     q.add_argument("--no-build", dest="build", action="store_false",
                    help="do not build the reference binaries first")
+    q.add_argument("--build-dir", help="the build tree {build_dir} means in the manifest "
+                   "(default build/default)")
     q.add_argument("--verbose", action="store_true", help="print every case")
     q.set_defaults(func=vectors.cmd_replay)
 

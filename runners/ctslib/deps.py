@@ -19,6 +19,7 @@ BUILD_PACKAGES = {
     "libbenchmark-dev": "micro-benchmarks (Google Benchmark)",
     "python3": "the runner and report scripts",
     "python3-jsonschema": "schema validation of vectors and reports",
+    "chromium": "headless browser test of the HTML report",
 }
 
 

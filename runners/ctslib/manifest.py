@@ -1,16 +1,44 @@
-"""Implementation manifests (interop/*.toml): how to start an implementation's binaries.
+"""Implementation manifests (interop/*.toml): how to start an implementation's binaries and
+what they can do. The format is documented in interop/README.md.
 
 Unknown keys are errors, so a typo never silently disables something.
 """
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
 
-TOP_KEYS = {"implementation", "codec"}
-IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform"}
+TOP_KEYS = {"implementation", "codec", "server", "client", "capabilities", "fixed"}
+IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform", "launcher"}
 CODEC_KEYS = {"command", "families"}
+SERVER_KEYS = {"command", "ready", "ready_pattern", "ready_delay_ms", "ready_timeout_ms",
+               "sessions", "stop_timeout_ms", "env"}
+CLIENT_KEYS = {"command", "success", "success_pattern", "timeout_ms", "unsupported_exit_codes",
+               "env"}
+CAPABILITY_KEYS = {"roles", "service_kinds", "scenarios", "profiles", "configurable"}
+FIXED_KEYS = {"service", "auth_token", "profiles", "preferred", "max_request_payload",
+              "max_request_batch", "max_response_payload", "packet_size", "service_kind",
+              "snapshot_items", "snapshot_seed"}
+
+ROLES = ("server", "client", "codec")
+SERVICE_KINDS = ("increment", "string-reverse", "cgroups-snapshot", "echo")
+SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
+# Scenarios a client may list beyond the defaults: "connect" (the handshake alone).
+EXTRA_SCENARIOS = ("connect",)
+PROFILE_BITS = (0x01, 0x02, 0x04)
+READY_MODES = ("line", "socket", "delay")
+SESSION_MODES = ("forever", "one")
+SUCCESS_MODES = ("exit-code", "line")
+
+# Placeholders a [server]/[client] command may use; each maps to one knob of the shim contract.
+CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferred",
+                       "max_request_payload", "max_request_batch", "max_response_payload",
+                       "packet_size", "service_kind", "sessions", "scenario", "count", "items",
+                       "depth", "size", "snapshot_items", "snapshot_seed")
+PATH_PLACEHOLDERS = ("root", "build_dir")
+_PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
 class ManifestError(ValueError):
@@ -24,32 +52,144 @@ class CodecTesteeSpec:
 
 
 @dataclass
+class ServerSpec:
+    """How to start the implementation's server and know it is ready."""
+    command: list
+    ready: str = "line"             # line | socket | delay
+    ready_pattern: str = "^READY"   # with ready = "line"
+    ready_delay_ms: int = 500       # with ready = "delay"
+    ready_timeout_ms: int = 10000
+    sessions: str = "forever"       # forever | one (serves one session, then exits)
+    stop_timeout_ms: int = 5000     # SIGTERM, then SIGKILL after this long
+    env: dict = field(default_factory=dict)  # extra environment variables
+
+
+@dataclass
+class ClientSpec:
+    """How to run the implementation's client and read its verdict."""
+    command: list
+    success: str = "exit-code"      # exit-code | line
+    success_pattern: str = ""       # with success = "line"
+    timeout_ms: int = 30000
+    unsupported_exit_codes: list = field(default_factory=lambda: [77])
+    env: dict = field(default_factory=dict)  # extra environment variables
+
+
+@dataclass
+class Capabilities:
+    roles: list = field(default_factory=list)
+    service_kinds: list = field(default_factory=lambda: list(SERVICE_KINDS))
+    scenarios: list = field(default_factory=lambda: list(SCENARIOS))
+    profiles: list = field(default_factory=lambda: [0x01])
+    configurable: bool = True
+
+
+@dataclass
 class Manifest:
     path: Path
     name: str
     language: str
     version: str
     platform: str
+    launcher: list = field(default_factory=list)
+    version_command: list = field(default_factory=list)
     codec: CodecTesteeSpec = None
+    server: ServerSpec = None
+    client: ClientSpec = None
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    fixed: dict = field(default_factory=dict)  # knob -> value, when not configurable
+
+    def supports(self, role: str) -> bool:
+        return role in self.capabilities.roles
+
+    def applicable(self, config: dict):
+        """Whether a case needing `config` (knob -> value) can run against this implementation.
+        Returns (True, "") or (False, reason). A configurable implementation takes any value;
+        a fixed one only its own values for the knobs it fixes."""
+        if self.capabilities.configurable:
+            return True, ""
+        for knob, wanted in sorted(config.items()):
+            if knob in self.fixed and str(self.fixed[knob]) != str(wanted):
+                return False, "needs %s=%s; the implementation is fixed at %s" % (
+                    knob, wanted, self.fixed[knob])
+        return True, ""
+
+    def effective_config(self, config: dict) -> dict:
+        """`config` with the implementation's fixed values taking precedence."""
+        merged = dict(config)
+        if not self.capabilities.configurable:
+            merged.update({k: v for k, v in self.fixed.items()})
+        return merged
+
+    def argv(self, role: str, config: dict) -> list:
+        """The command line for `role` ("server" or "client") under `config`, launcher first.
+        Every placeholder the command uses must have a value in `config`."""
+        spec = self.server if role == "server" else self.client
+        if spec is None:
+            raise ManifestError("%s has no [%s] section" % (self.name, role))
+        values = {k: str(v) for k, v in self.effective_config(config).items()}
+        return list(self.launcher) + [expand(part, values, self.path) for part in spec.command]
 
 
 def _check_keys(table, allowed, where):
+    if not isinstance(table, dict):
+        raise ManifestError("%s must be a table" % where)
     unknown = set(table) - allowed
     if unknown:
         raise ManifestError("%s: unknown keys %s (allowed: %s)"
                             % (where, sorted(unknown), sorted(allowed)))
 
 
-def expand(template: str, values: dict) -> str:
-    """Replaces {placeholders}; an unknown placeholder is an error."""
-    try:
-        return template.format(**values)
-    except KeyError as e:
-        raise ManifestError("unknown placeholder {%s} in %r" % (e.args[0], template)) from e
+def _string_list(value, where, allow_empty=False):
+    if not isinstance(value, list) or (not value and not allow_empty) or \
+            not all(isinstance(v, str) for v in value):
+        raise ManifestError("%s must be a %slist of strings" % (where, "" if allow_empty
+                                                                 else "non-empty "))
+    return list(value)
+
+
+def _choice(table, key, choices, default, where):
+    value = table.get(key, default)
+    if value not in choices:
+        raise ManifestError("%s: %s must be one of %s, not %r" % (where, key, list(choices),
+                                                                 value))
+    return value
+
+
+def _int(table, key, default, where):
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ManifestError("%s: %s must be a non-negative integer" % (where, key))
+    return value
+
+
+def expand(template: str, values: dict, where="") -> str:
+    """Replaces {placeholders} in one argument; an unknown or unset placeholder is an error."""
+    def sub(m):
+        name = m.group(1)
+        if name not in values:
+            raise ManifestError("%s: placeholder {%s} in %r has no value" % (where, name,
+                                                                             template))
+        return values[name]
+    return _PLACEHOLDER_RE.sub(sub, template)
+
+
+def _check_placeholders(command, where):
+    for part in command:
+        for name in _PLACEHOLDER_RE.findall(part):
+            if name not in CONFIG_PLACEHOLDERS and name not in PATH_PLACEHOLDERS:
+                raise ManifestError("%s: unknown placeholder {%s} (known: %s)" % (
+                    where, name, ", ".join(PATH_PLACEHOLDERS + CONFIG_PLACEHOLDERS)))
 
 
 def default_placeholders(build_preset="default"):
     return {"root": str(paths.ROOT), "build_dir": str(paths.build_dir(build_preset))}
+
+
+def _expand_paths(command, values):
+    """Expands only {root}/{build_dir}; config placeholders stay for argv() to fill."""
+    return [_PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), part)
+            for part in command]
 
 
 def load(path, placeholders=None) -> Manifest:
@@ -61,22 +201,121 @@ def load(path, placeholders=None) -> Manifest:
     where = str(path)
     _check_keys(doc, TOP_KEYS, where)
     impl = doc.get("implementation")
-    if not isinstance(impl, dict):
+    if impl is None:
         raise ManifestError("%s: missing [implementation] table" % where)
     _check_keys(impl, IMPLEMENTATION_KEYS, where + " [implementation]")
     for key in ("name", "language"):
         if not isinstance(impl.get(key), str) or not impl[key]:
             raise ManifestError("%s: [implementation] needs a non-empty %s" % (where, key))
+    if not re.match(r"^[A-Za-z0-9._-]+$", impl["name"]):
+        raise ManifestError("%s: implementation name %r must match [A-Za-z0-9._-]+"
+                            % (where, impl["name"]))
     values = dict(default_placeholders(), **(placeholders or {}))
-    manifest = Manifest(path=path, name=impl["name"], language=impl["language"],
-                        version=impl.get("version", "unknown"),
-                        platform=impl.get("platform", "linux"))
-    codec = doc.get("codec")
-    if codec is not None:
+    m = Manifest(path=path, name=impl["name"], language=impl["language"],
+                 version=str(impl.get("version", "unknown")),
+                 platform=impl.get("platform", "linux"),
+                 launcher=_string_list(impl.get("launcher", []), where + " launcher", True),
+                 version_command=_string_list(impl.get("version_command", []),
+                                              where + " version_command", True))
+
+    if "codec" in doc:
+        codec = doc["codec"]
         _check_keys(codec, CODEC_KEYS, where + " [codec]")
-        cmd = codec.get("command")
-        if not isinstance(cmd, list) or not cmd or not all(isinstance(c, str) for c in cmd):
-            raise ManifestError("%s: [codec] command must be a non-empty list of strings" % where)
-        manifest.codec = CodecTesteeSpec(command=[expand(c, values) for c in cmd],
-                                         families=list(codec.get("families", [])))
-    return manifest
+        cmd = _string_list(codec.get("command"), where + " [codec] command")
+        _check_placeholders(cmd, where + " [codec]")
+        m.codec = CodecTesteeSpec(command=m.launcher + [expand(c, values, where) for c in cmd],
+                                  families=list(codec.get("families", [])))
+
+    if "server" in doc:
+        s = doc["server"]
+        w = where + " [server]"
+        _check_keys(s, SERVER_KEYS, w)
+        cmd = _string_list(s.get("command"), w + " command")
+        _check_placeholders(cmd, w)
+        m.server = ServerSpec(command=_expand_paths(cmd, values),
+                              ready=_choice(s, "ready", READY_MODES, "line", w),
+                              ready_pattern=s.get("ready_pattern", "^READY"),
+                              ready_delay_ms=_int(s, "ready_delay_ms", 500, w),
+                              ready_timeout_ms=_int(s, "ready_timeout_ms", 10000, w),
+                              sessions=_choice(s, "sessions", SESSION_MODES, "forever", w),
+                              stop_timeout_ms=_int(s, "stop_timeout_ms", 5000, w),
+                              env=_env(s, w, values))
+        _compile(m.server.ready_pattern, w + " ready_pattern")
+
+    if "client" in doc:
+        c = doc["client"]
+        w = where + " [client]"
+        _check_keys(c, CLIENT_KEYS, w)
+        cmd = _string_list(c.get("command"), w + " command")
+        _check_placeholders(cmd, w)
+        m.client = ClientSpec(command=_expand_paths(cmd, values),
+                              success=_choice(c, "success", SUCCESS_MODES, "exit-code", w),
+                              success_pattern=c.get("success_pattern", ""),
+                              timeout_ms=_int(c, "timeout_ms", 30000, w),
+                              unsupported_exit_codes=_int_list(c, "unsupported_exit_codes",
+                                                               [77], w),
+                              env=_env(c, w, values))
+        if m.client.success == "line":
+            if not m.client.success_pattern:
+                raise ManifestError("%s: success = \"line\" needs success_pattern" % w)
+            _compile(m.client.success_pattern, w + " success_pattern")
+
+    caps = doc.get("capabilities", {})
+    w = where + " [capabilities]"
+    _check_keys(caps, CAPABILITY_KEYS, w)
+    default_roles = [r for r, spec in (("server", m.server), ("client", m.client),
+                                       ("codec", m.codec)) if spec is not None]
+    m.capabilities = Capabilities(
+        roles=_subset(caps.get("roles", default_roles), ROLES, w + " roles"),
+        service_kinds=_subset(caps.get("service_kinds", list(SERVICE_KINDS)), SERVICE_KINDS,
+                              w + " service_kinds"),
+        scenarios=_subset(caps.get("scenarios", list(SCENARIOS)), SCENARIOS + EXTRA_SCENARIOS,
+                          w + " scenarios"),
+        profiles=_subset(caps.get("profiles", [0x01]), PROFILE_BITS, w + " profiles"),
+        configurable=caps.get("configurable", True))
+    if not isinstance(m.capabilities.configurable, bool):
+        raise ManifestError("%s: configurable must be true or false" % w)
+    for role in m.capabilities.roles:
+        if {"server": m.server, "client": m.client, "codec": m.codec}[role] is None:
+            raise ManifestError("%s: role %s is declared but there is no [%s] section"
+                                % (w, role, role))
+
+    fixed = doc.get("fixed", {})
+    _check_keys(fixed, FIXED_KEYS, where + " [fixed]")
+    if fixed and m.capabilities.configurable:
+        raise ManifestError("%s: [fixed] needs [capabilities] configurable = false" % where)
+    if not m.capabilities.configurable and not fixed:
+        raise ManifestError("%s: configurable = false needs a [fixed] table" % where)
+    m.fixed = dict(fixed)
+    return m
+
+
+def _int_list(table, key, default, where):
+    value = table.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                              for v in value):
+        raise ManifestError("%s: %s must be a list of integers" % (where, key))
+    return list(value)
+
+
+def _env(table, where, values):
+    """An [server]/[client] env table: variable -> string ({root}/{build_dir} expanded)."""
+    env = table.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                            for k, v in env.items()):
+        raise ManifestError("%s: env must be a table of strings" % where)
+    return {k: _expand_paths([v], values)[0] for k, v in env.items()}
+
+
+def _subset(values, allowed, where):
+    if not isinstance(values, list) or any(v not in allowed for v in values):
+        raise ManifestError("%s must be a list drawn from %s, not %r" % (where, list(allowed),
+                                                                        values))
+    return list(values)
+
+
+def _compile(pattern, where):
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise ManifestError("%s: bad regular expression %r: %s" % (where, pattern, e)) from e

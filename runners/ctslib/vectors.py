@@ -229,6 +229,8 @@ def summarize(rows):
 # ---- command-line entry points ------------------------------------------------------------
 
 GENERATOR = "reference/tools/nipc-vectors/nipc-vectors"
+# What `regen`, `check` and `replay` build first: the generator and the reference's testee.
+REFERENCE_TARGETS = ["nipc-vectors", "nipc-codec-testee", "nipc-ref"]
 
 
 def _generator_path():
@@ -236,7 +238,7 @@ def _generator_path():
 
 
 def _build_generator() -> bool:
-    return build.configure_and_build("default", ["nipc-vectors", "nipc-ref"])
+    return build.configure_and_build("default", REFERENCE_TARGETS)
 
 
 def cmd_regen(_args) -> int:
@@ -293,7 +295,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    m = manifest_mod.load(args.impl)
+    placeholders = {"build_dir": str(Path(args.build_dir).resolve())} if args.build_dir else None
+    m = manifest_mod.load(args.impl, placeholders)
     if args.build:
         if not _build_generator():
             return 1

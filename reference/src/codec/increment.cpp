@@ -7,7 +7,7 @@ Result<std::uint64_t> decode_increment(ConstBytes payload) noexcept {
   std::uint64_t value = 0;
   if (!reader.get_u64(&value)) return Error::kIncrementTruncated;  // CODEC-INC-001
   // Trailing bytes are ignored: the structure has a fixed size and existing peers accept
-  // longer payloads (DECISIONS: fixed-size payloads ignore what follows).
+  // longer payloads (spec/codecs.md, CODEC-INC-001).
   return value;
 }
 

@@ -35,8 +35,8 @@ Result<std::string_view> decode_string_reverse(ConstBytes payload) noexcept {
   const std::uint64_t end = std::uint64_t{offset} + length;  // 64-bit: cannot wrap
   if (end + 1 > payload.size()) return Error::kStringOutOfBounds;  // CODEC-STR-003
   if (payload[end] != 0) return Error::kStringMissingNul;         // CODEC-STR-004
-  // Interior NULs are part of the string; bytes after the NUL are ignored (DECISIONS:
-  // STRING_REVERSE ignores what follows the terminator).
+  // Interior NULs are part of the string; bytes after the NUL are ignored
+  // (spec/codecs.md: receivers accept what follows the terminator).
   return std::string_view(reinterpret_cast<const char*>(payload.data() + offset), length);
 }
 

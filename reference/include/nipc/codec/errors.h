@@ -40,6 +40,8 @@ namespace nipc {
   X(UnexpectedKind, "SESS-KIND-001", NONE, "message kind not allowed in this direction or state")   \
   X(DuplicateMessageId, "SESS-MSGID-001", NONE, "message_id already in flight")                    \
   X(UnknownMessageId, "SESS-MSGID-002", NONE, "response message_id is not in flight")              \
+  X(ResponseCodeMismatch, "SESS-CODE-001", NONE,                                                 \
+    "response code differs from the code of the request it answers")                              \
   /* Batch framing (spec/batch.md) */                                                             \
   X(BatchDirectoryTruncated, "BATCH-DIR-001", BAD_ENVELOPE,                                       \
     "payload shorter than item_count directory entries")                                          \

@@ -1,0 +1,3 @@
+module netipc-cts/examples/gofixed
+
+go 1.21

@@ -1,0 +1,133 @@
+// The managed server: one endpoint, one service (one method code), one thread per session
+// (spec/service.md, spec/transport-uds.md, spec/transport-shm.md).
+#ifndef NIPC_TRANSPORT_SERVER_H_
+#define NIPC_TRANSPORT_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nipc/codec/constants.h"
+#include "nipc/transport/session.h"
+#include "nipc/transport/uds.h"
+
+namespace nipc {
+
+/// What a typed handler made of one request item.
+enum class HandlerStatus : std::uint8_t {
+  kOk,          // `out` holds the response payload
+  kBadRequest,  // the request payload did not decode (answered BAD_ENVELOPE, SVC-DECODE-001)
+  kFailed,      // the handler failed (answered INTERNAL_ERROR, SVC-HANDLER-001)
+};
+
+/// A typed service: the one method code an endpoint serves (SVC-KIND-001) and its handler.
+/// handle() may be called from several session threads at once.
+class Service {
+ public:
+  virtual ~Service() = default;
+  virtual std::uint16_t method() const = 0;
+  /// Answers one request payload (one item of a batch) by appending the response payload to
+  /// `out` (empty on entry).
+  virtual HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) = 0;
+};
+
+/// Server configuration. Zero values take the documented defaults.
+struct ServerConfig {
+  std::string run_dir;
+  std::string service;
+  std::uint64_t auth_token = 0;
+  std::uint32_t supported_profiles = profile::kBaseline;  // 0 → baseline
+  std::uint32_t preferred_profiles = 0;
+  /// Largest request payload proposal accepted (HS-REQ-001); 0 → 1 MiB.
+  std::uint32_t max_request_payload_bytes = kRequestPayloadCap;
+  /// The response limit granted to the first sessions; grows when responses do
+  /// (SVC-RESPLIMIT-001). 0 → 65536.
+  std::uint32_t max_response_payload_bytes = 65536;
+  std::uint32_t packet_size = 0;  // 0 → the channel's native size (SO_SNDBUF − 32)
+  int backlog = kDefaultBacklog;
+  std::uint32_t handshake_timeout_ms = 10000;
+  /// Sessions served at once; further connections are accepted, handshaken and closed
+  /// (0 = no limit).
+  std::uint32_t max_concurrent_sessions = 0;
+  /// Fault injection for tests: called with the path of every region right after it was
+  /// created, before the HELLO_ACK is sent.
+  std::function<void(const std::string& path)> on_region_created;
+};
+
+/// Counters of a running server (read at any time).
+struct ServerStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t sessions_ok = 0;      // handshakes answered OK
+  std::uint64_t sessions_shm = 0;     // of which on a shared region
+  std::uint64_t handshakes_rejected = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t error_responses = 0;
+  std::uint64_t regions_created = 0;
+  std::uint64_t stale_regions_removed = 0;
+};
+
+class Server {
+ public:
+  /// Removes stale regions of the service (SHM-STALE-002), then listens (UDS-STALE-001).
+  static TransportResult<std::unique_ptr<Server>> start(ServerConfig config,
+                                                        std::shared_ptr<Service> service);
+  ~Server();
+
+  /// Accepts and serves sessions until stop(), or until `max_sessions` sessions (0 = no
+  /// limit) have been accepted and have all ended. Returns after every session thread joined.
+  void run(std::uint64_t max_sessions = 0);
+
+  /// Ends run(): stops accepting and ends every session promptly. Thread-safe and
+  /// async-signal-safe.
+  void stop() noexcept { cancel_.cancel(); }
+
+  const std::string& socket_path() const noexcept { return listener_->path(); }
+  ServerStats stats() const;
+  /// The response limit the next session will be granted.
+  std::uint32_t learned_response_payload() const noexcept {
+    // Relaxed: a size hint read by the accept path; no other data depends on it.
+    return learned_response_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  Server(ServerConfig config, std::shared_ptr<Service> service,
+         std::unique_ptr<UdsListener> listener);
+  void serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t session_id);
+  void serve_requests(ServerSession& session);
+  void grow_response(std::uint64_t size) noexcept;
+
+  ServerConfig config_;
+  std::shared_ptr<Service> service_;
+  std::unique_ptr<UdsListener> listener_;
+  Canceller cancel_;
+  std::atomic<std::uint32_t> learned_response_;
+  std::atomic<std::uint32_t> active_{0};
+  std::uint64_t next_session_id_ = 1;  // accept thread only
+
+  // Counters only: relaxed atomics, they order nothing else.
+  struct Counters {
+    std::atomic<std::uint64_t> accepted{0}, sessions_ok{0}, sessions_shm{0},
+        handshakes_rejected{0}, requests{0}, error_responses{0}, regions_created{0},
+        stale_regions_removed{0};
+  } counters_;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  void reap(bool all);
+  std::mutex threads_mu_;
+  std::vector<Worker> threads_;
+};
+
+/// next_pow2 of the growth rules (SVC-GROWTH-001): 16 below 16, else the smallest power of
+/// two >= n (saturating at 2^31).
+std::uint32_t next_pow2(std::uint64_t n) noexcept;
+
+}  // namespace nipc
+
+#endif  // NIPC_TRANSPORT_SERVER_H_

@@ -1,0 +1,160 @@
+// Linux shared-memory transport (profiles 0x02 and 0x04, spec/transport-shm.md): one region
+// file per session with a 64-byte header, a request area and a response area; publication
+// by sequence counters and shared futexes.
+#ifndef NIPC_TRANSPORT_SHM_H_
+#define NIPC_TRANSPORT_SHM_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "nipc/codec/bytes.h"
+#include "nipc/transport/error.h"
+#include "nipc/transport/sys.h"
+
+namespace nipc {
+
+/// Byte offsets of the 64-byte region header (SHM-HDR-001).
+namespace shm_layout {
+inline constexpr std::size_t kMagic = 0;             // u32, 0x4e53484d "NSHM"
+inline constexpr std::size_t kVersion = 4;           // u16, 3
+inline constexpr std::size_t kHeaderLen = 6;         // u16, 64
+inline constexpr std::size_t kOwnerPid = 8;          // i32, server pid
+inline constexpr std::size_t kOwnerGeneration = 12;  // u32, non-zero
+inline constexpr std::size_t kRequestOffset = 16;    // u32, 64
+inline constexpr std::size_t kRequestCapacity = 20;  // u32, multiple of 64
+inline constexpr std::size_t kResponseOffset = 24;   // u32, multiple of 64
+inline constexpr std::size_t kResponseCapacity = 28; // u32, multiple of 64
+inline constexpr std::size_t kRequestSeq = 32;       // u64 atomic
+inline constexpr std::size_t kResponseSeq = 40;      // u64 atomic
+inline constexpr std::size_t kRequestLen = 48;       // u32 atomic, 32 + payload
+inline constexpr std::size_t kResponseLen = 52;      // u32 atomic
+inline constexpr std::size_t kRequestSignal = 56;    // u32 atomic futex word
+inline constexpr std::size_t kResponseSignal = 60;   // u32 atomic futex word
+inline constexpr std::size_t kSize = 64;
+
+inline constexpr std::uint32_t kMagicValue = 0x4e53484d;
+inline constexpr std::uint16_t kVersionValue = 3;
+inline constexpr std::size_t kAlignment = 64;
+}  // namespace shm_layout
+
+/// Spin iterations upstream uses before blocking; the reference's adaptive spin starts here.
+inline constexpr std::uint32_t kShmDefaultSpin = 128;
+
+/// Which area a call works on: requests flow client → server, responses server → client.
+enum class ShmDirection : std::uint8_t { kRequest, kResponse };
+
+/// Hooks a blocked shared-memory wait calls at least every 100 ms.
+class ShmWaitHooks {
+ public:
+  virtual ~ShmWaitHooks() = default;
+  /// Return an error to stop waiting (cancellation, peer hang-up).
+  virtual TransportResult<void> check() = 0;
+};
+
+/// Adapts how long a receiver spins before it blocks. Spinning pays when the answer comes
+/// back quickly from a peer running on another core; blocking pays when the session is idle
+/// or when the peer needs the core the spinner holds. Spin loops also yield the CPU every few
+/// iterations, so a peer queued on the same core gets to run.
+class SpinPolicy {
+ public:
+  explicit SpinPolicy(std::uint32_t min_ns = 1000, std::uint32_t max_ns = 50000) noexcept
+      : min_ns_(min_ns), max_ns_(max_ns), budget_ns_(min_ns * 8 > max_ns ? max_ns : min_ns * 8) {}
+  std::uint32_t budget_ns() const noexcept { return budget_ns_; }
+  /// The message arrived while spinning.
+  void on_spin_hit() noexcept {}
+  /// The receiver spun its whole budget, blocked, and the message came `blocked_ns` later:
+  /// soon after giving up means a longer spin would have caught it (grow); much later means
+  /// the session is idle (shrink).
+  void on_blocked(std::uint64_t blocked_ns) noexcept;
+  /// Never spin (budget 0).
+  void disable() noexcept { min_ns_ = max_ns_ = budget_ns_ = 0; }
+
+ private:
+  std::uint32_t min_ns_, max_ns_, budget_ns_;
+};
+
+/// Spin iterations between two sched_yield() calls in the shared-memory spin loop.
+inline constexpr std::uint32_t kShmYieldEvery = 256;
+
+/// A mapped region. The creator (server) owns the file and removes it on destruction; an
+/// attacher (client) only unmaps and closes (SHM-CLEAN-001).
+class ShmRegion {
+ public:
+  ~ShmRegion();
+  ShmRegion(const ShmRegion&) = delete;
+  ShmRegion& operator=(const ShmRegion&) = delete;
+
+  /// Creates the region file at `path` (O_EXCL, mode 0600) sized for the requested capacities
+  /// (each rounded up to 64), maps it and writes the header; every atomic starts at 0. If the
+  /// file exists it is checked for staleness (SHM-STALE-001) and creation retried once: a live
+  /// owner gives kAddressInUse. The header is complete, with a release fence, before this
+  /// returns (PROF-SHM-READY-001). kShmCreate for other failures (file removed again).
+  static TransportResult<std::unique_ptr<ShmRegion>> create(const std::string& path,
+                                                            std::uint32_t request_capacity,
+                                                            std::uint32_t response_capacity);
+
+  /// Opens and maps an existing region and checks it (SHM-ATTACH-001): kShmOpen, kShmNotReady,
+  /// kShmBadMagic, kShmBadVersion, kShmBadHeader, kShmBadSize. Local sequence counters start
+  /// at the region's current values.
+  static TransportResult<std::unique_ptr<ShmRegion>> attach(const std::string& path);
+
+  /// Copies the message parts (outer header, then payload) to the start of `dir`'s area and
+  /// publishes it (SHM-PUB-001): length store (release), sequence increment (release), signal
+  /// increment (release), FUTEX_WAKE on the shared signal word. kShmMessageTooLarge when the
+  /// message does not fit; nothing is written then.
+  TransportResult<void> publish(ShmDirection dir, std::span<const ConstBytes> parts) noexcept;
+
+  /// Waits for the next message in `dir` (SHM-CONSUME-001) and copies it into `out`,
+  /// returning its length. kTimeout at the deadline; kShmMessageTooLarge when the published
+  /// length exceeds `out` or the area, kShmBadLength when it is 0 (both count the message as
+  /// consumed); errors from `hooks` end the wait.
+  TransportResult<std::size_t> consume(ShmDirection dir, MutableBytes out, Deadline deadline,
+                                       SpinPolicy* spin, ShmWaitHooks* hooks) noexcept;
+
+  std::uint32_t capacity(ShmDirection dir) const noexcept;
+  const std::string& path() const noexcept { return path_; }
+  std::size_t size() const noexcept { return size_; }
+  /// The mapped bytes (tests inspect the header through it).
+  std::span<std::uint8_t> bytes() noexcept { return {base_, size_}; }
+
+ private:
+  ShmRegion(std::string path, UniqueFd fd, std::uint8_t* base, std::size_t size,
+            bool owner) noexcept;
+  std::string path_;
+  UniqueFd fd_;
+  std::uint8_t* base_;
+  std::size_t size_;
+  bool owner_;
+  std::uint64_t local_seq_[2] = {0, 0};  // indexed by ShmDirection
+};
+
+/// What the stale check concluded about an existing region file.
+enum class RegionState : std::uint8_t {
+  kAbsent,   // nothing at the path
+  kRemoved,  // stale (dead owner, bad header, junk) and removed
+  kLive,     // a live owner: left alone
+  kKept,     // could not be judged (descriptor exhaustion): left alone
+};
+
+/// Checks the region file at `path` and removes it unless a live process owns it
+/// (SHM-STALE-001): owner alive means owner_pid > 0, kill(pid, 0) succeeds or fails with
+/// EPERM, and owner_generation != 0.
+RegionState check_stale_region(const std::string& path) noexcept;
+
+/// Startup scan (SHM-STALE-002): runs check_stale_region on every region file of `service`
+/// in `run_dir`. Returns how many files were removed.
+std::size_t remove_stale_regions(const std::string& run_dir, std::string_view service) noexcept;
+
+/// The owner generation written at creation: (u32)(mono_sec XOR (mono_nsec >> 10)) of
+/// CLOCK_MONOTONIC, 1 if that is 0 (SHM-HDR-001).
+std::uint32_t shm_owner_generation() noexcept;
+
+}  // namespace nipc
+
+#endif  // NIPC_TRANSPORT_SHM_H_

@@ -1,0 +1,483 @@
+// nipc-ref: the reference implementation behind the shim contract (spec/shim-contract.md).
+//
+//   nipc-ref server --run-dir D --service S --service-kind K [...]   prints one READY line
+//   nipc-ref client --run-dir D --service S --service-kind K --scenario X [...]
+//                                                                 prints one JSON result line
+//
+// Exit codes: 0 ok, 1 verification or protocol failure, 2 usage, 3 environment, 4 not
+// supported, 5 handshake rejected by the server.
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "codec_testee/codec_testee.h"
+#include "nipc/codec/batch.h"
+#include "nipc/transport/client.h"
+#include "nipc/transport/server.h"
+#include "services.h"
+
+namespace nipc::ref {
+namespace {
+
+enum Exit : int {
+  kOk = 0, kFailed = 1, kUsage = 2, kEnvironment = 3, kNotSupported = 4, kRejected = 5
+};
+
+using json = nlohmann::json;
+
+// Numbers are accepted in decimal or 0x-hex (profile masks, tokens).
+struct Common {
+  std::string transport = "uds";
+  std::string run_dir, service, kind_name = "increment";
+  std::string auth_token = "0";
+  std::string profiles = "0x01", preferred = "0";
+  std::uint32_t max_request_payload = 0, max_request_batch = 0, max_response_payload = 0;
+  std::uint32_t packet_size = 0;
+  std::uint32_t snapshot_items = 16;
+  std::uint64_t snapshot_seed = 1;
+  std::uint16_t echo_method = 1;
+  std::uint32_t timeout_ms = 10000;
+};
+
+std::optional<std::uint64_t> parse_u64(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+  if (errno != 0 || *end != '\0' || s[0] == '-') return std::nullopt;
+  return v;
+}
+
+void add_common(CLI::App* app, Common& c) {
+  app->add_option("--transport", c.transport, "uds (pipe: Windows only)");
+  app->add_option("--run-dir", c.run_dir, "directory of the endpoint and region files")->required();
+  app->add_option("--service", c.service, "service name ([A-Za-z0-9._-])")->required();
+  app->add_option("--service-kind", c.kind_name,
+                  "increment | string-reverse | cgroups-snapshot | echo")->required();
+  app->add_option("--auth-token", c.auth_token, "64-bit token (decimal or 0x-hex)");
+  app->add_option("--profiles", c.profiles, "supported profile bits (e.g. 0x07)");
+  app->add_option("--preferred", c.preferred, "preferred profile bits");
+  app->add_option("--max-request-payload", c.max_request_payload,
+                  "server: largest request proposal accepted; client: request proposal");
+  app->add_option("--max-response-payload", c.max_response_payload,
+                  "server: response limit granted; client: response hint");
+  app->add_option("--packet-size", c.packet_size, "packet size (0: SO_SNDBUF - 32)");
+  app->add_option("--snapshot-items", c.snapshot_items, "cgroups-snapshot: items K");
+  app->add_option("--snapshot-seed", c.snapshot_seed, "cgroups-snapshot: generator seed");
+  app->add_option("--echo-method", c.echo_method, "echo: the method code served");
+  app->add_option("--timeout-ms", c.timeout_ms, "per-response / handshake timeout (0: none)");
+}
+
+struct Parsed {
+  ServiceOptions service;
+  std::uint64_t token = 0;
+  std::uint32_t profiles = 1, preferred = 0;
+};
+
+std::optional<Parsed> resolve(const Common& c, std::string* why) {
+  Parsed p;
+  auto kind = parse_service_kind(c.kind_name);
+  if (!kind) return *why = "unknown --service-kind " + c.kind_name, std::nullopt;
+  p.service.kind = *kind;
+  p.service.echo_method = c.echo_method;
+  p.service.snapshot_items = c.snapshot_items;
+  p.service.snapshot_seed = c.snapshot_seed;
+  auto token = parse_u64(c.auth_token);
+  auto prof = parse_u64(c.profiles);
+  auto pref = parse_u64(c.preferred);
+  if (!token) return *why = "bad --auth-token", std::nullopt;
+  if (!prof || *prof > 0xffffffffu) return *why = "bad --profiles", std::nullopt;
+  if (!pref || *pref > 0xffffffffu) return *why = "bad --preferred", std::nullopt;
+  p.token = *token;
+  p.profiles = static_cast<std::uint32_t>(*prof);
+  p.preferred = static_cast<std::uint32_t>(*pref);
+  return p;
+}
+
+json error_json(const TransportError& e) {
+  json j;
+  j["kind"] = std::string(transport_error_name(e.kind));
+  j["rule"] = e.rule ? json(std::string(error_name(*e.rule))) : json(nullptr);
+  j["requirement"] = std::string(e.requirement());
+  j["errno"] = e.sys_errno;
+  j["text"] = e.describe();
+  return j;
+}
+
+// Environment problems (nothing to talk to, files we cannot make) versus protocol outcomes.
+bool is_environment(const TransportError& e) {
+  switch (e.kind) {
+    case TransportErrorKind::kNotFound:
+    case TransportErrorKind::kAddressInUse:
+    case TransportErrorKind::kPathTooLong:
+    case TransportErrorKind::kSystem:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// server
+
+Server* g_server = nullptr;
+
+// The transports this build has: UDS only on POSIX.
+bool transport_available(const Common& c) { return c.transport == "uds"; }
+
+int run_server(const Common& c, const std::string& sessions) {
+  if (!transport_available(c))
+    return std::cerr << "nipc-ref: transport " << c.transport << " not supported here\n", kNotSupported;
+  std::string why;
+  auto p = resolve(c, &why);
+  if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
+  std::uint64_t max_sessions = 0;
+  if (sessions != "forever") {
+    auto n = parse_u64(sessions);
+    if (!n || *n == 0) return std::cerr << "nipc-ref: bad --sessions\n", kUsage;
+    max_sessions = *n;
+  }
+  ServerConfig cfg;
+  cfg.run_dir = c.run_dir;
+  cfg.service = c.service;
+  cfg.auth_token = p->token;
+  cfg.supported_profiles = p->profiles;
+  cfg.preferred_profiles = p->preferred;
+  cfg.max_request_payload_bytes = c.max_request_payload;
+  cfg.max_response_payload_bytes = c.max_response_payload;
+  cfg.packet_size = c.packet_size;
+  cfg.handshake_timeout_ms = c.timeout_ms;
+  auto server = Server::start(cfg, make_service(p->service));
+  if (!server) {
+    std::cerr << "nipc-ref server: " << server.error().describe() << "\n";
+    return server.error().kind == TransportErrorKind::kBadParameter ? kUsage : kEnvironment;
+  }
+  // SIGTERM / SIGINT are taken by a dedicated thread; every other thread blocks them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  g_server = server->get();
+  std::thread([set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    g_server->stop();
+  }).detach();
+  json ready = {{"role", "server"}, {"pid", ::getpid()}, {"socket", (*server)->socket_path()},
+                {"service", c.service}, {"service_kind", c.kind_name},
+                {"profiles", p->profiles}};
+  std::cout << "READY " << ready.dump() << std::endl;
+  (*server)->run(max_sessions);
+  ServerStats s = (*server)->stats();
+  json summary = {{"accepted", s.accepted}, {"sessions_ok", s.sessions_ok},
+                  {"sessions_shm", s.sessions_shm}, {"rejected", s.handshakes_rejected},
+                  {"requests", s.requests}, {"error_responses", s.error_responses},
+                  {"stale_regions_removed", s.stale_regions_removed}};
+  std::cerr << "nipc-ref server: done " << summary.dump() << "\n";
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------------------
+// client
+
+struct ClientArgs {
+  std::string scenario = "single";
+  std::uint64_t count = 1;
+  std::uint32_t items = 4;      // batch
+  std::uint32_t depth = 16;     // pipeline
+  std::uint64_t size = 0;       // large (0: 4 packets' worth)
+  std::string expect_error;     // exit 0 only if the run fails with this kind or rule
+};
+
+struct Outcome {
+  std::uint64_t requests = 0, items = 0, verified = 0;
+  std::uint32_t effective_depth = 1;
+  std::optional<TransportError> error;
+  std::string failure;  // verification failure text
+};
+
+Header request_header(std::uint16_t method, std::uint64_t id) {
+  Header h;
+  h.kind = Kind::kRequest;
+  h.code = method;
+  h.item_count = 1;
+  h.message_id = id;
+  return h;
+}
+
+std::uint32_t native_packet_size() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return kFallbackPacketSize;
+  std::uint32_t p = uds_native_packet_size(sv[0]);
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return p;
+}
+
+bool status_ok(const InboundMessage& m, Outcome& o) {
+  if (m.header.transport_status == 0) return true;
+  o.failure = "response status " + std::to_string(m.header.transport_status);
+  return false;
+}
+
+// Sends `count` requests of `size`-sized items one after another.
+void scenario_sequential(ClientSession& s, const Workload& w, std::uint64_t count,
+                         std::size_t size, Deadline::Clock::duration timeout, Outcome& o) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto req = w.request(i, size);
+    auto r = s.call(request_header(w.method(), i + 1), *req, Deadline::after(timeout));
+    if (!r) return void(o.error = r.error());
+    ++o.requests;
+    ++o.items;
+    if (!status_ok(*r, o)) return;
+    if (r->header.code != w.method() || r->header.flags != 0 || r->header.item_count != 1 ||
+        !w.verify(i, size, r->payload)) {
+      o.failure = "response " + std::to_string(i) + " did not verify";
+      return;
+    }
+    ++o.verified;
+  }
+}
+
+void scenario_batch(ClientSession& s, const Workload& w, std::uint64_t count, std::uint32_t n,
+                    Deadline::Clock::duration timeout, Outcome& o) {
+  std::vector<std::vector<std::uint8_t>> items(n);
+  std::vector<ConstBytes> views(n);
+  std::vector<std::uint8_t> payload;
+  for (std::uint64_t r = 0; r < count; ++r) {
+    for (std::uint32_t k = 0; k < n; ++k) {
+      items[k] = *w.request(r * n + k, 0);
+      views[k] = ConstBytes(items[k]);
+    }
+    payload.resize(batch_encoded_size(views));
+    auto len = encode_batch(views, MutableBytes(payload));
+    if (!len) return void(o.failure = "batch encode failed");
+    Header h = request_header(w.method(), r + 1);
+    h.flags = kFlagBatch;
+    h.item_count = n;
+    auto resp = s.call(h, ConstBytes(payload.data(), *len), Deadline::after(timeout));
+    if (!resp) return void(o.error = resp.error());
+    ++o.requests;
+    o.items += n;
+    if (!status_ok(*resp, o)) return;
+    if (!resp->header.is_batch() || resp->header.item_count != n)
+      return void(o.failure = "batch response is not a batch of " + std::to_string(n));
+    auto view = BatchView::parse(resp->payload, n);
+    for (std::uint32_t k = 0; k < n; ++k) {
+      if (!w.verify(r * n + k, 0, *view->item(k)))
+        return void(o.failure = "batch item " + std::to_string(k) + " did not verify");
+      ++o.verified;
+    }
+  }
+}
+
+void scenario_pipeline(ClientSession& s, const Workload& w, std::uint64_t count,
+                       std::uint32_t depth, Deadline::Clock::duration timeout, Outcome& o) {
+  std::uint32_t limit = s.max_in_flight();
+  o.effective_depth = (limit != 0 && limit < depth) ? limit : depth;
+  std::map<std::uint64_t, std::uint64_t> pending;  // message_id -> index
+  std::uint64_t next = 0;
+  while (o.verified < count) {
+    while (next < count && pending.size() < o.effective_depth) {
+      auto req = w.request(next, 0);
+      if (auto r = s.send_request(request_header(w.method(), next + 1), *req); !r)
+        return void(o.error = r.error());
+      pending[next + 1] = next;
+      ++next;
+      ++o.requests;
+      ++o.items;
+    }
+    auto resp = s.receive_response(Deadline::after(timeout));
+    if (!resp) return void(o.error = resp.error());
+    if (!status_ok(*resp, o)) return;
+    auto it = pending.find(resp->header.message_id);
+    if (it == pending.end() || !w.verify(it->second, 0, resp->payload))
+      return void(o.failure = "pipelined response did not verify");
+    pending.erase(it);
+    ++o.verified;
+  }
+}
+
+// Wrong method code: UNSUPPORTED with an empty payload, and the session stays usable.
+void scenario_wrong_method(ClientSession& s, const Workload& w, std::uint64_t count,
+                           Deadline::Clock::duration timeout, Outcome& o) {
+  std::uint16_t wrong = static_cast<std::uint16_t>(w.method() == 1 ? 3 : 1);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto req = w.request(i, 0);
+    auto r = s.call(request_header(wrong, 2 * i + 1), *req, Deadline::after(timeout));
+    if (!r) return void(o.error = r.error());
+    ++o.requests;
+    if (r->header.transport_status != static_cast<std::uint16_t>(TransportStatus::kUnsupported) ||
+        r->header.code != wrong || !r->payload.empty() || r->header.item_count != 1)
+      return void(o.failure = "wrong method was not answered UNSUPPORTED");
+    auto ok = s.call(request_header(w.method(), 2 * i + 2), *req, Deadline::after(timeout));
+    if (!ok) return void(o.error = ok.error());
+    ++o.requests;
+    if (!status_ok(*ok, o)) return;
+    if (!w.verify(i, 0, ok->payload)) return void(o.failure = "request after UNSUPPORTED failed");
+    ++o.verified;
+  }
+}
+
+int run_client(const Common& c, const ClientArgs& a) {
+  if (!transport_available(c)) {
+    std::cout << json{{"role", "client"}, {"ok", false}, {"not_supported", "transport " + c.transport}}.dump()
+              << std::endl;
+    return kNotSupported;
+  }
+  std::string why;
+  auto p = resolve(c, &why);
+  if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
+  static const char* kScenarios[] = {"single", "batch", "pipeline", "large", "snapshot",
+                                     "wrong-method", "connect"};
+  if (std::find(std::begin(kScenarios), std::end(kScenarios), a.scenario) == std::end(kScenarios))
+    return std::cerr << "nipc-ref: unknown --scenario " << a.scenario << "\n", kUsage;
+  auto workload = make_workload(p->service);
+  json out = {{"role", "client"}, {"scenario", a.scenario}, {"service_kind", c.kind_name},
+              {"count", a.count}};
+  auto not_supported = [&](const std::string& reason) {
+    out["ok"] = false;
+    out["not_supported"] = reason;
+    std::cout << out.dump() << std::endl;
+    return kNotSupported;
+  };
+  if (a.scenario == "snapshot" && p->service.kind != ServiceKind::kCgroupsSnapshot)
+    return not_supported("snapshot needs --service-kind cgroups-snapshot");
+
+  // What the scenario sends decides the proposals, unless a flag fixes them.
+  std::size_t item_size = 0;
+  std::uint64_t largest = workload->request(0, 0) ? workload->request(0, 0)->size() : 0;
+  for (std::uint64_t i = 1; i < 64; ++i) largest = std::max<std::uint64_t>(largest, workload->request(i, 0)->size());
+  std::uint32_t batch_items = 1;
+  if (a.scenario == "batch") {
+    batch_items = a.items;
+    largest = 8ull * a.items + a.items * (align8(largest));
+  }
+  ClientConfig cfg;
+  cfg.run_dir = c.run_dir;
+  cfg.service = c.service;
+  cfg.auth_token = p->token;
+  cfg.supported_profiles = p->profiles;
+  cfg.preferred_profiles = p->preferred;
+  cfg.packet_size = c.packet_size;
+  cfg.handshake_timeout_ms = c.timeout_ms;
+  cfg.max_request_batch_items = c.max_request_batch ? c.max_request_batch : batch_items;
+  cfg.max_response_payload_bytes = c.max_response_payload ? c.max_response_payload : 65536;
+
+  if (a.scenario == "large") {
+    // By default four of this side's packets: the agreed size is at most that, so it chunks.
+    item_size = a.size;
+    if (item_size == 0) item_size = 4ull * (c.packet_size ? c.packet_size : native_packet_size()) + 100;
+    if (!workload->request(0, item_size)) return not_supported("this service kind has fixed-size requests");
+    largest = item_size;
+  }
+  cfg.max_request_payload_bytes =
+      c.max_request_payload ? c.max_request_payload
+                            : static_cast<std::uint32_t>(std::max<std::uint64_t>(largest, 1024));
+  Client client(cfg);
+
+  auto start = std::chrono::steady_clock::now();
+  auto session = client.connect();
+  Outcome o;
+  if (session) {
+    auto& s = **session;
+    out["profile"] = s.profile();
+    out["session_id"] = s.ack().session_id;
+    out["packet_size"] = s.ack().agreed_packet_size;
+    out["agreed_max_request_payload"] = s.ack().agreed_max_request_payload_bytes;
+    out["agreed_max_response_payload"] = s.ack().agreed_max_response_payload_bytes;
+    auto timeout = std::chrono::duration_cast<Deadline::Clock::duration>(
+        std::chrono::milliseconds(c.timeout_ms ? c.timeout_ms : 24u * 3600u * 1000u));
+    if (a.scenario == "single" || a.scenario == "snapshot")
+      scenario_sequential(s, *workload, a.count, 0, timeout, o);
+    else if (a.scenario == "large")
+      scenario_sequential(s, *workload, a.count, item_size, timeout, o);
+    else if (a.scenario == "batch")
+      scenario_batch(s, *workload, a.count, a.items, timeout, o);
+    else if (a.scenario == "pipeline")
+      scenario_pipeline(s, *workload, a.count, a.depth, timeout, o);
+    else if (a.scenario == "wrong-method")
+      scenario_wrong_method(s, *workload, a.count, timeout, o);
+    // "connect": the handshake (and SHM attach) is the whole scenario.
+    if (auto* pl = dynamic_cast<PacketLink*>(&s.link())) out["chunked_messages"] = pl->chunked_messages();
+    else out["chunked_messages"] = 0;
+  } else {
+    o.error = session.error();
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out["requests"] = o.requests;
+  out["items"] = o.items;
+  out["verified"] = o.verified;
+  out["effective_depth"] = o.effective_depth;
+  out["shm_attach_failures"] = client.shm_attach_failures();
+  if (client.last_attach_error()) out["shm_attach_error"] = error_json(*client.last_attach_error());
+  out["elapsed_ms"] = ms;
+  out["error"] = o.error ? error_json(*o.error) : json(nullptr);
+  out["failure"] = o.failure.empty() ? json(nullptr) : json(o.failure);
+
+  int code = kOk;
+  if (!a.expect_error.empty()) {
+    bool matched = o.error && (a.expect_error == transport_error_name(o.error->kind) ||
+                               (o.error->rule && a.expect_error == error_name(*o.error->rule)));
+    out["expected_error"] = a.expect_error;
+    code = matched ? kOk : kFailed;
+  } else if (o.error) {
+    code = is_environment(*o.error)                              ? kEnvironment
+           : o.error->kind == TransportErrorKind::kNotSupported ? kNotSupported
+           : o.error->kind == TransportErrorKind::kRejected     ? kRejected
+                                                                : kFailed;
+  } else if (!o.failure.empty() || o.verified < (a.scenario == "connect" ? 0 : a.count * (a.scenario == "batch" ? a.items : 1))) {
+    code = kFailed;
+  }
+  out["ok"] = code == kOk;
+  std::cout << out.dump() << std::endl;
+  return code;
+}
+
+}  // namespace
+}  // namespace nipc::ref
+
+int main(int argc, char** argv) {
+  using namespace nipc::ref;
+  // A vanished peer must be an error value, never a signal.
+  ::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"nipc-ref: netipc reference server and client (shim contract)"};
+  app.require_subcommand(1);
+  Common sc, cc;
+  std::string sessions = "forever";
+  auto* server = app.add_subcommand("server", "serve one service until SIGTERM/SIGINT");
+  add_common(server, sc);
+  server->add_option("--sessions", sessions, "sessions to serve before exiting, or 'forever'");
+  ClientArgs ca;
+  auto* client = app.add_subcommand("client", "run one scenario and print one JSON line");
+  add_common(client, cc);
+  client->add_option("--max-request-batch", cc.max_request_batch, "request batch items proposed");
+  client->add_option("--scenario", ca.scenario,
+                     "single | batch | pipeline | large | snapshot | wrong-method | connect");
+  client->add_option("--count", ca.count, "requests (batch: batch requests)");
+  client->add_option("--items", ca.items, "batch: items per request");
+  client->add_option("--depth", ca.depth, "pipeline: requests in flight");
+  client->add_option("--size", ca.size, "large: request payload bytes (0: 4 packets)");
+  client->add_option("--expect-error", ca.expect_error,
+                     "succeed only if the run fails with this error kind or rule name");
+  auto* codec = app.add_subcommand(
+      "codec", "codec testee: length-prefixed JSON requests on stdin (vectors/README.md)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kUsage;
+  }
+  if (server->parsed()) return run_server(sc, sessions);
+  if (codec->parsed()) return nipc::tools::run_codec_testee(std::cin, std::cout);
+  return run_client(cc, ca);
+}

@@ -1,0 +1,244 @@
+#include "services.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "nipc/codec/cgroups_snapshot.h"
+#include "nipc/codec/increment.h"
+#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/codec/string_reverse.h"
+
+namespace nipc::ref {
+namespace {
+
+// --- servers -------------------------------------------------------------------------------
+
+class IncrementService final : public Service {
+ public:
+  std::uint16_t method() const override { return static_cast<std::uint16_t>(Method::kIncrement); }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    auto v = decode_increment(request);
+    if (!v) return HandlerStatus::kBadRequest;
+    out.resize(increment_encoded_size());
+    return encode_increment(increment_answer(*v), MutableBytes(out)).ok() ? HandlerStatus::kOk
+                                                                          : HandlerStatus::kFailed;
+  }
+};
+
+class StringReverseService final : public Service {
+ public:
+  std::uint16_t method() const override {
+    return static_cast<std::uint16_t>(Method::kStringReverse);
+  }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    auto s = decode_string_reverse(request);
+    if (!s) return HandlerStatus::kBadRequest;
+    out.resize(string_reverse_encoded_size(s->size()));
+    auto n = encode_string_reverse_answer(*s, MutableBytes(out));
+    if (!n) return HandlerStatus::kFailed;
+    out.resize(*n);
+    return HandlerStatus::kOk;
+  }
+};
+
+class SnapshotService final : public Service {
+ public:
+  SnapshotService(std::uint32_t k, std::uint64_t seed) {
+    GeneratedSnapshot snap = generate_snapshot(seed, k);
+    auto views = snap.views();
+    encoded_.resize(snapshot_encoded_size(views));
+    auto n = encode_snapshot(snap.systemd_enabled, snap.generation, views, MutableBytes(encoded_));
+    ok_ = n.ok();
+    if (ok_) encoded_.resize(*n);
+  }
+  std::uint16_t method() const override {
+    return static_cast<std::uint16_t>(Method::kCgroupsSnapshot);
+  }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    if (!decode_snapshot_request(request)) return HandlerStatus::kBadRequest;
+    if (!ok_) return HandlerStatus::kFailed;
+    out.assign(encoded_.begin(), encoded_.end());
+    return HandlerStatus::kOk;
+  }
+
+ private:
+  std::vector<std::uint8_t> encoded_;
+  bool ok_ = false;
+};
+
+class EchoService final : public Service {
+ public:
+  explicit EchoService(std::uint16_t method) : method_(method) {}
+  std::uint16_t method() const override { return method_; }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    out.assign(request.begin(), request.end());
+    return HandlerStatus::kOk;
+  }
+
+ private:
+  std::uint16_t method_;
+};
+
+// --- client workloads ----------------------------------------------------------------------
+
+// A value for index i; index 0 is UINT64_MAX so the wrap to 0 is always exercised.
+std::uint64_t increment_value(std::uint64_t i) {
+  return i == 0 ? ~std::uint64_t{0} : i * 0x9e3779b97f4a7c15ull;
+}
+
+// Deterministic bytes for index i: includes an interior NUL every 7th byte at some indexes.
+std::string pattern_string(std::uint64_t i, std::size_t len) {
+  std::string s(len, '\0');
+  for (std::size_t k = 0; k < len; ++k) {
+    auto b = static_cast<unsigned char>('a' + (i + k * 7) % 26);
+    if (i % 5 == 1 && k % 7 == 3) b = 0;
+    s[k] = static_cast<char>(b);
+  }
+  return s;
+}
+
+class IncrementWorkload final : public Workload {
+ public:
+  std::uint16_t method() const override { return static_cast<std::uint16_t>(Method::kIncrement); }
+  std::optional<std::vector<std::uint8_t>> request(std::uint64_t i, std::size_t size) const override {
+    if (size != 0) return std::nullopt;  // fixed 8 bytes: no large messages
+    std::vector<std::uint8_t> out(increment_encoded_size());
+    (void)encode_increment(increment_value(i), MutableBytes(out));
+    return out;
+  }
+  bool verify(std::uint64_t i, std::size_t, ConstBytes response) const override {
+    auto v = decode_increment(response);
+    return v && response.size() == 8 && *v == increment_answer(increment_value(i));
+  }
+};
+
+class StringReverseWorkload final : public Workload {
+ public:
+  std::uint16_t method() const override {
+    return static_cast<std::uint16_t>(Method::kStringReverse);
+  }
+  static std::size_t length(std::uint64_t i, std::size_t size) {
+    return size == 0 ? static_cast<std::size_t>(i % 40) : (size > 9 ? size - 9 : 0);
+  }
+  std::optional<std::vector<std::uint8_t>> request(std::uint64_t i, std::size_t size) const override {
+    std::string s = pattern_string(i, length(i, size));
+    std::vector<std::uint8_t> out(string_reverse_encoded_size(s.size()));
+    auto n = encode_string_reverse(s, MutableBytes(out));
+    if (!n) return std::nullopt;
+    out.resize(*n);
+    return out;
+  }
+  bool verify(std::uint64_t i, std::size_t size, ConstBytes response) const override {
+    auto s = decode_string_reverse(response);
+    if (!s) return false;
+    std::string want = pattern_string(i, length(i, size));
+    std::reverse(want.begin(), want.end());
+    return *s == want;
+  }
+};
+
+class SnapshotWorkload final : public Workload {
+ public:
+  SnapshotWorkload(std::uint32_t k, std::uint64_t seed) : expected_(generate_snapshot(seed, k)) {}
+  std::uint16_t method() const override {
+    return static_cast<std::uint16_t>(Method::kCgroupsSnapshot);
+  }
+  std::optional<std::vector<std::uint8_t>> request(std::uint64_t, std::size_t size) const override {
+    if (size != 0) return std::nullopt;
+    std::vector<std::uint8_t> out(snapshot_request_encoded_size());
+    (void)encode_snapshot_request(MutableBytes(out));
+    return out;
+  }
+  bool verify(std::uint64_t, std::size_t, ConstBytes response) const override {
+    auto view = SnapshotView::parse(response);
+    if (!view || view->size() != expected_.items.size() ||
+        view->systemd_enabled() != expected_.systemd_enabled ||
+        view->generation() != expected_.generation)
+      return false;
+    for (std::uint32_t i = 0; i < view->size(); ++i) {
+      auto item = view->item(i);
+      if (!item || !(*item == expected_.items[i].view())) return false;
+    }
+    return true;
+  }
+
+ private:
+  GeneratedSnapshot expected_;
+};
+
+class EchoWorkload final : public Workload {
+ public:
+  explicit EchoWorkload(std::uint16_t method) : method_(method) {}
+  std::uint16_t method() const override { return method_; }
+  static std::vector<std::uint8_t> bytes(std::uint64_t i, std::size_t size) {
+    std::size_t len = size == 0 ? static_cast<std::size_t>(i % 64) + 1 : size;
+    std::vector<std::uint8_t> out(len);
+    for (std::size_t k = 0; k < len; ++k) out[k] = static_cast<std::uint8_t>((i * 131 + k * 17) >> 1);
+    return out;
+  }
+  std::optional<std::vector<std::uint8_t>> request(std::uint64_t i, std::size_t size) const override {
+    return bytes(i, size);
+  }
+  bool verify(std::uint64_t i, std::size_t size, ConstBytes response) const override {
+    auto want = bytes(i, size);
+    return response.size() == want.size() &&
+           std::equal(response.begin(), response.end(), want.begin());
+  }
+
+ private:
+  std::uint16_t method_;
+};
+
+}  // namespace
+
+std::optional<ServiceKind> parse_service_kind(std::string_view name) {
+  if (name == "increment") return ServiceKind::kIncrement;
+  if (name == "string-reverse") return ServiceKind::kStringReverse;
+  if (name == "cgroups-snapshot") return ServiceKind::kCgroupsSnapshot;
+  if (name == "echo") return ServiceKind::kEcho;
+  return std::nullopt;
+}
+
+std::string_view service_kind_name(ServiceKind kind) {
+  switch (kind) {
+    case ServiceKind::kIncrement: return "increment";
+    case ServiceKind::kStringReverse: return "string-reverse";
+    case ServiceKind::kCgroupsSnapshot: return "cgroups-snapshot";
+    case ServiceKind::kEcho: return "echo";
+  }
+  return "?";
+}
+
+std::uint16_t service_method(const ServiceOptions& o) {
+  switch (o.kind) {
+    case ServiceKind::kIncrement: return static_cast<std::uint16_t>(Method::kIncrement);
+    case ServiceKind::kStringReverse: return static_cast<std::uint16_t>(Method::kStringReverse);
+    case ServiceKind::kCgroupsSnapshot: return static_cast<std::uint16_t>(Method::kCgroupsSnapshot);
+    case ServiceKind::kEcho: return o.echo_method;
+  }
+  return 0;
+}
+
+std::shared_ptr<Service> make_service(const ServiceOptions& o) {
+  switch (o.kind) {
+    case ServiceKind::kIncrement: return std::make_shared<IncrementService>();
+    case ServiceKind::kStringReverse: return std::make_shared<StringReverseService>();
+    case ServiceKind::kCgroupsSnapshot:
+      return std::make_shared<SnapshotService>(o.snapshot_items, o.snapshot_seed);
+    case ServiceKind::kEcho: return std::make_shared<EchoService>(o.echo_method);
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Workload> make_workload(const ServiceOptions& o) {
+  switch (o.kind) {
+    case ServiceKind::kIncrement: return std::make_unique<IncrementWorkload>();
+    case ServiceKind::kStringReverse: return std::make_unique<StringReverseWorkload>();
+    case ServiceKind::kCgroupsSnapshot:
+      return std::make_unique<SnapshotWorkload>(o.snapshot_items, o.snapshot_seed);
+    case ServiceKind::kEcho: return std::make_unique<EchoWorkload>(o.echo_method);
+  }
+  return nullptr;
+}
+
+}  // namespace nipc::ref

@@ -1,0 +1,428 @@
+"""The interop matrix: every client implementation × every server implementation × every
+profile both support × every scenario. One cell = one fresh server in its own run dir with
+its own service name, one client run against it (through a recording relay), then the
+server's stop and hygiene checks.
+
+Cells are planned from the manifests alone; a cell one side cannot play is still a row
+(unsupported, or not applicable with the fixed knob named), never silently dropped.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import hostplatform as host
+from . import procs
+from .seqproxy import SeqProxy
+
+PROFILE_NAMES = {0x01: "uds", 0x02: "shm-hybrid", 0x04: "shm-futex"}
+AUTH_TOKEN = "0x5eed00c0ffee0001"
+
+# Knob values when a cell does not need anything particular (0: the implementation's default).
+DEFAULT_KNOBS = {"preferred": "0", "max_request_payload": "0", "max_request_batch": "0",
+                 "max_response_payload": "0", "packet_size": "0", "sessions": "forever",
+                 "count": "1", "items": "1", "depth": "1", "size": "0",
+                 "snapshot_items": "16", "snapshot_seed": "1"}
+# Knobs client and server must agree on but whose value is free: a fixed side decides.
+SHARED_KNOBS = ("auth_token", "service")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One matrix scenario: the service the server offers, the client scenario it runs with
+    its parameters, knobs both sides must accept, and the requirements it exercises."""
+    id: str
+    service_kind: str
+    client_scenario: str
+    params: dict = field(default_factory=dict)      # count/items/depth/size (client only)
+    needs: dict = field(default_factory=dict)       # knob -> value, both sides
+    requirements: tuple = ()
+    fallback: tuple = ()   # (client scenario, params) when the client lacks client_scenario
+    title: str = ""
+
+
+SCENARIOS = (
+    Scenario("handshake", "increment", "connect", {}, {},
+             ("HS-FLOW-001", "HS-PROF-001", "HS-PROF-002", "HS-PKT-001", "HS-ACK-HDR-001",
+              "HS-HELLO-HDR-001"),
+             fallback=("single", {"count": 1}), title="HELLO / HELLO_ACK only"),
+    Scenario("single", "increment", "single", {"count": 50}, {},
+             ("SESS-MSGID-003", "SESS-KIND-001", "ENV-ITEMS-001", "ENV-STATUS-001"),
+             title="50 INCREMENT calls one after another"),
+    Scenario("batch", "increment", "batch", {"count": 20, "items": 16}, {},
+             ("BATCH-PRESENT-001", "BATCH-RESP-001", "BATCH-LAYOUT-001", "HS-BATCH-001"),
+             title="20 batches of 16 INCREMENT items"),
+    Scenario("pipeline", "increment", "pipeline", {"count": 200, "depth": 16}, {},
+             ("SESS-PIPELINE-001", "SESS-MSGID-002", "SHM-ONEINFLIGHT-001"),
+             title="200 INCREMENT calls, up to 16 in flight"),
+    Scenario("large", "string-reverse", "large", {"count": 3, "size": 20000},
+             {"packet_size": 4096, "max_response_payload": 1048576},
+             ("CHUNK-SPLIT-001", "CHUNK-HDR-001", "CHUNK-COUNT-001", "CHUNK-TOTAL-001",
+              "CHUNK-NOINTERLEAVE-001", "CHUNK-SCOPE-001"),
+             title="3 STRING_REVERSE messages of 20000 bytes over 4096-byte packets"),
+    Scenario("string-reverse", "string-reverse", "single", {"count": 40}, {},
+             ("SVC-KIND-001", "SESS-MSGID-003"), title="40 STRING_REVERSE calls"),
+    Scenario("echo", "echo", "single", {"count": 64}, {},
+             ("SVC-KIND-001",), title="64 calls to an echo service"),
+    Scenario("snapshot", "cgroups-snapshot", "snapshot", {"count": 3},
+             {"snapshot_items": 16, "snapshot_seed": 1},
+             ("SVC-KIND-001", "SVC-BUSINESS-001"), title="cgroups snapshot, 16 items"),
+    Scenario("snapshot-many", "cgroups-snapshot", "snapshot", {"count": 3},
+             {"snapshot_items": 1000, "snapshot_seed": 7, "max_response_payload": 1048576},
+             ("SVC-KIND-001", "CHUNK-SPLIT-001", "SHM-SIZE-001"),
+             title="cgroups snapshot, 1000 items"),
+)
+SCENARIO_BY_ID = {s.id: s for s in SCENARIOS}
+
+PROFILE_REQUIREMENTS = {
+    0x01: ("UDS-SOCK-001", "UDS-PATH-001"),
+    0x02: ("SHM-PATH-001", "SHM-ATTACH-001", "SHM-PUB-001", "SHM-CONSUME-001",
+           "PROF-LOCK-001", "SHM-SOCKET-001"),
+    0x04: ("SHM-PATH-001", "SHM-ATTACH-001", "SHM-PUB-001", "SHM-CONSUME-001",
+           "PROF-LOCK-001", "PROF-FUTEX-001"),
+}
+HYGIENE_REQUIREMENTS = {0x01: ("UDS-CLOSE-001",), 0x02: ("UDS-CLOSE-001", "SHM-CLEAN-001"),
+                        0x04: ("UDS-CLOSE-001", "SHM-CLEAN-001")}
+
+
+@dataclass
+class Cell:
+    client: object      # Manifest
+    server: object      # Manifest
+    profile: int
+    scenario: Scenario
+    verdict: str = ""   # pre-decided: unsupported / not-applicable
+    message: str = ""
+    client_scenario: str = ""
+    params: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def id(self):
+        return cell_id(self.client.name, self.server.name, self.profile, self.scenario.id)
+
+
+def cell_id(client, server, profile, scenario):
+    return "matrix/%s/%s/%s/%s" % (client, server, PROFILE_NAMES[profile], scenario)
+
+
+def slug(case_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "__", case_id)
+
+
+def _resolve(cell: Cell):
+    """Decides what a cell runs and whether it can: fills client_scenario, params and the
+    knob config, or sets verdict to unsupported / not-applicable with the reason."""
+    c, s, sc = cell.client, cell.server, cell.scenario
+    # A side fixed at another service kind cannot play the scenario whatever it supports.
+    for role, m in (("client", c), ("server", s)):
+        ok, why = m.applicable({"service_kind": sc.service_kind})
+        if not ok:
+            cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
+            return cell
+    missing = []
+    if sc.service_kind not in s.capabilities.service_kinds:
+        missing.append("server %s does not offer the %s service" % (s.name, sc.service_kind))
+    if sc.service_kind not in c.capabilities.service_kinds:
+        missing.append("client %s does not speak the %s service" % (c.name, sc.service_kind))
+    scenario, params = sc.client_scenario, dict(sc.params)
+    if scenario not in c.capabilities.scenarios:
+        if sc.fallback and sc.fallback[0] in c.capabilities.scenarios:
+            scenario, params = sc.fallback[0], dict(sc.fallback[1])
+            cell.note = "client has no %r scenario; ran %r with %s instead" % (
+                sc.client_scenario, scenario, params)
+        else:
+            missing.append("client %s does not run the %r scenario" % (c.name, scenario))
+    if missing:
+        cell.verdict, cell.message = "unsupported", "; ".join(missing)
+        return cell
+    cell.client_scenario, cell.params = scenario, params
+
+    needs = dict(sc.needs, service_kind=sc.service_kind, profiles=hex(cell.profile))
+    shared = {}
+    for knob in SHARED_KNOBS:
+        values = {m.fixed[knob] for m in (c, s) if not m.capabilities.configurable
+                  and knob in m.fixed}
+        if len(values) > 1:
+            cell.verdict = "not-applicable"
+            cell.message = "client and server are fixed at different %s values (%s)" % (
+                knob, " vs ".join(sorted(str(v) for v in values)))
+            return cell
+        if values:
+            shared[knob] = values.pop()
+    for role, m in (("client", c), ("server", s)):
+        ok, why = m.applicable({k: v for k, v in needs.items()
+                                if not (k == "profiles" and _profile_ok(m, cell.profile))})
+        if not ok:
+            cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
+            return cell
+    config = dict(DEFAULT_KNOBS)
+    config.update({k: str(v) for k, v in needs.items()})
+    config.update({k: str(v) for k, v in shared.items()})
+    config.setdefault("auth_token", AUTH_TOKEN)
+    config["scenario"] = scenario
+    config.update({k: str(v) for k, v in params.items()})
+    cell.config = config
+    return cell
+
+
+def _profile_ok(m, profile):
+    """A fixed profile mask that includes the cell's profile can still play it (the other
+    side, offering only that profile, forces the selection)."""
+    fixed = m.fixed.get("profiles") if not m.capabilities.configurable else None
+    if fixed is None:
+        return True
+    try:
+        return bool(int(str(fixed), 0) & profile)
+    except ValueError:
+        return False
+
+
+def plan(manifests, scenarios=None):
+    """Every cell for these manifests, sorted by id (stable across runs)."""
+    scenarios = scenarios or SCENARIOS
+    clients = [m for m in manifests if m.supports("client")]
+    servers = [m for m in manifests if m.supports("server")]
+    cells = []
+    for c in clients:
+        for s in servers:
+            common = [p for p in sorted(PROFILE_NAMES) if p in c.capabilities.profiles
+                      and p in s.capabilities.profiles]
+            for p in common:
+                for sc in scenarios:
+                    cells.append(_resolve(Cell(client=c, server=s, profile=p, scenario=sc)))
+    cells.sort(key=lambda cell: cell.id)
+    return cells
+
+
+def shard(items, k: int, n: int, key=lambda x: x):
+    """The K-th of N deterministic shards (1-based): ids sorted, then dealt round-robin, so
+    every shard gets a similar share and the union of all shards is everything exactly once."""
+    if not 1 <= k <= n:
+        raise ValueError("shard %d/%d: need 1 <= K <= N" % (k, n))
+    ordered = sorted(items, key=key)
+    return [x for i, x in enumerate(ordered) if i % n == k - 1]
+
+
+# ---- running one cell -----------------------------------------------------------------------
+
+@dataclass
+class CellContext:
+    run_base: Path          # short directory for run dirs (socket paths)
+    out_dir: Path           # report directory; logs go to out_dir/cells/<slug>/
+    capture: bool = True    # relay through SeqProxy and record the exchange
+    attempt: str = ""       # "" for the first run, "rerun-1"… for diagnosis
+
+
+def _json_line(lines):
+    for line in reversed(lines):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
+
+
+def _env(extra):
+    if not extra:
+        return None
+    return dict(os.environ, **extra)
+
+
+def base_row(cell: Cell):
+    sc = cell.scenario
+    reqs = list(sc.requirements) + list(PROFILE_REQUIREMENTS.get(cell.profile, ()))
+    return {"id": cell.id, "kind": "matrix", "suite": "matrix." + sc.id,
+            "name": "%s -> %s [%s]" % (cell.client.name, cell.server.name,
+                                       PROFILE_NAMES[cell.profile]),
+            "client": cell.client.name, "server": cell.server.name,
+            "implementations": sorted({cell.client.name, cell.server.name}),
+            "profile": PROFILE_NAMES[cell.profile], "scenario": sc.id,
+            "requirements": reqs, "verdict": cell.verdict or "error",
+            "message": cell.message, "details": "", "seconds": 0.0}
+
+
+def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env):
+    """Shell lines that run the cell alone, without the runner."""
+    def env_prefix(env):
+        return "".join("%s=%s " % (k, shlex.quote(v)) for k, v in sorted(env.items()))
+    return [
+        "mkdir -p %s" % shlex.quote(run_dir),
+        "%s%s &   # wait for it to be ready" % (env_prefix(server_env), shlex.join(server_argv)),
+        "%s%s; echo client exit $?" % (env_prefix(client_env), shlex.join(client_argv)),
+        "kill -TERM %1; wait %1; ls -A " + shlex.quote(run_dir) + "   # must list nothing",
+    ]
+
+
+def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
+    """Runs one cell and returns its result row (never raises, except procs.Interrupted)."""
+    row = base_row(cell)
+    if cell.verdict:
+        row["details"] = cell.message
+        return row
+    row["verdict"] = "running"
+    start = time.monotonic()
+    capture = ctx.capture and host.CAN_RELAY
+    tag = "%04d%s" % (index, ctx.attempt.replace("rerun-", "r"))
+    cell_dir = ctx.run_base / tag
+    server_dir = cell_dir / "s"
+    client_dir = cell_dir / "c" if capture else server_dir
+    log_dir = ctx.out_dir / "cells" / (slug(cell.id) + ("." + ctx.attempt if ctx.attempt else ""))
+    if log_dir.exists():
+        shutil.rmtree(log_dir)
+    log_dir.mkdir(parents=True)
+    server_dir.mkdir(parents=True)
+    client_dir.mkdir(parents=True, exist_ok=True)
+    config = dict(cell.config)
+    config.setdefault("service", "svc" + tag)
+    scfg = dict(config, run_dir=str(server_dir))
+    ccfg = dict(config, run_dir=str(client_dir))
+    evidence = {"commands": [], "exchange": [], "result": None, "log_dir":
+                str(log_dir.relative_to(ctx.out_dir)), "notes": []}
+    if cell.note:
+        evidence["notes"].append(cell.note)
+    row["evidence"] = evidence
+    failures = []  # (side that is at fault: "server" or "either", text)
+    server = proxy = client = None
+    try:
+        sargv = cell.server.argv("server", scfg)
+        cargv = cell.client.argv("client", ccfg)
+        senv, cenv = cell.server.server.env, cell.client.client.env
+        evidence["reproduce"] = reproduce_lines(
+            str(server_dir), sargv, cell.client.argv("client", dict(config, run_dir=str(server_dir))),
+            senv, cenv)
+        server = procs.ManagedServer(cell.server.server, sargv, server_dir, config["service"],
+                                     log_dir, env=_env(senv))
+        try:
+            server.for_case()
+        except procs.ServerNotReady as e:
+            failures.append(("server", "server: %s" % e))
+        if not failures:
+            if capture:
+                proxy = SeqProxy(client_dir, server_dir, config["service"])
+            client = procs.Child(cargv, log_dir, "client", env=_env(cenv))
+            timeout = cell.client.client.timeout_ms / 1000.0
+            code, timed_out = client.wait(timeout)
+            evidence["result"] = _json_line(client.lines)
+            verdict, why = judge_client(cell, code, timed_out, client, evidence["result"])
+            if verdict == "unsupported":
+                row["verdict"], row["message"] = "unsupported", why
+            elif verdict != "pass":
+                failures.append(("either", "client: " + why))
+            if client.stray:
+                failures.append(("either", "client left processes behind: %s" % client.stray))
+            if server.child and not server.child.running() and cell.server.server.sessions \
+                    == "forever":
+                failures.append(("server", "server exited during the case (%s)"
+                                 % host.describe_exit(server.child.proc.returncode)))
+    except procs.Interrupted:
+        raise
+    except Exception as e:  # noqa: BLE001 - a runner problem is an error row, not a crash
+        row["verdict"], row["message"] = "error", "runner: %s: %s" % (type(e).__name__, e)
+    finally:
+        if proxy:
+            proxy.close()
+            evidence["exchange"] = proxy.exchange()
+            if proxy.dropped:
+                evidence["notes"].append("%d later packets not recorded" % proxy.dropped)
+        if client and client.running():
+            client.kill()
+            client._finish()
+        if server:
+            code, killed, how = server.stop()
+            if server.child is not None:
+                if killed:
+                    failures.append(("server", "server did not stop within %d ms of SIGTERM "
+                                     "(killed)" % cell.server.server.stop_timeout_ms))
+                elif how == "stopped" and code not in (0, -15):
+                    failures.append(("server", "server %s after SIGTERM"
+                                     % host.describe_exit(code)))
+                elif how == "exited" and code != 0:
+                    failures.append(("server", "one-session server %s"
+                                     % host.describe_exit(code)))
+                strays = [p for ch in server.children() for p in ch.stray]
+                if strays:
+                    failures.append(("server", "server left processes behind: %s" % strays))
+            for i, ch in enumerate(server.children()):
+                evidence["commands"].append(_command("server", ch, ctx.out_dir))
+        if client:
+            evidence["commands"].append(_command("client", client, ctx.out_dir))
+        left = host.endpoint_files(server_dir)
+        if left and row["verdict"] != "error":
+            failures.append(("server", "files left in the server's run dir: %s"
+                             % ", ".join(left)))
+            row["requirements"] += list(HYGIENE_REQUIREMENTS.get(cell.profile, ()))
+        shutil.rmtree(cell_dir, ignore_errors=True)
+        row["seconds"] = round(time.monotonic() - start, 3)
+    if row["verdict"] == "error":
+        pass  # a runner problem: the row says so, nothing else is judged
+    elif failures:
+        row["verdict"], row["message"] = "fail", failures[0][1]
+        row["details"] = "\n".join(text for _, text in failures)
+        row["fault"] = "server" if all(side == "server" for side, _ in failures) else "either"
+    elif row["verdict"] != "unsupported":
+        row["verdict"] = "pass"
+        row["message"] = _summary(evidence["result"])
+    if not row.get("details"):
+        row["details"] = row["message"]
+    return row
+
+
+def _summary(result):
+    if not result:
+        return ""
+    keys = ("profile", "requests", "verified", "chunked_messages", "effective_depth",
+            "elapsed_ms")
+    return " ".join("%s=%s" % (k, round(result[k], 1) if isinstance(result[k], float)
+                               else result[k]) for k in keys if k in result)
+
+
+def _command(role, child, out_dir):
+    return {"role": role, "name": child.name, "argv": child.argv,
+            "exit": child.proc.returncode, "how": host.describe_exit(child.proc.returncode),
+            "killed": child.killed, "seconds": round(child.seconds(), 3),
+            "stdout": str(child.stdout_path.relative_to(out_dir)),
+            "stderr": str(child.stderr_path.relative_to(out_dir)),
+            "stdout_tail": child.lines[-20:], "stderr_tail": child.stderr_tail(30)}
+
+
+def judge_client(cell: Cell, code, timed_out, client, result):
+    """(verdict, message) from the client's exit, its output and its JSON result line."""
+    spec = cell.client.client
+    if timed_out:
+        return "fail", "timed out after %d ms (killed with its process group)" % spec.timeout_ms
+    if code in spec.unsupported_exit_codes:
+        why = (result or {}).get("not_supported") or "client reports the case unsupported"
+        return "unsupported", "client: %s (exit %d)" % (why, code)
+    if spec.success == "line":
+        ok = any(re.search(spec.success_pattern, line) for line in client.lines)
+        if not ok:
+            return "fail", "no stdout line matches %r (%s)" % (spec.success_pattern,
+                                                                host.describe_exit(code))
+    elif code != 0:
+        detail = ""
+        if result:
+            err = result.get("error") or {}
+            detail = result.get("failure") or (err.get("text") if isinstance(err, dict)
+                                               else err) or ""
+        if not detail:
+            tail = client.stderr_tail(3)
+            detail = tail[-1] if tail else ""
+        return "fail", "%s%s" % (host.describe_exit(code), ": " + str(detail) if detail else "")
+    if result:
+        if "profile" in result and result["profile"] not in (None, cell.profile):
+            return "fail", "session used profile %s, the cell is for %s" % (
+                result["profile"], hex(cell.profile))
+        if cell.scenario.id == "large" and cell.profile == 0x01 and \
+                result.get("chunked_messages") == 0:
+            return "fail", "large messages were not chunked on the packet transport"
+    return "pass", ""

@@ -1,0 +1,190 @@
+"""Everything the runner does that depends on the host being POSIX: process groups, signals,
+the child subreaper, short run directories for AF_UNIX paths, and looking for stray processes.
+
+The rest of the runner imports these names through `hostplatform`, never `os.killpg` or
+`signal.SIGTERM` directly, so a Windows host needs only its own module with the same names.
+"""
+import ctypes
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+NAME = "posix"
+# The recording relay (seqproxy) needs AF_UNIX SOCK_SEQPACKET.
+CAN_RELAY = hasattr(__import__("socket"), "AF_UNIX")
+
+# sun_path holds 107 bytes; run dirs stay well below so "<run_dir>/<service>.sock" fits.
+MAX_RUN_BASE = 48
+
+# Exit codes by which a child reports "not supported" (spec/shim-contract.md).
+SIGNAL_EXIT_BASE = 128
+
+
+def popen(argv, *, cwd=None, env=None, stdin=None, stdout=None, stderr=None):
+    """Starts `argv` as the leader of a new session (and so of a new process group), so the
+    whole tree it starts can be signalled at once."""
+    return subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, stdin=stdin,
+                            stdout=stdout, stderr=stderr, start_new_session=True)
+
+
+def _signal_group(pgid: int, sig) -> bool:
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def terminate_tree(proc) -> bool:
+    """Asks the process and its group to stop (SIGTERM). False when nothing was there."""
+    return _signal_group(proc.pid, signal.SIGTERM)
+
+
+def kill_tree(proc_or_pgid) -> bool:
+    """Kills the process group led by `proc_or_pgid` (a Popen or a pid) outright."""
+    pgid = getattr(proc_or_pgid, "pid", proc_or_pgid)
+    return _signal_group(pgid, signal.SIGKILL)
+
+
+def interrupt_tree(proc) -> bool:
+    """What Ctrl-C would send the tree (SIGINT)."""
+    return _signal_group(proc.pid, signal.SIGINT)
+
+
+def _stat_fields(pid: int):
+    """(state, ppid, pgrp) of a process from /proc, or None when it is gone."""
+    try:
+        raw = Path("/proc/%d/stat" % pid).read_text()
+    except OSError:
+        return None
+    rest = raw[raw.rfind(")") + 2:].split()
+    return rest[0], int(rest[1]), int(rest[2])
+
+
+def _pids():
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            yield int(entry)
+
+
+def group_members(pgid: int):
+    """Live (non-zombie) processes whose process group is `pgid`."""
+    found = []
+    for pid in _pids():
+        st = _stat_fields(pid)
+        if st and st[2] == pgid and st[0] != "Z":
+            found.append(pid)
+    return found
+
+
+def children_of(pid: int):
+    """Direct children of `pid` (zombies included)."""
+    return [p for p in _pids() if (_stat_fields(p) or ("", -1, -1))[1] == pid]
+
+
+def descendants(pid: int):
+    """Every live process below `pid`, nearest first."""
+    parent = {}
+    for p in _pids():
+        st = _stat_fields(p)
+        if st and st[0] != "Z":
+            parent[p] = st[1]
+    out, frontier = [], [pid]
+    while frontier:
+        nxt = [p for p, pp in parent.items() if pp in frontier]
+        out += nxt
+        frontier = nxt
+    return out
+
+
+def kill_pids(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def become_subreaper() -> bool:
+    """Makes orphaned descendants re-parent to this process instead of init (Linux), so a
+    daemon that escaped its process group can still be found and killed. False elsewhere."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_strays(known_pids):
+    """Collects exit statuses of adopted zombies that no Popen owns (after subreaping)."""
+    for pid in children_of(os.getpid()):
+        if pid in known_pids:
+            continue
+        st = _stat_fields(pid)
+        if st and st[0] == "Z":
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
+def install_stop_signals(handler):
+    """Routes SIGTERM and SIGHUP to `handler` (SIGINT already raises KeyboardInterrupt).
+    Returns a function restoring the previous handlers."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, lambda *_: handler())
+        except ValueError:  # not the main thread
+            pass
+
+    def restore():
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    return restore
+
+
+def describe_exit(code) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return "killed by %s" % signal.Signals(-code).name
+        except ValueError:
+            return "killed by signal %d" % -code
+    return "exit code %d" % code
+
+
+def run_base(prefix="cts-") -> Path:
+    """A new private directory short enough for socket paths beneath it: $TMPDIR when its
+    path is short, else /tmp."""
+    parent = tempfile.gettempdir()
+    if len(parent) > MAX_RUN_BASE - 16:
+        parent = "/tmp"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def endpoint_files(run_dir: Path):
+    """Names left in a run dir (sockets, region files, anything)."""
+    try:
+        return sorted(os.listdir(run_dir))
+    except FileNotFoundError:
+        return []
+
+
+def link_file(src: Path, dst: Path):
+    """Makes `dst` name the same file as `src` (a hard link: mappable, and not a symlink that
+    O_NOFOLLOW would refuse)."""
+    os.link(src, dst)
+
+
+def wait_gone(pids, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not [p for p in pids if (_stat_fields(p) or ("Z",))[0] != "Z"]:
+            return True
+        time.sleep(0.02)
+    return False

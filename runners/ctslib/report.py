@@ -1,0 +1,320 @@
+"""The run's reports: report.json (everything; runners/schema/report.schema.json),
+junit.xml (one testcase per cell/case), summary.md, and the static HTML site (report_html).
+Also `./cts report --compare old.json new.json`."""
+import json
+import sys
+from pathlib import Path
+
+from . import expected, junit, matrix, paths
+
+SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
+SCHEMA_VERSION = 1
+VERDICTS = ("pass", "fail", "error", "unsupported", "not-applicable")
+OUTCOMES = ("pass", "fail", "xfail", "xpass", "skip")
+
+
+def load_requirements():
+    try:
+        doc = json.loads((paths.SPEC / "requirements.json").read_text())
+    except (OSError, ValueError):
+        return "", []
+    return doc.get("spec_revision", ""), doc.get("requirements", [])
+
+
+def _impl_doc(m, lists):
+    return {"name": m.name, "language": m.language, "version": m.version,
+            "platform": m.platform, "manifest": str(m.path),
+            "roles": list(m.capabilities.roles), "profiles": list(m.capabilities.profiles),
+            "service_kinds": list(m.capabilities.service_kinds),
+            "scenarios": list(m.capabilities.scenarios),
+            "configurable": m.capabilities.configurable,
+            "fixed": {k: str(v) for k, v in m.fixed.items()},
+            "server_sessions": m.server.sessions if m.server else None,
+            "expected_failures": [{"pattern": e.pattern, "reason": e.reason,
+                                   "source": e.source, "matched": e.used}
+                                  for e in lists.get(m.name, [])]}
+
+
+def _row_roles(row, name):
+    """The roles `name` plays in `row`."""
+    if row.get("kind") == "matrix":
+        return {r for r, n in (("client", row["client"]), ("server", row["server"]))
+                if n == name}
+    return {row.get("role") or "codec"}
+
+
+def compliance(rows, manifests, requirements):
+    """implementation -> [{id, level, chapter, statement, verdict, cases}] for every
+    requirement that applies to a role the implementation plays. verdict: pass, fail,
+    expected-failure, not-applicable or untested; cases: the rows behind it."""
+    out = {}
+    for m in manifests:
+        roles = set(m.capabilities.roles)
+        evidence = {}
+        for r in rows:
+            if m.name not in r.get("implementations", []):
+                continue
+            plays = _row_roles(r, m.name)
+            for rid in r.get("requirements", []):
+                evidence.setdefault(rid, []).append((r, plays))
+        table = []
+        for req in requirements:
+            req_roles = set(req.get("roles", []))
+            if req_roles & {"both", "transport"}:
+                req_roles |= {"client", "server"}
+            if not req_roles & roles:
+                continue
+            cases, verdicts = [], set()
+            for r, plays in evidence.get(req["id"], []):
+                if r.get("kind") == "matrix" and not (req_roles & plays):
+                    continue
+                cases.append({"id": r["id"], "verdict": r["verdict"],
+                              "expectation": r.get("expectation")})
+                if r["verdict"] in expected.FAILING:
+                    if m.name in r.get("blame", [m.name]):
+                        verdicts.add("expected-failure" if r.get("expectation") ==
+                                     "expected-failure" else "fail")
+                elif r["verdict"] == "pass":
+                    verdicts.add("pass")
+                else:
+                    verdicts.add("not-applicable")
+            verdict = next((v for v in ("fail", "expected-failure", "pass", "not-applicable")
+                            if v in verdicts), "untested" if not cases else "inconclusive")
+            table.append({"id": req["id"], "level": req.get("level", ""),
+                          "chapter": req.get("chapter", ""),
+                          "statement": req.get("statement", ""), "verdict": verdict,
+                          "cases": cases})
+        out[m.name] = table
+    return out
+
+
+def summarize(rows):
+    counts = {v: 0 for v in VERDICTS}
+    outcomes = {o: 0 for o in OUTCOMES}
+    by_kind = {}
+    for r in rows:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        o = expected.outcome(r)
+        outcomes[o] += 1
+        k = by_kind.setdefault(r.get("kind", "other"), {o2: 0 for o2 in OUTCOMES})
+        k[o] += 1
+    return {"counts": counts, "outcomes": outcomes, "by_kind": by_kind,
+            "failed": [r["id"] for r in rows if expected.outcome(r) == "fail"],
+            "expected_failures": [r["id"] for r in rows if expected.outcome(r) == "xfail"],
+            "unexpected_passes": [r["id"] for r in rows if expected.outcome(r) == "xpass"],
+            "flaky": [r["id"] for r in rows if any(d["verdict"] == "pass"
+                                                    for d in r.get("diagnosis", []))]}
+
+
+def document(rows, manifests, lists, notes, started, seconds, args, interrupted=False):
+    from .run import host_info
+    revision, requirements = load_requirements()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": "netipc-cts",
+        "spec_revision": revision,
+        "started_at": started.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "interrupted": interrupted,
+        "command": ["./cts"] + sys.argv[1:] if sys.argv and sys.argv[0].endswith("cts") else
+        ["./cts", "run"],
+        "options": {"jobs": args.jobs, "shard": "%d/%d" % args.shard, "strict": args.strict,
+                    "diagnose": args.diagnose, "capture": args.capture,
+                    "only": args.only or "", "scenarios": args.scenario or []},
+        "host": host_info(),
+        "implementations": [_impl_doc(m, lists) for m in manifests],
+        "scenarios": [{"id": s.id, "title": s.title, "service_kind": s.service_kind,
+                       "client_scenario": s.client_scenario,
+                       "params": {k: str(v) for k, v in s.params.items()},
+                       "needs": {k: str(v) for k, v in s.needs.items()},
+                       "requirements": list(s.requirements)} for s in matrix.SCENARIOS],
+        "profiles": [matrix.PROFILE_NAMES[p] for p in sorted(matrix.PROFILE_NAMES)],
+        "results": rows,
+        "compliance": compliance(rows, manifests, requirements),
+        "summary": dict(summarize(rows), exit_code=0),
+        "notes": list(notes),
+    }
+
+
+def validate(doc):
+    """Schema errors of a report document (empty when valid, or when jsonschema is absent)."""
+    try:
+        import jsonschema
+    except ImportError:
+        return []
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
+            for e in validator.iter_errors(doc)]
+
+
+def junit_rows(rows):
+    """Rows for junit.write_junit: an expected failure becomes a skip, an unexpected pass a
+    pass with a note in its message."""
+    out = []
+    for r in rows:
+        j = dict(r, name="%s %s" % (r["id"], ""), suite=r.get("suite", r.get("kind", "")))
+        j["name"] = r["id"]
+        o = expected.outcome(r)
+        if o == "xfail":
+            j["verdict"] = "not-applicable"
+            j["message"] = "expected failure (%s): %s" % (r.get("expected_reason", ""),
+                                                          r.get("message", ""))
+        elif o == "xpass":
+            j["message"] = "unexpected pass: listed as expected failure (%s)" % (
+                r.get("expected_reason", ""))
+        out.append(j)
+    return out
+
+
+def markdown(doc):
+    s = doc["summary"]
+    o = s["outcomes"]
+    lines = ["# netipc-cts report", "",
+             "Spec revision %s, %s, %.1f s, exit code %d%s." % (
+                 doc["spec_revision"], doc["started_at"], doc["seconds"], s["exit_code"],
+                 " (interrupted)" if doc["interrupted"] else ""), "",
+             "| outcome | rows |", "|---|---|"]
+    lines += ["| %s | %d |" % (k, o[k]) for k in OUTCOMES]
+    lines += ["", "## Implementations", "", "| name | language | version | roles | profiles |",
+              "|---|---|---|---|---|"]
+    for i in doc["implementations"]:
+        lines.append("| %s | %s | %s | %s | %s |" % (
+            i["name"], i["language"], i["version"], ", ".join(i["roles"]),
+            ", ".join(matrix.PROFILE_NAMES.get(p, str(p)) for p in i["profiles"])))
+    lines += ["", "## By kind", "", "| kind | pass | fail | xfail | xpass | skip |",
+              "|---|---|---|---|---|---|"]
+    for k, v in sorted(s["by_kind"].items()):
+        lines.append("| %s | %d | %d | %d | %d | %d |" % (k, v["pass"], v["fail"],
+                                                         v["xfail"], v["xpass"], v["skip"]))
+    rows = {r["id"]: r for r in doc["results"]}
+    for title, ids in (("Failures", s["failed"]), ("Expected failures", s["expected_failures"]),
+                       ("Unexpected passes", s["unexpected_passes"])):
+        if not ids:
+            continue
+        lines += ["", "## %s (%d)" % (title, len(ids)), ""]
+        for i in ids:
+            r = rows[i]
+            extra = ""
+            if r.get("diagnosis"):
+                extra = " — reruns alone: " + ", ".join(d["verdict"] for d in r["diagnosis"])
+            if r.get("expected_reason"):
+                extra += " — listed: %s" % r["expected_reason"]
+            lines.append("- `%s`: %s%s" % (i, r.get("message", ""), extra))
+    lines += ["", "## Compliance", ""]
+    for name, table in doc["compliance"].items():
+        counts = {}
+        for t in table:
+            key = (t["level"], t["verdict"])
+            counts[key] = counts.get(key, 0) + 1
+        parts = ", ".join("%s %s: %d" % (lv, v, n) for (lv, v), n in sorted(counts.items()))
+        lines.append("- **%s**: %s" % (name, parts or "no applicable requirements"))
+    if doc["notes"]:
+        lines += ["", "## Notes", ""] + ["- " + n for n in doc["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_all(out_dir: Path, doc):
+    from . import report_html
+    out_dir.mkdir(parents=True, exist_ok=True)
+    errors = validate(doc)
+    if errors:
+        doc["notes"].append("report.json does not match its schema: " + "; ".join(errors[:5]))
+    junit.write_json(out_dir / "report.json", doc)
+    junit.write_junit(out_dir / "junit.xml", "netipc-cts", junit_rows(doc["results"]))
+    (out_dir / "summary.md").write_text(markdown(doc))
+    report_html.write_site(out_dir, doc)
+    return errors
+
+
+def print_summary(doc, out_dir):
+    s = doc["summary"]
+    rows = {r["id"]: r for r in doc["results"]}
+    print()
+    for i in s["failed"]:
+        r = rows[i]
+        reruns = ""
+        if r.get("diagnosis"):
+            reruns = " [alone: %s]" % ", ".join(d["verdict"] for d in r["diagnosis"])
+        print("FAILED %s: %s%s" % (i, r.get("message", ""), reruns))
+    for i in s["expected_failures"]:
+        print("expected failure %s: %s" % (i, rows[i].get("expected_reason", "")))
+    for i in s["unexpected_passes"]:
+        print("UNEXPECTED PASS %s (listed: %s)" % (i, rows[i].get("expected_reason", "")))
+    for n in doc["notes"]:
+        print("note: " + n)
+    o = s["outcomes"]
+    print("report: %s (index.html, report.json, junit.xml, summary.md)" % out_dir)
+    print("run: %d passed, %d failed, %d skipped (%d expected failures, %d unexpected passes)"
+          " in %.1f s" % (o["pass"], o["fail"], o["skip"], o["xfail"], o["xpass"],
+                          doc["seconds"]))
+    sys.stdout.flush()
+
+
+# ---- compare --------------------------------------------------------------------------------
+
+RANK = {"pass": 0, "xpass": 0, "skip": 1, "xfail": 2, "fail": 3}
+
+
+def compare(old, new):
+    """What changed between two report documents, regressions first. Returns a dict of lists
+    of (id, old outcome/verdict, new, message)."""
+    a = {r["id"]: r for r in old.get("results", [])}
+    b = {r["id"]: r for r in new.get("results", [])}
+    changes = {"regressions": [], "new_failures": [], "fixed": [], "changed": [],
+               "added": [], "removed": []}
+    for i in sorted(set(a) | set(b)):
+        ra, rb = a.get(i), b.get(i)
+        if ra is None:
+            bucket = "new_failures" if expected.outcome(rb) == "fail" else "added"
+            changes[bucket].append((i, "-", _label(rb), rb.get("message", "")))
+            continue
+        if rb is None:
+            changes["removed"].append((i, _label(ra), "-", ""))
+            continue
+        la, lb = _label(ra), _label(rb)
+        if la == lb:
+            continue
+        oa, ob = expected.outcome(ra), expected.outcome(rb)
+        entry = (i, la, lb, rb.get("message", ""))
+        if RANK[ob] > RANK[oa] and ob == "fail":
+            changes["regressions"].append(entry)
+        elif oa == "fail" and ob in ("pass", "xfail", "xpass"):
+            changes["fixed"].append(entry)
+        else:
+            changes["changed"].append(entry)
+    return changes
+
+
+def _label(r):
+    o = expected.outcome(r)
+    return r["verdict"] if o in ("pass", "fail", "skip") else o
+
+
+def cmd_report(args) -> int:
+    if not args.compare:
+        print("cts report: nothing to do (use --compare OLD NEW)", file=sys.stderr)
+        return 2
+    try:
+        old, new = (json.loads(Path(p).read_text()) for p in args.compare)
+    except (OSError, ValueError) as e:
+        print("cts report: %s" % e, file=sys.stderr)
+        return 2
+    ch = compare(old, new)
+    titles = (("regressions", "Regressions"), ("new_failures", "New failing cases"),
+              ("fixed", "Fixed"), ("changed", "Other changes"), ("added", "New cases"),
+              ("removed", "Removed cases"))
+    total = 0
+    for key, title in titles:
+        items = ch[key]
+        if not items:
+            continue
+        total += len(items)
+        print("%s (%d):" % (title, len(items)))
+        for i, va, vb, msg in items:
+            print("  %-60s %s -> %s%s" % (i, va, vb, "  " + msg[:100] if msg else ""))
+    if not total:
+        print("no differences in %d cases" % len(new.get("results", [])))
+    print("compare: %d regressions, %d new failures, %d fixed" % (
+        len(ch["regressions"]), len(ch["new_failures"]), len(ch["fixed"])))
+    return 1 if ch["regressions"] or ch["new_failures"] else 0

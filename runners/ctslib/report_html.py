@@ -1,0 +1,317 @@
+"""The static HTML report: index.html (client × server grids per scenario and profile, the
+other suites, a compliance table per implementation) and one page per failing row under
+failures/ with its evidence. No external assets and no scripts: everything is inline."""
+import html
+from pathlib import Path
+
+from . import expected, matrix, wire
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
+h1{margin-top:0} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.4em 0 1em} th,td{border:1px solid #bbb;padding:.25em .5em;
+text-align:left;vertical-align:top;font-size:.92em} th{background:#f0f0f0}
+.grid td{text-align:center;min-width:5.5em;font-weight:600}
+.v-pass{background:#b7e4b7} .v-fail,.v-error{background:#f3a5a5} .v-xfail{background:#f7d08a}
+.v-xpass{background:#c9b3f0} .v-unsupported,.v-not-applicable,.v-skip{background:#e4e4e4;color:#666}
+.v-untested,.v-inconclusive{background:#fff;color:#888}
+.grids{display:flex;flex-wrap:wrap;gap:1.5em} .grids>div{flex:0 0 auto}
+.counts span{display:inline-block;padding:.2em .6em;margin-right:.4em;border-radius:.3em}
+pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;font-size:.85em}
+.hex{font-family:monospace;white-space:pre;font-size:.82em}
+.note{color:#555} details{margin:.4em 0} a{color:#0645ad}
+"""
+
+SHORT = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "xfail": "xfail", "xpass": "XPASS",
+         "unsupported": "unsup.", "not-applicable": "n/a"}
+
+
+def esc(x):
+    return html.escape(str(x), quote=True)
+
+
+def page(title, body, depth=0):
+    css_note = "" if depth == 0 else ""
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>%s</title><style>%s</style></head><body>%s\n%s</body></html>\n"
+            % (esc(title), CSS, css_note, body))
+
+
+def failure_slug(row_id):
+    return matrix.slug(row_id) + ".html"
+
+
+def display_class(row):
+    o = expected.outcome(row)
+    if o in ("xfail", "xpass"):
+        return o
+    return row["verdict"]
+
+
+def has_page(row):
+    return expected.outcome(row) in ("fail", "xfail", "xpass") or row["verdict"] == "error"
+
+
+# ---- index ----------------------------------------------------------------------------------
+
+def _counts(summary):
+    o = summary["outcomes"]
+    return "<p class=\"counts\">" + "".join(
+        "<span class=\"v-%s\">%s %d</span>" % (k, k, o[k]) for k in
+        ("pass", "fail", "xfail", "xpass", "skip")) + "</p>"
+
+
+def _grid(rows_by_key, clients, servers, profile, scenario):
+    head = "<tr><th>client \\ server</th>%s</tr>" % "".join(
+        "<th>%s</th>" % esc(s) for s in servers)
+    body = []
+    for c in clients:
+        tds = []
+        for s in servers:
+            r = rows_by_key.get((c, s, profile, scenario))
+            if r is None:
+                tds.append("<td class=\"v-skip\" title=\"no common profile or not planned\">—"
+                           "</td>")
+                continue
+            cls = display_class(r)
+            label = esc(SHORT.get(cls, cls))
+            if has_page(r):
+                label = "<a href=\"failures/%s\">%s</a>" % (failure_slug(r["id"]), label)
+            tds.append("<td class=\"v-%s\" data-cell=\"%s\" data-verdict=\"%s\" title=\"%s\">"
+                       "%s</td>" % (cls, esc(r["id"]), esc(cls),
+                                    esc(r.get("message", "")), label))
+        body.append("<tr><th>%s</th>%s</tr>" % (esc(c), "".join(tds)))
+    return "<table class=\"grid\">%s%s</table>" % (head, "".join(body))
+
+
+def index(doc):
+    rows = doc["results"]
+    s = doc["summary"]
+    parts = ["<h1>netipc-cts report</h1>",
+             "<p>Spec revision %s · started %s · %.1f s · exit code %d%s · options %s</p>" % (
+                 esc(doc["spec_revision"]), esc(doc["started_at"]), doc["seconds"],
+                 s["exit_code"], " · <b>interrupted</b>" if doc["interrupted"] else "",
+                 esc(", ".join("%s=%s" % kv for kv in doc["options"].items()))),
+             _counts(s)]
+    parts.append("<h2>Implementations</h2><table><tr><th>name</th><th>language</th>"
+                 "<th>version</th><th>roles</th><th>profiles</th><th>configuration</th>"
+                 "<th>expected failures</th></tr>")
+    for i in doc["implementations"]:
+        conf = "adjustable" if i["configurable"] else "fixed: " + ", ".join(
+            "%s=%s" % kv for kv in sorted(i["fixed"].items()))
+        if i.get("server_sessions") == "one":
+            conf += "; one session per server start"
+        parts.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                     "<td>%d</td></tr>" % (
+                         esc(i["name"]), esc(i["language"]), esc(i["version"]),
+                         esc(", ".join(i["roles"])),
+                         esc(", ".join(matrix.PROFILE_NAMES.get(p, str(p))
+                                       for p in i["profiles"])),
+                         esc(conf), len(i["expected_failures"])))
+    parts.append("</table>")
+
+    failing = [r for r in rows if has_page(r)]
+    parts.append("<h2 id=\"failures\">Failures (%d)</h2>" % len(failing))
+    if failing:
+        parts.append("<table><tr><th>case</th><th>outcome</th><th>message</th>"
+                     "<th>held against</th><th>reruns alone</th></tr>")
+        order = {"fail": 0, "xpass": 1, "xfail": 2}
+        for r in sorted(failing, key=lambda r: (order.get(expected.outcome(r), 0), r["id"])):
+            parts.append("<tr><td><a href=\"failures/%s\">%s</a></td><td class=\"v-%s\">%s"
+                         "</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                             failure_slug(r["id"]), esc(r["id"]), display_class(r),
+                             esc(expected.outcome(r)), esc(r.get("message", "")),
+                             esc(", ".join(r.get("blame", []))),
+                             esc(", ".join(d["verdict"] for d in r.get("diagnosis", [])))))
+        parts.append("</table>")
+    else:
+        parts.append("<p>None.</p>")
+
+    mrows = [r for r in rows if r.get("kind") == "matrix"]
+    parts.append("<h2 id=\"matrix\">Interop matrix (%d cells)</h2>" % len(mrows))
+    if mrows:
+        clients = sorted({r["client"] for r in mrows})
+        servers = sorted({r["server"] for r in mrows})
+        by_key = {(r["client"], r["server"], r["profile"], r["scenario"]): r for r in mrows}
+        profiles = [p for p in doc["profiles"] if any(r["profile"] == p for r in mrows)]
+        for sc in doc["scenarios"]:
+            if not any(r["scenario"] == sc["id"] for r in mrows):
+                continue
+            parts.append("<h3 id=\"scenario-%s\">%s <span class=\"note\">— %s</span></h3>"
+                         % (esc(sc["id"]), esc(sc["id"]), esc(sc["title"])))
+            parts.append("<div class=\"grids\">")
+            for p in profiles:
+                parts.append("<div><b>%s</b>%s</div>" % (esc(p), _grid(
+                    by_key, clients, servers, p, sc["id"])))
+            parts.append("</div>")
+    else:
+        parts.append("<p>No matrix cells in this run.</p>")
+
+    for kind, title in (("conformance", "Conformance catalogue"), ("vectors", "Vector replay"),
+                        ("self-check", "Reference self-check")):
+        krows = [r for r in rows if r.get("kind") == kind]
+        if not krows:
+            continue
+        parts.append("<h2 id=\"%s\">%s (%d)</h2>" % (kind, title, len(krows)))
+        groups = {}
+        for r in krows:
+            key = (r.get("implementation", ""), r.get("role", ""), r.get("suite", ""))
+            groups.setdefault(key, []).append(r)
+        parts.append("<table><tr><th>implementation</th><th>role</th><th>suite</th>"
+                     "<th>pass</th><th>fail</th><th>xfail</th><th>xpass</th><th>skip</th>"
+                     "<th>failing cases</th></tr>")
+        for (impl, role, suite), grp in sorted(groups.items()):
+            oc = {o: sum(expected.outcome(r) == o for r in grp) for o in
+                  ("pass", "fail", "xfail", "xpass", "skip")}
+            links = ", ".join("<a href=\"failures/%s\">%s</a>" % (failure_slug(r["id"]),
+                                                                   esc(r["name"]))
+                              for r in grp if has_page(r))
+            parts.append("<tr><td>%s</td><td>%s</td><td>%s</td>%s<td>%s</td></tr>" % (
+                esc(impl), esc(role), esc(suite), "".join(
+                    "<td class=\"%s\">%d</td>" % ("v-" + o if oc[o] else "", oc[o])
+                    for o in ("pass", "fail", "xfail", "xpass", "skip")), links))
+        parts.append("</table>")
+
+    parts.append("<h2 id=\"compliance\">Compliance by implementation</h2>")
+    for name, table in doc["compliance"].items():
+        tested = [t for t in table if t["verdict"] != "untested"]
+        untested = [t for t in table if t["verdict"] == "untested"]
+        parts.append("<h3 id=\"compliance-%s\">%s</h3>" % (esc(name), esc(name)))
+        parts.append("<table class=\"compliance\"><tr><th>requirement</th><th>level</th>"
+                     "<th>verdict</th><th>cases</th><th>statement</th></tr>")
+        for t in tested:
+            parts.append(_compliance_row(t))
+        parts.append("</table>")
+        if untested:
+            parts.append("<details><summary>%d applicable requirements no case of this run "
+                         "exercised</summary><table><tr><th>requirement</th><th>level</th>"
+                         "<th>statement</th></tr>%s</table></details>" % (
+                             len(untested), "".join(
+                                 "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                                     esc(t["id"]), esc(t["level"]), esc(t["statement"]))
+                                 for t in untested)))
+    if doc["notes"]:
+        parts.append("<h2>Notes</h2><ul>%s</ul>" % "".join("<li>%s</li>" % esc(n)
+                                                            for n in doc["notes"]))
+    parts.append("<p class=\"note\">Files: <a href=\"report.json\">report.json</a> · "
+                 "<a href=\"junit.xml\">junit.xml</a> · <a href=\"summary.md\">summary.md</a>"
+                 "</p>")
+    return page("netipc-cts report", "\n".join(parts))
+
+
+def _compliance_row(t):
+    shown = t["cases"][:12]
+    links = []
+    for c in shown:
+        cls = {"expected-failure": "xfail", "unexpected-pass": "xpass"}.get(
+            c.get("expectation"), c["verdict"])
+        text = esc(c["id"])
+        if cls in ("fail", "error", "xfail", "xpass"):
+            text = "<a href=\"failures/%s\">%s</a>" % (failure_slug(c["id"]), text)
+        links.append("<span class=\"v-%s\">%s</span>" % (cls, text))
+    more = "" if len(t["cases"]) <= len(shown) else " … %d more" % (len(t["cases"]) - len(shown))
+    return ("<tr><td>%s</td><td>%s</td><td class=\"v-%s\">%s</td><td>%s%s</td><td>%s</td>"
+            "</tr>" % (esc(t["id"]), esc(t["level"]), esc(t["verdict"]), esc(t["verdict"]),
+                       "<br>".join(links), more, esc(t["statement"])))
+
+
+# ---- failure pages --------------------------------------------------------------------------
+
+def _exchange_html(exchange):
+    if not exchange:
+        return "<p class=\"note\">No packets were recorded.</p>"
+    out = ["<table class=\"exchange\"><tr><th>#</th><th>direction</th><th>t (s)</th>"
+           "<th>bytes</th><th>annotation and hex</th></tr>"]
+    for p in exchange:
+        data = bytes.fromhex(p["hex"]) if p.get("hex") else b""
+        dump = "\n".join(wire.hexdump(data, 256))
+        if p.get("length", 0) > len(data):
+            dump += "\n(%d bytes recorded of %d)" % (len(data), p["length"])
+        out.append("<tr><td>%d</td><td>%s</td><td>%.4f</td><td>%d</td><td>%s<div class=\"hex\">"
+                   "%s</div></td></tr>" % (
+                       p["index"], esc(p["direction"]), p["t"], p.get("length", 0),
+                       "<br>".join(esc(n) for n in p.get("notes", [])), esc(dump)))
+    out.append("</table>")
+    return "".join(out)
+
+
+def _evidence_html(ev, depth_prefix="../"):
+    if not ev:
+        return "<p class=\"note\">No evidence recorded for this row.</p>"
+    parts = []
+    for n in ev.get("notes", []):
+        parts.append("<p class=\"note\">%s</p>" % esc(n))
+    for c in ev.get("commands", []):
+        parts.append("<h3>%s: %s (%s, %.2f s)</h3>" % (esc(c["role"]), esc(c["name"]),
+                                                       esc(c["how"]), c["seconds"]))
+        parts.append("<pre class=\"argv\">%s</pre>" % esc(" ".join(c["argv"])))
+        parts.append("<p>Logs: <a href=\"%s%s\">stdout</a> · <a href=\"%s%s\">stderr</a></p>"
+                     % (depth_prefix, esc(c["stdout"]), depth_prefix, esc(c["stderr"])))
+        if c.get("stdout_tail"):
+            parts.append("<details open><summary>stdout (last lines)</summary><pre>%s</pre>"
+                         "</details>" % esc("\n".join(c["stdout_tail"])))
+        if c.get("stderr_tail"):
+            parts.append("<details open><summary>stderr (last lines)</summary><pre>%s</pre>"
+                         "</details>" % esc("\n".join(c["stderr_tail"])))
+    if ev.get("exchange") is not None:
+        parts.append("<h3>Exchange (recorded by the relay between client and server)</h3>")
+        parts.append(_exchange_html(ev.get("exchange")))
+    if ev.get("reproduce"):
+        parts.append("<h3>Reproduce without the runner</h3><pre class=\"reproduce\">%s</pre>"
+                     % esc("\n".join(ev["reproduce"])))
+    return "\n".join(parts)
+
+
+def failure_page(row, doc):
+    o = expected.outcome(row)
+    parts = ["<p><a href=\"../index.html\">← report</a></p>",
+             "<h1>%s</h1>" % esc(row["id"]),
+             "<p class=\"v-%s\" id=\"outcome\" style=\"padding:.4em\"><b>%s</b> — %s</p>" % (
+                 display_class(row), esc(o if o in ("xfail", "xpass") else row["verdict"]),
+                 esc(row.get("message", "")))]
+    facts = [("kind", row.get("kind", "")), ("suite", row.get("suite", ""))]
+    for key in ("client", "server", "profile", "scenario", "implementation", "role"):
+        if row.get(key):
+            facts.append((key, row[key]))
+    facts.append(("held against", ", ".join(row.get("blame", [])) or "—"))
+    facts.append(("requirements", ", ".join(row.get("requirements", [])) or "—"))
+    facts.append(("seconds", row.get("seconds", 0)))
+    if row.get("expected_reason"):
+        facts.append(("expected-failure list", "%s (%s)" % (row["expected_reason"],
+                                                            row.get("expected_source", ""))))
+    parts.append("<table>%s</table>" % "".join("<tr><th>%s</th><td>%s</td></tr>" % (
+        esc(k), esc(v)) for k, v in facts))
+    if row.get("details"):
+        parts.append("<h2>Details</h2><pre>%s</pre>" % esc(row["details"]))
+    parts.append("<h2>Run this case alone</h2><pre class=\"reproduce\">%s</pre>"
+                 % esc(reproduce_command(row, doc)))
+    parts.append("<h2>Evidence of the first run</h2>")
+    parts.append(_evidence_html(row.get("evidence")))
+    for d in row.get("diagnosis", []):
+        parts.append("<h2>Rerun %d alone: <span class=\"v-%s\">%s</span></h2><p>%s</p>" % (
+            d["attempt"], esc(d["verdict"]), esc(d["verdict"]), esc(d.get("message", ""))))
+        parts.append(_evidence_html(d.get("evidence")))
+    return page(row["id"], "\n".join(parts), depth=1)
+
+
+def reproduce_command(row, doc):
+    impls = {i["name"]: i["manifest"] for i in doc["implementations"]}
+    names = row.get("implementations") or []
+    if row.get("kind") == "self-check":
+        return "ctest --preset default -L '^%s$' --output-on-failure" % row["name"]
+    if row.get("kind") == "vectors" and row.get("family") and row.get("implementation") in impls:
+        return "./cts vectors replay --impl %s --family %s --case '^%s$' --verbose" % (
+            impls[row["implementation"]], row["family"], row["name"].split("-", 1)[-1]
+            .removesuffix(".encode"))
+    args = " ".join("--impl %s" % impls[n] for n in names if n in impls)
+    return "./cts run %s --only '^%s$' --no-self-check --jobs 1" % (
+        args, row["id"].replace(".", "\\."))
+
+
+def write_site(out_dir: Path, doc):
+    (out_dir / "index.html").write_text(index(doc))
+    fdir = out_dir / "failures"
+    fdir.mkdir(exist_ok=True)
+    for r in doc["results"]:
+        if has_page(r):
+            (fdir / failure_slug(r["id"])).write_text(failure_page(r, doc))

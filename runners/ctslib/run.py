@@ -1,0 +1,440 @@
+"""`./cts run`: the reference self-check, the interop matrix, the conformance catalogue and
+vector replay for every implementation given, in parallel, into one report.
+
+Every result is a row of the same shape (see runners/schema/report.schema.json): id, kind,
+suite, name, verdict (pass | fail | unsupported | not-applicable | error), seconds, message,
+details, requirements, implementations, plus kind-specific fields and evidence. Matrix cells,
+conformance cases and vector cases all arrive here as such rows.
+"""
+import argparse
+import concurrent.futures as futures
+import datetime
+import os
+import platform as pyplatform
+import re
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report
+from . import hostplatform as host
+from . import vectors
+
+REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
+REFERENCE_NAME = "reference"
+EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Task:
+    """One schedulable unit: a matrix cell, a conformance catalogue run or a vector replay.
+    `run(attempt)` returns result rows."""
+
+    def __init__(self, id, run, weight=1.0, rerunnable=True):
+        self.id = id
+        self.run = run
+        self.weight = weight
+        self.rerunnable = rerunnable
+
+
+# ---- conformance seam -----------------------------------------------------------------------
+
+def conformance_tasks(manifests, ctx):
+    """Tasks running the conformance catalogue against each implementation in each role.
+
+    The catalogue lives in ctslib.conformance (built on its own branch). When that module
+    offers `run_catalogue(manifest, role, run_base, out_dir) -> rows`, one task per
+    (implementation, role) runs it; its rows must carry the common row shape (id starting
+    with "conformance/", verdict, requirements, …). Until then the run says so in its notes.
+    """
+    try:
+        from . import conformance  # noqa: F401
+    except ImportError:
+        return [], ["conformance catalogue: not in this tree yet (ctslib/conformance.py); "
+                    "no conformance rows"]
+    entry = getattr(conformance, "run_catalogue", None)
+    if entry is None:
+        return [], ["conformance catalogue: ctslib.conformance has no run_catalogue(); "
+                    "no conformance rows"]
+    tasks = []
+    for m in manifests:
+        for role in ("server", "client"):
+            if not m.supports(role):
+                continue
+
+            def run(attempt, m=m, role=role):
+                rows = entry(m, role, ctx.run_base, ctx.out_dir)
+                for r in rows:
+                    r.setdefault("kind", "conformance")
+                    r.setdefault("implementations", [m.name])
+                    r.setdefault("implementation", m.name)
+                    r.setdefault("role", role)
+                return rows
+            tasks.append(Task("conformance/%s/%s" % (m.name, role), run, weight=20,
+                              rerunnable=False))
+    return tasks, []
+
+
+# ---- vector replay --------------------------------------------------------------------------
+
+def vector_tasks(manifests, out_dir):
+    files = vectors.vector_files()
+    codec_impls = [m for m in manifests if m.supports("codec")]
+    if not codec_impls:
+        return [], []
+    if not files:
+        return [], ["vector replay: no golden vectors (vectors/*.json) in this tree; "
+                    "no vector rows"]
+    tasks = []
+    for m in codec_impls:
+        def run(attempt, m=m):
+            rows = vectors.replay(m, out_dir / "vectors" / m.name)
+            for r in rows:
+                r["kind"] = "vectors"
+                r["id"] = "vectors/%s/%s/%s" % (m.name, r["family"], r["name"])
+                r["implementations"] = [m.name]
+                r["implementation"] = m.name
+                r["role"] = "codec"
+            return rows
+
+        def guarded(attempt, m=m, run=run):
+            exe = m.codec.command[0]
+            if os.sep in exe and not Path(exe).exists():
+                return [{"id": "vectors/%s" % m.name, "kind": "vectors",
+                         "suite": "vectors", "name": m.name, "verdict": "error",
+                         "message": "codec testee %s does not exist" % exe,
+                         "details": "the manifest's [codec] command names a missing binary",
+                         "seconds": 0.0, "requirements": [], "implementations": [m.name],
+                         "implementation": m.name, "role": "codec"}]
+            try:
+                return run(attempt)
+            except Exception as e:  # noqa: BLE001
+                return [{"id": "vectors/%s" % m.name, "kind": "vectors", "suite": "vectors",
+                         "name": m.name, "verdict": "error",
+                         "message": "replay failed: %s: %s" % (type(e).__name__, e),
+                         "details": "", "seconds": 0.0, "requirements": [],
+                         "implementations": [m.name], "implementation": m.name,
+                         "role": "codec"}]
+        tasks.append(Task("vectors/%s" % m.name, guarded, weight=5, rerunnable=False))
+    return tasks, []
+
+
+# ---- self-check -----------------------------------------------------------------------------
+
+def self_check_rows():
+    """The reference's own CTest labels (unit, property, spec) as one row per label."""
+    start = time.monotonic()
+    outcome = build.ctest("default", ["-L", "^(unit|property|spec)$"])
+    labels = build._labels("default")
+    rows = []
+    for label, (passed, failed) in sorted(outcome.by_label.items()):
+        failures = [f for f in outcome.failed
+                    if label in labels.get(f.rsplit(" [", 1)[0], [])]
+        rows.append({"id": "self-check/%s" % label, "kind": "self-check",
+                     "suite": "self-check", "name": label,
+                     "verdict": "fail" if failed else "pass",
+                     "message": "%d passed, %d failed" % (passed, failed),
+                     "details": "\n".join(failures) if failed else "",
+                     "seconds": round(outcome.seconds, 3), "requirements": [],
+                     "implementations": [REFERENCE_NAME], "implementation": REFERENCE_NAME})
+    if not rows:
+        rows.append({"id": "self-check/ctest", "kind": "self-check", "suite": "self-check",
+                     "name": "ctest", "verdict": "error",
+                     "message": "; ".join(outcome.failed) or "no tests ran",
+                     "details": "", "seconds": round(time.monotonic() - start, 3),
+                     "requirements": [], "implementations": [REFERENCE_NAME],
+                     "implementation": REFERENCE_NAME})
+    return rows
+
+
+# ---- progress -------------------------------------------------------------------------------
+
+class Progress:
+    """cells done/total, failures so far and an ETA: one rewritten line on a terminal, plain
+    lines otherwise (one per finished task, failures always in full)."""
+
+    def __init__(self, total, stream=None, mode="auto"):
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.start = time.monotonic()
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty() if mode == "auto" else mode == "bar"
+        self._lock = threading.Lock()
+
+    def _eta(self):
+        if not self.done:
+            return "?"
+        left = (time.monotonic() - self.start) / self.done * (self.total - self.done)
+        return "%d:%02d" % divmod(int(left + 0.5), 60)
+
+    def finished(self, task_id, rows):
+        with self._lock:
+            self.done += 1
+            bad = [r for r in rows if expected.outcome(r) == "fail"]
+            self.failed += bool(bad)
+            status = "[%*d/%d] %d failed, ETA %s" % (len(str(self.total)), self.done,
+                                                      self.total, self.failed, self._eta())
+            if self.tty:
+                for r in bad:
+                    self.stream.write("\r\033[KFAIL %s: %s\n" % (r["id"], r["message"]))
+                self.stream.write("\r\033[K%s  %s" % (status, task_id[-60:]))
+                if self.done == self.total:
+                    self.stream.write("\n")
+            else:
+                verdict = _task_verdict(rows)
+                self.stream.write("%s %-5s %s%s\n" % (status, verdict.upper(), task_id,
+                                                      "" if not bad else ": " +
+                                                      bad[0]["message"]))
+            self.stream.flush()
+
+
+def _task_verdict(rows):
+    outcomes = [expected.outcome(r) for r in rows]
+    for o in ("fail", "xpass", "xfail", "pass"):
+        if o in outcomes:
+            return o
+    return rows[0]["verdict"] if rows else "none"
+
+
+# ---- attribution ----------------------------------------------------------------------------
+
+def attribute(rows):
+    """Who a failing row is held against (`blame`). A matrix cell between two different
+    implementations names the side at fault when the failure is server hygiene, or when the
+    other side is the bundled reference and the reference passed the same cell against
+    itself; otherwise both sides."""
+    oracle = {(r["scenario"], r["profile"]): r["verdict"] for r in rows
+              if r.get("kind") == "matrix" and r.get("client") == REFERENCE_NAME
+              and r.get("server") == REFERENCE_NAME}
+    for r in rows:
+        if r["verdict"] not in expected.FAILING:
+            r["blame"] = []
+            continue
+        if r.get("kind") != "matrix":
+            r["blame"] = list(r.get("implementations", []))
+            continue
+        c, s = r["client"], r["server"]
+        if c == s:
+            r["blame"] = [c]
+        elif r.get("fault") == "server":
+            r["blame"] = [s]
+        elif oracle.get((r["scenario"], r["profile"])) == "pass" and REFERENCE_NAME in (c, s):
+            r["blame"] = [s if c == REFERENCE_NAME else c]
+        else:
+            r["blame"] = [c, s]
+    return rows
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+def parse_shard(text):
+    m = re.fullmatch(r"(\d+)/(\d+)", text or "1/1")
+    if not m:
+        raise argparse.ArgumentTypeError("--shard wants K/N, e.g. 2/4")
+    k, n = int(m.group(1)), int(m.group(2))
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError("--shard K/N needs 1 <= K <= N")
+    return k, n
+
+
+def load_manifests(paths_):
+    manifests, seen = [], set()
+    for p in paths_ or [REFERENCE_MANIFEST]:
+        m = manifest_mod.load(p)
+        if m.name in seen:
+            raise manifest_mod.ManifestError("two manifests are named %r" % m.name)
+        seen.add(m.name)
+        manifests.append(m)
+    return manifests
+
+
+def _needs_build(manifests):
+    text = " ".join(" ".join(x.command) for m in manifests for x in (m.server, m.client, m.codec)
+                    if x is not None)
+    return str(paths.build_dir("default")) in text
+
+
+def execute(tasks, jobs, progress, diagnose=0, results=None):
+    """Runs tasks `jobs` at a time; returns rows in task order. Ctrl-C (KeyboardInterrupt)
+    stops every child and propagates after cleanup; `results` (task id -> rows) then holds
+    what finished."""
+    results = {} if results is None else results
+    pool = futures.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="cell")
+    try:
+        pending = {pool.submit(_guard, t, ""): t for t in tasks}
+        while pending:
+            done, _ = futures.wait(list(pending), timeout=0.2,
+                                   return_when=futures.FIRST_COMPLETED)
+            for f in done:
+                t = pending.pop(f)
+                results[t.id] = f.result()
+                progress.finished(t.id, results[t.id])
+    except BaseException:
+        procs.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    rows = [r for t in tasks for r in results.get(t.id, [])]
+    if diagnose:
+        by_id = {t.id: t for t in tasks}
+        for r in rows:
+            if r["verdict"] not in expected.FAILING:
+                continue
+            task = by_id.get(r["id"])
+            if task is None or not task.rerunnable:
+                continue
+            r["diagnosis"] = []
+            for n in range(1, diagnose + 1):
+                again = _guard(task, "rerun-%d" % n)
+                rr = again[0] if again else {"verdict": "error", "message": "no result"}
+                r["diagnosis"].append({
+                    "attempt": n, "verdict": rr["verdict"], "message": rr.get("message", ""),
+                    "details": rr.get("details", ""), "seconds": rr.get("seconds", 0.0),
+                    "evidence": rr.get("evidence")})
+                print("diagnose: %s rerun %d alone: %s %s" % (
+                    r["id"], n, rr["verdict"].upper(), rr.get("message", "")), flush=True)
+    return rows
+
+
+def _guard(task, attempt):
+    start = time.monotonic()
+    try:
+        return task.run(attempt)
+    except procs.Interrupted:
+        raise
+    except Exception as e:  # noqa: BLE001 - a broken task is an error row, not a dead run
+        return [{"id": task.id, "kind": task.id.split("/")[0], "suite": task.id.split("/")[0],
+                 "name": task.id, "verdict": "error",
+                 "message": "runner: %s: %s" % (type(e).__name__, e), "details": "",
+                 "seconds": round(time.monotonic() - start, 3), "requirements": [],
+                 "implementations": []}]
+
+
+def cmd_run(args) -> int:
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.monotonic()
+    try:
+        manifests = load_manifests(args.impl)
+        lists = expected.load([m.name for m in manifests],
+                              Path(args.expected_dir) if args.expected_dir else None)
+    except (manifest_mod.ManifestError, expected.ExpectedListError) as e:
+        print("cts run: %s" % e, file=sys.stderr)
+        return EXIT_SETUP
+    names = [m.name for m in manifests]
+    has_reference = REFERENCE_NAME in names
+    out_dir = Path(args.out) if args.out else paths.OUT / "report"
+    notes = []
+
+    if args.build and (has_reference or _needs_build(manifests)):
+        from .cli import _ensure_deps
+        if not _ensure_deps():
+            return EXIT_SETUP
+        if not build.configure_and_build("default"):
+            print("cts run: the build failed", file=sys.stderr)
+            return EXIT_FAILED
+
+    rows = []
+    if args.self_check and has_reference and args.shard == (1, 1) and not args.only:
+        print("cts run: reference self-check (CTest labels unit, property, spec)", flush=True)
+        rows += self_check_rows()
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    run_base = host.run_base()
+    host.become_subreaper()
+    restore = host.install_stop_signals(lambda: _raise_interrupt())
+    interrupted = False
+    tasks, finished = [], {}
+    try:
+        ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
+        scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
+        cells = matrix.plan(manifests, scen)
+        tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
+            c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
+            rerunnable=True) for i, c in enumerate(cells)]
+        more, n1 = conformance_tasks(manifests, ctx)
+        vt, n2 = vector_tasks(manifests, out_dir)
+        notes += n1 + n2
+        tasks += more + vt
+        if args.only:
+            tasks = [t for t in tasks if re.search(args.only, t.id)]
+        k, n = args.shard
+        tasks = matrix.shard(tasks, k, n, key=lambda t: t.id)
+        print("cts run: %d implementations (%s), %d tasks (%d matrix cells)%s, %d jobs" % (
+            len(manifests), ", ".join(names), len(tasks),
+            sum(t.id.startswith("matrix/") for t in tasks),
+            "" if (k, n) == (1, 1) else ", shard %d/%d" % (k, n), args.jobs), flush=True)
+        progress = Progress(len(tasks), mode=args.progress)
+        rows += execute(tasks, args.jobs, progress, diagnose=args.diagnose, results=finished)
+    except KeyboardInterrupt:
+        interrupted = True
+        rows += [r for t in tasks for r in finished.get(t.id, [])]
+        print("\ncts run: interrupted; stopping every process", file=sys.stderr, flush=True)
+        procs.stop_all()
+    finally:
+        restore()
+        procs.stop_all(grace=0.5)
+        strays = host.descendants(os.getpid())
+        if strays:
+            host.kill_pids(strays)
+            host.wait_gone(strays, 2.0)
+        host.reap_strays(set())
+        shutil.rmtree(run_base, ignore_errors=True)
+
+    attribute(rows)
+    expected.apply(rows, lists)
+    if args.shard == (1, 1) and not args.only and not interrupted:
+        for e in expected.stale(lists):
+            notes.append("expected-failure entry %s (%s) matched no case: remove it?"
+                         % (e.source, e.pattern))
+    doc = report.document(rows=rows, manifests=manifests, lists=lists, notes=notes,
+                          started=started, seconds=time.monotonic() - t0, args=args,
+                          interrupted=interrupted)
+    exit_code = EXIT_INTERRUPTED if interrupted else (
+        EXIT_FAILED if expected.run_failed(rows, args.strict) or not rows else EXIT_OK)
+    doc["summary"]["exit_code"] = exit_code
+    report.write_all(out_dir, doc)
+    report.print_summary(doc, out_dir)
+    return exit_code
+
+
+def _raise_interrupt():
+    raise KeyboardInterrupt
+
+
+def add_arguments(p):
+    p.add_argument("--impl", action="append", metavar="MANIFEST",
+                   help="implementation manifest (repeatable; default interop/reference.toml)")
+    p.add_argument("--jobs", "-j", type=int, default=max(1, min(4, os.cpu_count() or 1)),
+                   help="cells run in parallel (default: CPUs, at most 4)")
+    p.add_argument("--shard", type=parse_shard, default=(1, 1), metavar="K/N",
+                   help="run only the K-th of N deterministic slices of the matrix")
+    p.add_argument("--strict", action="store_true",
+                   help="expected failures and unexpected passes also fail the run")
+    p.add_argument("--diagnose", type=int, nargs="?", const=1, default=0, metavar="N",
+                   help="rerun each failed cell N times alone (default 1) and report the "
+                        "reruns beside the first failure")
+    p.add_argument("--out", metavar="DIR", help="report directory (default out/report)")
+    p.add_argument("--only", metavar="REGEX", help="only tasks whose id matches")
+    p.add_argument("--scenario", action="append", choices=sorted(matrix.SCENARIO_BY_ID),
+                   help="only this matrix scenario (repeatable)")
+    p.add_argument("--expected-dir", metavar="DIR",
+                   help="expected-failure lists (default interop/expected)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
+                   help="progress display (auto: a bar on a terminal)")
+    p.add_argument("--no-build", dest="build", action="store_false",
+                   help="do not configure and build first")
+    p.add_argument("--no-self-check", dest="self_check", action="store_false",
+                   help="skip the reference's CTest self-check")
+    p.add_argument("--no-capture", dest="capture", action="store_false",
+                   help="connect clients to servers directly (no recording relay)")
+    p.set_defaults(func=cmd_run)
+
+
+def host_info():
+    return {"platform": host.NAME, "system": pyplatform.system(),
+            "machine": pyplatform.machine(), "python": pyplatform.python_version(),
+            "cpus": os.cpu_count()}
