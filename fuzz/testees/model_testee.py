@@ -36,7 +36,7 @@ def u64(b, o):
     return struct.unpack_from("<Q", b, o)[0]
 
 
-def outer_header(b, _ctx):
+def outer_header(b, ctx):
     if len(b) < 32:
         raise Invalid("HeaderTruncated")
     if u32(b, 0) != MSG_MAGIC:
@@ -47,6 +47,12 @@ def outer_header(b, _ctx):
         raise Invalid("HeaderBadHeaderLen")
     if u16(b, 8) not in (1, 2, 3):
         raise Invalid("HeaderBadKind")
+    limits = ctx.get("limits")
+    if limits is not None:  # the receiver direction's negotiated limits (ENV-LIMIT-001/002)
+        if u32(b, 16) > int(limits.get("max_payload_bytes", 0)):
+            raise Invalid("PayloadOverLimit")
+        if u32(b, 20) > int(limits.get("max_batch_items", 0)):
+            raise Invalid("ItemCountOverLimit")
     return {"kind": u16(b, 8), "flags": u16(b, 10), "code": u16(b, 12),
             "transport_status": u16(b, 14), "payload_len": u32(b, 16),
             "item_count": u32(b, 20), "message_id": str(u64(b, 24))}
@@ -113,7 +119,7 @@ def batch(b, ctx):
         if off + length > len(packed):
             raise Invalid("BatchItemOutOfBounds")
         items.append(packed[off:off + length].hex())
-    return {"item_count": count, "items_hex": items}
+    return {"items_hex": items}
 
 
 def increment(b, _ctx):
