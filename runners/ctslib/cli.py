@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, report, run, schema_check, spec_index, vectors
+from . import build, conformance, deps, fuzz, report, run, schema_check, spec_index, vectors
 
 
 def cmd_setup(_args) -> int:
@@ -19,12 +19,16 @@ def _ensure_deps() -> bool:
 
 def cmd_test(args) -> int:
     """Configure, build and run every test: the default preset, then the sanitizer presets
-    (ASan/UBSan over everything, ThreadSanitizer over the transport and interop tests)."""
+    (ASan/UBSan over everything, ThreadSanitizer over the transport and interop tests), then
+    the fuzz preset (seed corpora, a bounded smoke run of every libFuzzer target, saved
+    regression inputs)."""
     if not _ensure_deps():
         return 2
     start = time.monotonic()
     total = build.CtestOutcome()
     presets = ["default"] if args.no_sanitizers else ["default", "asan", "tsan"]
+    if not args.no_sanitizers and not args.no_fuzz:
+        presets.append(fuzz.PRESET)
     for preset in presets:
         if not build.configure_and_build(preset):
             print("cts test: build of preset '%s' failed" % preset, file=sys.stderr)
@@ -53,7 +57,9 @@ def main(argv) -> int:
 
     p = sub.add_parser("test", help="build and run every test (CTest), sanitizers included")
     p.add_argument("--label", help="only CTest labels matching this regex")
-    p.add_argument("--no-sanitizers", action="store_true", help="skip the ASan/UBSan and TSan presets")
+    p.add_argument("--no-sanitizers", action="store_true",
+                   help="skip the ASan/UBSan, TSan and fuzz presets")
+    p.add_argument("--no-fuzz", action="store_true", help="skip the fuzz preset (libFuzzer smoke)")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
@@ -68,6 +74,8 @@ def main(argv) -> int:
     p = sub.add_parser("bench", help="run the codec micro-benchmarks")
     p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")
     p.set_defaults(func=cmd_bench)
+
+    fuzz.add_parser(sub)
 
     p = sub.add_parser("spec", help="requirement index checks")
     spec_sub = p.add_subparsers(dest="spec_command", required=True, metavar="CHECK")

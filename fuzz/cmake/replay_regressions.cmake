@@ -1,0 +1,36 @@
+# Replays every saved input under REGRESSIONS_DIR/<target>/ through TARGETS_DIR/<target>
+# (a libFuzzer binary given files runs each once and exits non-zero on a crash or an oracle
+# failure). A directory that names no built target is an error, so a renamed target cannot
+# silently drop its regressions.
+cmake_minimum_required(VERSION 3.25)
+
+file(GLOB target_dirs LIST_DIRECTORIES true ${REGRESSIONS_DIR}/*)
+set(replayed 0)
+set(failed "")
+foreach(dir ${target_dirs})
+  if(NOT IS_DIRECTORY ${dir})
+    continue()
+  endif()
+  get_filename_component(target ${dir} NAME)
+  if(NOT target IN_LIST TARGETS)
+    message(FATAL_ERROR "fuzz/regressions/${target}: no fuzz target of that name (${TARGETS})")
+  endif()
+  file(GLOB inputs ${dir}/*)
+  list(FILTER inputs EXCLUDE REGEX "(/README[^/]*|\\.md)$")
+  if(NOT inputs)
+    continue()
+  endif()
+  list(LENGTH inputs count)
+  message(STATUS "${target}: replaying ${count} saved input(s)")
+  execute_process(COMMAND ${TARGETS_DIR}/${target} ${inputs} RESULT_VARIABLE rc
+                  OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message("${out}")
+    list(APPEND failed ${target})
+  endif()
+  math(EXPR replayed "${replayed} + ${count}")
+endforeach()
+if(failed)
+  message(FATAL_ERROR "fuzz regressions failed for: ${failed}")
+endif()
+message(STATUS "fuzz regressions: ${replayed} saved input(s) replayed, no failure")

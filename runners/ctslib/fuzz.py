@@ -1,0 +1,531 @@
+"""`./cts fuzz`: seed corpora, bounded smoke runs and long nightly runs of the libFuzzer
+targets in fuzz/targets/ (built by the `fuzz` CMake preset), with a Markdown + JSON summary.
+
+Standard library only. Layout:
+  build/fuzz/fuzz/<target>_fuzz          the target binaries
+  build/fuzz/fuzz/seeds/<target>_fuzz/   seed corpora (synthetic + vectors/*.json), regenerated
+  build/fuzz/fuzz/smoke/<target>_fuzz/   scratch corpus of smoke runs, emptied each time
+  out/fuzz/corpus/<target>_fuzz/         the persistent corpus nightly runs merge into
+  out/fuzz/crashes/<target>_fuzz/        crash artifacts and their minimised forms
+  out/fuzz/differential/                 disagreements found by differential_fuzz
+  out/fuzz/summary.{md,json}             nightly summary; out/fuzz/smoke/summary.* for smoke
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import build, manifest as manifest_mod, paths
+
+PRESET = "fuzz"
+FUZZ_SRC = paths.ROOT / "fuzz"
+REGRESSIONS = FUZZ_SRC / "regressions"
+MODEL_TESTEE = FUZZ_SRC / "testees" / "model_testee.py"
+SMOKE_RUNS = 100000             # the CMake cache's NIPC_FUZZ_SMOKE_RUNS default too
+DIFFERENTIAL_SMOKE_RUNS = 20000  # paced by the Python model testee
+# ASan keeps freed memory in a quarantine (256 MB by default) that shows up as RSS; a smaller
+# one lets every core run a target without the machine running short of memory.
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:quarantine_size_mb=64",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+
+# Family index of each vector family in differential_fuzz's family table (byte 0).
+DIFFERENTIAL_FAMILIES = ["outer_header", "chunk_header", "hello", "hello_ack", "batch",
+                         "increment", "string_reverse", "cgroups_snapshot_request",
+                         "cgroups_snapshot_response"]
+
+
+def target_names():
+    """Every fuzz target (binary names), from the sources in fuzz/targets/."""
+    return sorted(p.stem for p in (FUZZ_SRC / "targets").glob("*_fuzz.cpp"))
+
+
+def fuzz_dir(build_dir: Path) -> Path:
+    return Path(build_dir) / "fuzz"
+
+
+# ---- seed corpora from vectors/*.json ---------------------------------------------------------
+
+def _u32(v):
+    return struct.pack("<I", int(v) & 0xFFFFFFFF)
+
+
+def _u64(v):
+    return struct.pack("<Q", int(v) & 0xFFFFFFFFFFFFFFFF)
+
+
+def _find(ctx, names, default):
+    """The first of `names` found in `ctx` or in any object nested in it (the vectors'
+    context layout is the generator's; the seeds only need plausible values)."""
+    if isinstance(ctx, dict):
+        for name in names:
+            if name in ctx and not isinstance(ctx[name], (dict, list)):
+                try:
+                    return int(ctx[name])
+                except (TypeError, ValueError):
+                    pass
+        for value in ctx.values():
+            found = _find(value, names, None)
+            if found is not None:
+                return found
+    return default
+
+
+def _header(kind, code, payload_len):
+    return struct.pack("<IHHHHHHIIQ", 0x4E495043, 1, 32, kind, 0, code, 0, payload_len, 1, 0)
+
+
+def _policy_prefix(ctx):
+    policy = ctx.get("policy", ctx) if isinstance(ctx, dict) else {}
+    return (_u64(_find(policy, ["auth_token"], 0))
+            + _u32(_find(policy, ["supported_profiles"], 1))
+            + _u32(_find(policy, ["preferred_profiles"], 0))
+            + _u32(_find(policy, ["max_request_payload_bytes"], 1048576))
+            + _u32(_find(policy, ["response_payload_bytes", "max_response_payload_bytes"], 65536))
+            + _u32(_find(policy, ["packet_size"], 65536))
+            + _u64(_find(policy, ["session_id"], 1))
+            + b"\x00")
+
+
+def _hello_prefix(ctx):
+    hello = ctx.get("hello", ctx) if isinstance(ctx, dict) else {}
+    return (_u32(_find(hello, ["supported_profiles"], 1))
+            + _u32(_find(hello, ["preferred_profiles"], 0))
+            + _u32(_find(hello, ["max_request_payload_bytes"], 1024))
+            + _u32(_find(hello, ["max_request_batch_items"], 1))
+            + _u32(_find(hello, ["max_response_payload_bytes"], 1024))
+            + _u32(_find(hello, ["max_response_batch_items"], 1))
+            + _u64(_find(hello, ["auth_token"], 0))
+            + _u32(_find(hello, ["packet_size"], 65536)))
+
+
+def _chunk_prefix(ctx):
+    return (_u32(_find(ctx, ["packet_size", "agreed_packet_size"], 65536))
+            + _u32(_find(ctx, ["max_payload_bytes", "max_request_payload_bytes",
+                               "payload_limit"], 16384) % 16385)
+            + _u32(_find(ctx, ["max_batch_items", "max_request_batch_items", "batch_limit"], 1))
+            + b"\x00")
+
+
+def _packets(prefix, packets):
+    out = prefix
+    for p in packets:
+        out += struct.pack("<H", min(len(p), 0xFFFF)) + p
+    return out
+
+
+def seeds_for_case(family, case):
+    """[(target, bytes)] seed inputs one vector case gives, in each target's input format."""
+    ctx = case.get("context") or {}
+    if "packets" in case:
+        packets = [bytes.fromhex(p) for p in case["packets"]]
+        data = b"".join(packets)
+    else:
+        packets = None
+        data = bytes.fromhex(case.get("hex", ""))
+    item_count = _find(ctx, ["item_count"], 1)
+    out = []
+    direct = {"outer_header", "chunk_header", "hello", "hello_ack", "increment",
+              "string_reverse", "cgroups_snapshot_request"}
+    if family in direct:
+        out.append((family + "_fuzz", data))
+    elif family == "batch":
+        out.append(("batch_fuzz", b"\x00" + _u32(item_count) + data))
+    elif family == "cgroups_snapshot_response":
+        out.append(("cgroups_snapshot_response_fuzz", b"\x00" + data))
+    elif family == "chunked_message":
+        out.append(("chunked_message_fuzz", _packets(_chunk_prefix(ctx), packets or [data])))
+    elif family == "handshake_decide":
+        out.append(("handshake_decide_fuzz", _policy_prefix(ctx) + data))
+    elif family == "handshake_check_ack":
+        out.append(("handshake_check_ack_fuzz", _hello_prefix(ctx) + data))
+    # Cross-feeding: payload families also seed the whole-packet handshake targets.
+    if family == "hello":
+        out.append(("handshake_decide_fuzz", _policy_prefix({}) + _header(3, 1, len(data)) + data))
+    if family == "hello_ack":
+        out.append(("handshake_check_ack_fuzz",
+                    _hello_prefix({}) + _header(3, 2, len(data)) + data))
+    if family in DIFFERENTIAL_FAMILIES:
+        index = bytes([DIFFERENTIAL_FAMILIES.index(family)])
+        extra = _u32(item_count) if family == "batch" else b""
+        out.append(("differential_fuzz", index + extra + data))
+    return out
+
+
+def write_vector_seeds(seeds_dir: Path, vectors_dir: Path = None):
+    """Writes every vectors/*.json case as seeds; returns (files, cases) counts."""
+    vectors_dir = vectors_dir or paths.ROOT / "vectors"
+    files = cases = 0
+    for path in sorted(vectors_dir.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text())
+            family = doc["family"]
+            doc_cases = doc["cases"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print("cts fuzz: skipping %s for seeds: %s" % (path.name, e), file=sys.stderr)
+            continue
+        files += 1
+        for case in doc_cases:
+            try:
+                seeds = seeds_for_case(family, case)
+            except (ValueError, TypeError) as e:
+                print("cts fuzz: %s case %s: %s" % (path.name, case.get("id"), e),
+                      file=sys.stderr)
+                continue
+            cases += 1
+            for target, data in seeds:
+                d = seeds_dir / target
+                d.mkdir(parents=True, exist_ok=True)
+                name = "vector-%s-%s-%s" % (family, case.get("id", "x"), case.get("name", "case"))
+                (d / name[:120]).write_bytes(data)
+    return files, cases
+
+
+def prepare_seeds(build_dir: Path) -> bool:
+    """Regenerates the seed corpora and empties the smoke scratch directories."""
+    fdir = fuzz_dir(build_dir)
+    seeds = fdir / "seeds"
+    shutil.rmtree(seeds, ignore_errors=True)
+    seeds.mkdir(parents=True)
+    tool = fdir / "nipc_fuzz_seeds"
+    if build.run([tool, seeds]) != 0:
+        print("cts fuzz: %s failed" % tool, file=sys.stderr)
+        return False
+    files, cases = write_vector_seeds(seeds)
+    print("cts fuzz: seeds from %d vector files (%d cases)%s" % (
+        files, cases, "" if files else "; vectors/*.json not present yet, synthetic seeds only"))
+    for target in target_names():
+        (seeds / target).mkdir(exist_ok=True)
+        scratch = fdir / "smoke" / target
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+    return True
+
+
+# ---- running targets ----------------------------------------------------------------------
+
+STAT_RE = re.compile(r"^stat::(\w+):\s+(\d+)", re.M)
+STATUS_RE = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/", re.M)
+ARTIFACT_RE = re.compile(r"Test unit written to (\S+)")
+
+
+def parse_output(text: str) -> dict:
+    """The numbers libFuzzer prints: final stats (-print_final_stats=1) and the last status
+    line's coverage (cov: edges, ft: features, corp: corpus size)."""
+    stats = {k: int(v) for k, v in STAT_RE.findall(text)}
+    status = STATUS_RE.findall(text)
+    if status:
+        runs, cov, ft, corp = status[-1]
+        stats.setdefault("number_of_executed_units", int(runs))
+        stats.update(cov=int(cov), ft=int(ft), corpus=int(corp))
+    stats["artifacts"] = ARTIFACT_RE.findall(text)
+    return stats
+
+
+def _env(extra=None):
+    env = dict(os.environ)
+    for k, v in SANITIZER_ENV.items():
+        env.setdefault(k, v)
+    env.update(extra or {})
+    return env
+
+
+def _run_target(cmd, log: Path, env, timeout):
+    """Runs one fuzzer process, its output to `log`; returns (exit code, seconds, output)."""
+    start = time.monotonic()
+    with open(log, "w") as f:
+        f.write("+ " + " ".join(shlex.quote(str(c)) for c in cmd) + "\n")
+        f.flush()
+        try:
+            rc = subprocess.run([str(c) for c in cmd], stdout=f, stderr=subprocess.STDOUT,
+                                cwd=paths.ROOT, env=env, timeout=timeout,
+                                check=False).returncode
+        except subprocess.TimeoutExpired:
+            rc = -9
+    return rc, time.monotonic() - start, log.read_text(errors="replace")
+
+
+def differential_env(args, for_smoke: bool):
+    """Environment for differential_fuzz, or None (with the reason) when there is no testee."""
+    testee = getattr(args, "testee", None) or os.environ.get("NIPC_DIFF_TESTEE")
+    if not testee and getattr(args, "impl", None):
+        m = manifest_mod.load(args.impl)
+        if m.codec is None:
+            return None, "%s has no [codec] testee" % args.impl
+        testee = " ".join(m.codec.command)
+    env = {}
+    if not testee:
+        if not for_smoke:
+            return None, ("no testee: give --testee CMD, --impl MANIFEST or NIPC_DIFF_TESTEE "
+                          "to compare the reference with another decoder")
+        # Smoke: the spec-derived model testee, results and error classes only.
+        testee = "%s %s" % (sys.executable, MODEL_TESTEE)
+        env["NIPC_DIFF_ABORT"] = "1"
+    else:
+        ref = os.environ.get("NIPC_DIFF_REFERENCE") or _reference_testee()
+        if ref:
+            env["NIPC_DIFF_REFERENCE"] = ref
+    env["NIPC_DIFF_TESTEE"] = testee
+    return env, ""
+
+
+def _reference_testee():
+    """The reference's own codec testee command when it is built (interop/reference.toml)."""
+    try:
+        m = manifest_mod.load(paths.ROOT / "interop" / "reference.toml")
+    except manifest_mod.ManifestError:
+        return None
+    if m.codec and Path(m.codec.command[0]).exists():
+        return " ".join(m.codec.command)
+    return None
+
+
+def smoke(args) -> int:
+    build_dir = Path(args.build_dir) if args.build_dir else paths.build_dir(PRESET)
+    if args.build and not build.configure_and_build(PRESET):
+        print("cts fuzz: building the fuzz preset failed", file=sys.stderr)
+        return 1
+    if not prepare_seeds(build_dir):
+        return 1
+    fdir = fuzz_dir(build_dir)
+    out_dir = Path(args.out) if args.out else paths.OUT / "fuzz" / "smoke"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for target in _selected(args):
+        row = {"target": target, "mode": "smoke"}
+        env = {}
+        if target == "differential_fuzz":
+            env, reason = differential_env(args, for_smoke=True)
+            env["NIPC_DIFF_OUT"] = str(out_dir / "differential")
+        runs = args.runs or (DIFFERENTIAL_SMOKE_RUNS if target == "differential_fuzz"
+                             else SMOKE_RUNS)
+        cmd = [fdir / target, "-runs=%d" % runs, "-seed=1",
+               "-dict=%s" % (fdir / "dictionaries" / (target + ".dict")),
+               "-print_final_stats=1", "-artifact_prefix=%s/" % out_dir,
+               fdir / "smoke" / target, fdir / "seeds" / target]
+        rc, seconds, text = _run_target(cmd, out_dir / (target + ".log"), _env(env), 600)
+        stats = parse_output(text)
+        row.update(stats, exit_code=rc, seconds=round(seconds, 2),
+                   execs_per_sec=int(stats.get("number_of_executed_units", 0) / max(seconds, 1e-3)),
+                   verdict="pass" if rc == 0 else "fail", log=str(out_dir / (target + ".log")))
+        rows.append(row)
+        print("  %-36s %-4s %9d runs %8.1f s %9d exec/s  cov %-4s ft %s" % (
+            target, row["verdict"].upper(), row.get("number_of_executed_units", 0), seconds,
+            row["execs_per_sec"], row.get("cov", "?"), row.get("ft", "?")), flush=True)
+    write_summary(out_dir, "smoke", rows, {"runs": args.runs or SMOKE_RUNS})
+    failed = [r for r in rows if r["verdict"] != "pass"]
+    print("fuzz smoke: %d passed, %d failed" % (len(rows) - len(failed), len(failed)))
+    return 1 if failed else 0
+
+
+def _selected(args):
+    names = target_names()
+    if args.target:
+        wanted = [t if t.endswith("_fuzz") else t + "_fuzz" for t in args.target]
+        unknown = [t for t in wanted if t not in names]
+        if unknown:
+            raise SystemExit("cts fuzz: unknown target(s) %s; known: %s" % (
+                ", ".join(unknown), ", ".join(names)))
+        return wanted
+    return names
+
+
+def _count_files(d: Path) -> int:
+    return sum(1 for p in d.iterdir() if p.is_file()) if d.is_dir() else 0
+
+
+def nightly_one(target, seconds, fdir: Path, out: Path, diff, lock) -> dict:
+    """One target for `seconds`: fuzz (restarting after each crash, at most 5 times), merge
+    the new inputs into the persistent corpus, minimise the crashes."""
+    row = {"target": target, "mode": "nightly", "budget_seconds": seconds, "crashes": [],
+           "runs": []}
+    diff_env, diff_reason = diff
+    if target == "differential_fuzz" and diff_env is None:
+        row.update(verdict="skipped", reason=diff_reason)
+        return row
+    binary = fdir / target
+    corpus = out / "corpus" / target
+    work = out / "work" / target
+    crashes = out / "crashes" / target
+    logs = out / "logs"
+    for d in (corpus, crashes, logs):
+        d.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    before = _count_files(corpus)
+    env = _env(dict(diff_env or {}, NIPC_DIFF_OUT=str(out / "differential"))
+               if target == "differential_fuzz" else None)
+    dictionary = "-dict=%s" % (fdir / "dictionaries" / (target + ".dict"))
+    deadline = time.monotonic() + seconds
+    executed = 0
+    attempt = 0
+    stats = {}
+    while attempt < 6:
+        left = int(deadline - time.monotonic())
+        if left < 5:
+            break
+        attempt += 1
+        cmd = [binary, "-max_total_time=%d" % left, "-print_final_stats=1", dictionary,
+               "-timeout=25", "-rss_limit_mb=2048", "-artifact_prefix=%s/" % crashes,
+               work, corpus, fdir / "seeds" / target]
+        log = logs / ("%s-%d.log" % (target, attempt))
+        rc, took, text = _run_target(cmd, log, env, left + 300)
+        stats = parse_output(text)
+        executed += stats.get("number_of_executed_units", 0)
+        row["runs"].append({"exit_code": rc, "seconds": round(took, 1), "log": str(log),
+                            "execs_per_sec": stats.get("average_exec_per_sec", 0)})
+        for artifact in stats["artifacts"]:
+            row["crashes"].append(_minimise(binary, Path(artifact), env, crashes))
+        if rc == 0 or not stats["artifacts"]:
+            break  # finished its time, or failed without an input to blame (logged)
+    # Keep only the inputs that add coverage to the persistent corpus.
+    merge_log = logs / ("%s-merge.log" % target)
+    _run_target([binary, "-merge=1", corpus, work], merge_log, env, 3600)
+    shutil.rmtree(work, ignore_errors=True)
+    after = _count_files(corpus)
+    total_seconds = sum(r["seconds"] for r in row["runs"]) or 1
+    row.update(number_of_executed_units=executed,
+               execs_per_sec=int(executed / total_seconds),
+               cov=stats.get("cov"), ft=stats.get("ft"),
+               peak_rss_mb=stats.get("peak_rss_mb"),
+               corpus_before=before, corpus_after=after, new_inputs=max(0, after - before),
+               verdict="fail" if row["crashes"] or any(r["exit_code"] != 0 for r in row["runs"])
+               else "pass")
+    with lock:
+        print("  %-36s %-4s %12d execs %9d exec/s  cov %-4s ft %-5s corpus %d (+%d) crashes %d" % (
+            target, row["verdict"].upper(), executed, row["execs_per_sec"], row["cov"],
+            row["ft"], after, row["new_inputs"], len(row["crashes"])), flush=True)
+    return row
+
+
+def _minimise(binary: Path, artifact: Path, env, crashes: Path) -> dict:
+    minimised = artifact.with_name(artifact.name + ".min")
+    _run_target([binary, "-minimize_crash=1", "-runs=20000",
+                 "-exact_artifact_path=%s" % minimised, artifact],
+                crashes / (artifact.name + ".minimize.log"), env, 600)
+    reproducer = minimised if minimised.exists() else artifact
+    return {"artifact": str(artifact), "minimised": str(minimised) if minimised.exists() else None,
+            "reproduce": "%s %s" % (_rel(binary), _rel(reproducer))}
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(p)
+
+
+def nightly(args) -> int:
+    build_dir = Path(args.build_dir) if args.build_dir else paths.build_dir(PRESET)
+    if args.build and not build.configure_and_build(PRESET):
+        print("cts fuzz: building the fuzz preset failed", file=sys.stderr)
+        return 1
+    if not prepare_seeds(build_dir):
+        return 1
+    targets = _selected(args)
+    jobs = max(1, args.jobs or os.cpu_count() or 1)
+    wall = args.minutes * 60 if args.minutes else args.hours * 3600
+    # Every target gets an equal share of jobs x wall-clock seconds.
+    per_target = max(10, int(wall * min(jobs, len(targets)) / len(targets)))
+    out = Path(args.out) if args.out else paths.OUT / "fuzz"
+    out.mkdir(parents=True, exist_ok=True)
+    diff = differential_env(args, for_smoke=False)
+    print("cts fuzz nightly: %d targets, %d parallel jobs, %d s each (about %.1f h wall clock)"
+          % (len(targets), jobs, per_target, per_target * len(targets) / jobs / 3600))
+    if diff[0] is None and "differential_fuzz" in targets:
+        print("cts fuzz: differential_fuzz skipped: " + diff[1])
+    lock = threading.Lock()
+    fdir = fuzz_dir(build_dir)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        rows = list(pool.map(lambda t: nightly_one(t, per_target, fdir, out, diff, lock),
+                             targets))
+    disagreements = sorted(str(p) for p in (out / "differential").glob("*.json")) \
+        if (out / "differential").is_dir() else []
+    write_summary(out, "nightly", rows, {"jobs": jobs, "seconds_per_target": per_target,
+                                         "differential_candidates": disagreements})
+    failed = [r for r in rows if r["verdict"] == "fail"]
+    crashes = sum(len(r["crashes"]) for r in rows)
+    print("fuzz nightly: %d passed, %d failed (%d crashes, %d differential candidates); "
+          "summary in %s" % (sum(r["verdict"] == "pass" for r in rows), len(failed), crashes,
+                             len(disagreements), out / "summary.md"))
+    return 1 if failed else 0
+
+
+def write_summary(out: Path, mode: str, rows, extra):
+    doc = {"mode": mode, "preset": PRESET, "sanitizers": "address,undefined (-O1)",
+           "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra,
+           "targets": rows}
+    (out / "summary.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    lines = ["# Fuzzing summary (%s)" % mode, "",
+             "Targets built by the `fuzz` preset: ASan + UBSan at -O1, so execs/s are well "
+             "below an uninstrumented build.", "",
+             "| target | verdict | execs | execs/s | cov (edges) | ft (features) | corpus | "
+             "new inputs | crashes |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["target"], r.get("verdict"), r.get("number_of_executed_units", ""),
+            r.get("execs_per_sec", ""), r.get("cov", ""), r.get("ft", ""),
+            r.get("corpus_after", r.get("corpus", "")), r.get("new_inputs", ""),
+            len(r.get("crashes", []))))
+    crash_lines = []
+    for r in rows:
+        for c in r.get("crashes", []):
+            crash_lines.append("- `%s`: reproduce with `%s`" % (r["target"], c["reproduce"]))
+        if r.get("verdict") == "skipped":
+            crash_lines.append("- `%s` skipped: %s" % (r["target"], r.get("reason", "")))
+    if crash_lines:
+        lines += ["", "## Crashes and skips", ""] + crash_lines
+    candidates = extra.get("differential_candidates") or []
+    if candidates:
+        lines += ["", "## Differential disagreements (vector candidates)", ""]
+        lines += ["- `%s`" % _rel(Path(c)) for c in candidates]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+
+
+# ---- command line -------------------------------------------------------------------------
+
+def cmd_fuzz(args) -> int:
+    if args.seeds_only:
+        build_dir = Path(args.build_dir) if args.build_dir else paths.build_dir(PRESET)
+        if args.build and not build.configure_and_build(PRESET):
+            return 1
+        return 0 if prepare_seeds(build_dir) else 1
+    if args.nightly:
+        return nightly(args)
+    return smoke(args)
+
+
+def add_parser(sub):
+    p = sub.add_parser("fuzz", help="libFuzzer targets: --smoke (CI) or --nightly (hours)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--smoke", action="store_true",
+                      help="bounded run of every target from its seeds (the default)")
+    mode.add_argument("--nightly", action="store_true",
+                      help="long parallel runs, corpus merge, crash minimisation, summary")
+    mode.add_argument("--seeds-only", action="store_true",
+                      help="only (re)generate the seed corpora in the build tree")
+    p.add_argument("--runs", type=int,
+                   help="smoke: -runs per target (default %d, differential %d)"
+                   % (SMOKE_RUNS, DIFFERENTIAL_SMOKE_RUNS))
+    p.add_argument("--hours", type=float, default=8.0, help="nightly: wall-clock budget")
+    p.add_argument("--minutes", type=float, help="nightly: wall-clock budget in minutes")
+    p.add_argument("--jobs", type=int, help="nightly: parallel targets (default: CPU count)")
+    p.add_argument("--target", action="append", help="only this target (repeatable)")
+    p.add_argument("--testee", help="differential_fuzz: testee command line to compare with")
+    p.add_argument("--impl", help="differential_fuzz: take the testee from this manifest")
+    p.add_argument("--out", help="output directory (default out/fuzz, out/fuzz/smoke)")
+    p.add_argument("--build-dir", help="fuzz build tree (default build/fuzz)")
+    p.add_argument("--no-build", dest="build", action="store_false",
+                   help="use the binaries already built")
+    p.set_defaults(func=cmd_fuzz)
+    return p

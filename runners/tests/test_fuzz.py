@@ -1,0 +1,150 @@
+"""`./cts fuzz` pieces that need no fuzz build: seeds from vector cases, libFuzzer output
+parsing, the summary, and the model testee the differential smoke runs against."""
+import json
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ctslib import fuzz  # noqa: E402
+from ctslib.framing import JsonProcess  # noqa: E402
+
+HELLO_HEX = "0100000007000000020000000004000010000000000001001000000000000000" \
+            "887766554433221100000100"
+
+
+class SeedsTest(unittest.TestCase):
+    def test_every_target_has_a_source_and_the_differential_is_one_of_them(self):
+        names = fuzz.target_names()
+        self.assertIn("differential_fuzz", names)
+        self.assertIn("chunked_message_fuzz", names)
+        self.assertTrue(all(n.endswith("_fuzz") for n in names))
+
+    def test_a_payload_family_seeds_its_own_target_unchanged(self):
+        seeds = dict(fuzz.seeds_for_case("increment", {"hex": "0100000000000000"}))
+        self.assertEqual(seeds["increment_fuzz"], bytes.fromhex("0100000000000000"))
+
+    def test_differential_seeds_carry_the_family_index(self):
+        seeds = dict(fuzz.seeds_for_case("increment", {"hex": "0100000000000000"}))
+        index = fuzz.DIFFERENTIAL_FAMILIES.index("increment")
+        self.assertEqual(seeds["differential_fuzz"],
+                         bytes([index]) + bytes.fromhex("0100000000000000"))
+
+    def test_batch_seeds_put_the_context_item_count_before_the_payload(self):
+        seeds = dict(fuzz.seeds_for_case("batch", {"hex": "00", "context": {"item_count": 3}}))
+        self.assertEqual(seeds["batch_fuzz"], b"\x00" + struct.pack("<I", 3) + b"\x00")
+        self.assertEqual(seeds["differential_fuzz"][1:5], struct.pack("<I", 3))
+
+    def test_chunked_messages_become_length_prefixed_packets_after_the_session_prefix(self):
+        case = {"packets": ["aabb", "cc"], "context": {"packet_size": 64,
+                                                       "limits": {"max_payload_bytes": 100}}}
+        seed = dict(fuzz.seeds_for_case("chunked_message", case))["chunked_message_fuzz"]
+        self.assertEqual(seed[:4], struct.pack("<I", 64))
+        self.assertEqual(seed[4:8], struct.pack("<I", 100))
+        self.assertEqual(seed[13:], b"\x02\x00\xaa\xbb\x01\x00\xcc")
+
+    def test_decide_seeds_take_the_policy_from_the_context(self):
+        case = {"hex": "00", "context": {"policy": {"auth_token": "18446744073709551615",
+                                                    "session_id": "5", "packet_size": 40}}}
+        seed = dict(fuzz.seeds_for_case("handshake_decide", case))["handshake_decide_fuzz"]
+        self.assertEqual(len(seed), 37 + 1)
+        self.assertEqual(seed[:8], b"\xff" * 8)
+        self.assertEqual(seed[20:24], struct.pack("<I", 65536))  # response limit default
+        self.assertEqual(seed[24:28], struct.pack("<I", 40))
+        self.assertEqual(seed[28:36], struct.pack("<Q", 5))
+
+    def test_a_hello_payload_also_seeds_the_server_decision_as_a_whole_packet(self):
+        seeds = dict(fuzz.seeds_for_case("hello", {"hex": HELLO_HEX}))
+        packet = seeds["handshake_decide_fuzz"][37:]
+        self.assertEqual(packet[:4], struct.pack("<I", 0x4E495043))
+        self.assertEqual(packet[32:], bytes.fromhex(HELLO_HEX))
+
+    def test_vector_files_are_written_per_target_and_unreadable_files_are_skipped(self):
+        with tempfile.TemporaryDirectory() as d:
+            vectors_dir, seeds_dir = Path(d) / "v", Path(d) / "s"
+            vectors_dir.mkdir()
+            (vectors_dir / "increment.json").write_text(json.dumps({
+                "family": "increment",
+                "cases": [{"id": 1, "name": "one", "hex": "0100000000000000"}]}))
+            (vectors_dir / "broken.json").write_text("{")
+            files, cases = fuzz.write_vector_seeds(seeds_dir, vectors_dir)
+            self.assertEqual((files, cases), (1, 1))
+            self.assertEqual(len(list((seeds_dir / "increment_fuzz").iterdir())), 1)
+
+
+LIBFUZZER_TAIL = """INFO: Seed: 1
+#2	INITED cov: 20 ft: 21 corp: 2/40b exec/s: 0 rss: 30Mb
+#1048576	pulse  cov: 60 ft: 80 corp: 14/400b lim: 4096 exec/s: 349525 rss: 400Mb
+#2000000	DONE   cov: 63 ft: 82 corp: 15/485b lim: 4096 exec/s: 333333 rss: 475Mb
+Done 2000000 runs in 6 second(s)
+stat::number_of_executed_units: 2000000
+stat::average_exec_per_sec:     333333
+stat::new_units_added:          13
+stat::slowest_unit_time_sec:    0
+stat::peak_rss_mb:              475
+"""
+
+
+class OutputTest(unittest.TestCase):
+    def test_final_stats_and_the_last_status_line_are_parsed(self):
+        s = fuzz.parse_output(LIBFUZZER_TAIL)
+        self.assertEqual(s["number_of_executed_units"], 2000000)
+        self.assertEqual(s["average_exec_per_sec"], 333333)
+        self.assertEqual(s["new_units_added"], 13)
+        self.assertEqual((s["cov"], s["ft"], s["corpus"]), (63, 82, 15))
+        self.assertEqual(s["artifacts"], [])
+
+    def test_crash_artifacts_are_found(self):
+        s = fuzz.parse_output("==1==ERROR: libFuzzer: deadly signal\n"
+                              "artifact_prefix='x/'; Test unit written to x/crash-abc\n")
+        self.assertEqual(s["artifacts"], ["x/crash-abc"])
+
+    def test_the_summary_lists_every_target_and_each_reproducer(self):
+        rows = [{"target": "a_fuzz", "verdict": "pass", "number_of_executed_units": 5,
+                 "execs_per_sec": 1, "cov": 2, "ft": 3, "corpus_after": 4, "new_inputs": 1,
+                 "crashes": []},
+                {"target": "b_fuzz", "verdict": "fail", "crashes": [
+                    {"reproduce": "build/fuzz/fuzz/b_fuzz out/fuzz/crashes/b_fuzz/crash-1.min"}]}]
+        with tempfile.TemporaryDirectory() as d:
+            fuzz.write_summary(Path(d), "nightly", rows, {"jobs": 2})
+            md = (Path(d) / "summary.md").read_text()
+            doc = json.loads((Path(d) / "summary.json").read_text())
+        self.assertIn("| a_fuzz | pass | 5 | 1 | 2 | 3 | 4 | 1 | 0 |", md)
+        self.assertIn("`build/fuzz/fuzz/b_fuzz out/fuzz/crashes/b_fuzz/crash-1.min`", md)
+        self.assertEqual([t["target"] for t in doc["targets"]], ["a_fuzz", "b_fuzz"])
+
+
+class ModelTesteeTest(unittest.TestCase):
+    def call(self, request, *extra):
+        proc = JsonProcess([sys.executable, str(fuzz.MODEL_TESTEE), *extra])
+        try:
+            return proc.call(request)
+        finally:
+            proc.close()
+
+    def test_it_names_the_first_broken_rule(self):
+        self.assertEqual(self.call({"op": "decode", "family": "hello", "hex": "02" + "00" * 43}),
+                         {"result": "invalid", "error": "HelloBadLayout"})
+
+    def test_it_decodes_valid_bytes(self):
+        r = self.call({"op": "decode", "family": "increment", "hex": "0100000000000000"})
+        self.assertEqual(r, {"result": "valid", "fields": {"value": "1"}})
+
+    def test_it_declines_what_it_does_not_model(self):
+        r = self.call({"op": "decode", "family": "chunked_message", "packets": []})
+        self.assertEqual(r["result"], "unsupported")
+
+    def test_the_lying_mode_flips_verdicts_of_one_family_only(self):
+        lie = ("--lie", "increment")
+        self.assertEqual(self.call({"op": "decode", "family": "increment", "hex": "00"}, *lie),
+                         {"result": "valid", "fields": {}})
+        self.assertEqual(self.call({"op": "decode", "family": "hello", "hex": "00"}, *lie),
+                         {"result": "invalid", "error": "HelloTruncated"})
+
+
+if __name__ == "__main__":
+    unittest.main()
