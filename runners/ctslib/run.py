@@ -355,7 +355,8 @@ def cmd_run(args) -> int:
         tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
             c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
             rerunnable=True) for i, c in enumerate(cells)]
-        more, n1 = conformance_tasks(manifests, ctx)
+        more, n1 = conformance_tasks(manifests, ctx) if args.conformance else ([], [
+            "conformance catalogue: skipped (--no-conformance)"])
         vt, n2 = vector_tasks(manifests, out_dir)
         notes += n1 + n2
         tasks += more + vt
@@ -429,6 +430,8 @@ def add_arguments(p):
                    help="do not configure and build first")
     p.add_argument("--no-self-check", dest="self_check", action="store_false",
                    help="skip the reference's CTest self-check")
+    p.add_argument("--no-conformance", dest="conformance", action="store_false",
+                   help="skip the conformance catalogue (matrix and vector replay only)")
     p.add_argument("--no-capture", dest="capture", action="store_false",
                    help="connect clients to servers directly (no recording relay)")
     p.set_defaults(func=cmd_run)
