@@ -21,6 +21,9 @@ namespace nipc {
 #define NIPC_TRANSPORT_ERROR_TABLE(X)                                                          \
   X(BadParameter, "UDS-NAME-001", "invalid service name or configuration value")               \
   X(PathTooLong, "UDS-SUN-001", "derived endpoint or region path does not fit")                \
+  X(NameTooLong, "WIN-NAME-LEN-001", "a derived pipe or kernel object name exceeds 255 bytes")  \
+  X(NameInputTooLong, "WIN-SHM-NAME-002", "the object-name hash input exceeds 511 bytes")       \
+  X(NameHashZero, "WIN-SHM-NAME-003", "the object-name hash is 0")                              \
   X(AddressInUse, "UDS-LIVE-001", "a live owner holds the endpoint or region")                 \
   X(NotFound, "UDS-CONNECT-001", "no server listens at the endpoint")                          \
   X(PeerClosed, "UDS-EOF-001", "the peer closed the connection")                               \
