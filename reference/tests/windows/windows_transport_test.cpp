@@ -606,5 +606,55 @@ TEST(WinSession, AFailedRegionCreationWithdrawsSharedMemory) {
   ::CloseHandle(squat);
 }
 
+#if defined(NIPC_REF_EXE)
+// The build path of nipc-ref.exe as Windows sees it: wine maps the Unix root to drive Z:.
+std::string nipc_ref_path() {
+  std::string p = NIPC_REF_EXE;
+  if (!p.empty() && p[0] == '/') p = "Z:" + p;
+  for (char& c : p)
+    if (c == '/') c = '\\';
+  return p;
+}
+
+TEST(NipcRefExe, StopsWithExitZeroWhenItsStopEventIsSet) {
+  REQUIREMENT("SHIM-STOP-002");
+  std::string cmd = "\"" + nipc_ref_path() + "\" server --run-dir " + fresh_run_dir() +
+                    " --service stop --service-kind increment";
+  SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
+  HANDLE out_read = nullptr, out_write = nullptr;
+  ASSERT_TRUE(::CreatePipe(&out_read, &out_write, &sa, 0));
+  ::SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
+  STARTUPINFOA si{};
+  si.cb = sizeof si;
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdOutput = out_write;
+  si.hStdError = ::GetStdHandle(STD_ERROR_HANDLE);
+  si.hStdInput = ::GetStdHandle(STD_INPUT_HANDLE);
+  PROCESS_INFORMATION pi{};
+  ASSERT_TRUE(::CreateProcessA(nullptr, cmd.data(), nullptr, nullptr, TRUE,
+                               CREATE_NEW_PROCESS_GROUP, nullptr, nullptr, &si, &pi))
+      << ::GetLastError();
+  ::CloseHandle(out_write);
+  // READY comes once the stop event exists.
+  std::string line;
+  char ch;
+  DWORD got = 0;
+  while (::ReadFile(out_read, &ch, 1, &got, nullptr) && got == 1 && ch != '\n') line += ch;
+  EXPECT_EQ(line.rfind("READY", 0), 0u) << line;
+  std::wstring name = L"Local\\netipc-shim-stop-" + std::to_wstring(pi.dwProcessId);
+  HANDLE stop = ::OpenEventW(EVENT_MODIFY_STATE, FALSE, name.c_str());
+  ASSERT_NE(stop, nullptr);
+  EXPECT_TRUE(::SetEvent(stop));
+  EXPECT_EQ(::WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+  DWORD code = 99;
+  EXPECT_TRUE(::GetExitCodeProcess(pi.hProcess, &code));
+  EXPECT_EQ(code, 0u);
+  ::CloseHandle(stop);
+  ::CloseHandle(out_read);
+  ::CloseHandle(pi.hThread);
+  ::CloseHandle(pi.hProcess);
+}
+#endif
+
 }  // namespace
 }  // namespace nipc
