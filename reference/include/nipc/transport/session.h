@@ -1,6 +1,7 @@
 // A session after the handshake, independent of the transport underneath
-// (spec/session.md): message links for packets and shared memory, the handshake over a packet
-// channel, and the client and server ends of a session.
+// (spec/session.md): the message link for packets, the checks every shared-region link shares,
+// the handshake over a packet channel, and the client and server ends of a session. The
+// shared-region links live with their regions (shm.h on POSIX, win_shm.h on Windows).
 #ifndef NIPC_TRANSPORT_SESSION_H_
 #define NIPC_TRANSPORT_SESSION_H_
 

@@ -1,6 +1,6 @@
 // Linux shared-memory transport (profiles 0x02 and 0x04, spec/transport-shm.md): one region
 // file per session with a 64-byte header, a request area and a response area; publication
-// by sequence counters and shared futexes.
+// by sequence counters and shared futexes; and ShmLink, the session's messages over it.
 #ifndef NIPC_TRANSPORT_SHM_H_
 #define NIPC_TRANSPORT_SHM_H_
 
@@ -112,7 +112,7 @@ class ShmRegion {
   std::uint64_t local_seq_[2] = {0, 0};  // indexed by ShmDirection
 };
 
-/// Logical messages over a session's shared region (SHM-*): one message in flight per
+/// Logical messages over a session's POSIX region (SHM-*): one message in flight per
 /// direction, never chunked. The packet channel stays open for the session's life; while a
 /// receive blocks it is polled for hang-up (SHM-SOCKET-001).
 class ShmLink final : public MessageLink {
