@@ -250,10 +250,14 @@ def load_manifests(paths_):
     return manifests
 
 
-def _needs_build(manifests):
-    text = " ".join(" ".join(x.command) for m in manifests for x in (m.server, m.client, m.codec)
-                    if x is not None)
-    return str(paths.build_dir("default")) in text
+def build_presets(manifests):
+    """The CMake presets `./cts run` builds first: each manifest's `build` preset when its
+    commands name {build_dir}, and the default preset for the bundled reference (its
+    self-check), in a stable order."""
+    wanted = {m.build for m in manifests if m.uses_build_dir}
+    if any(m.name == REFERENCE_NAME for m in manifests):
+        wanted.add("default")
+    return sorted(wanted, key=lambda p: (p != "default", p))
 
 
 def execute(tasks, jobs, progress, diagnose=0, results=None):
@@ -327,13 +331,15 @@ def cmd_run(args) -> int:
     out_dir = Path(args.out) if args.out else paths.OUT / "report"
     notes = []
 
-    if args.build and (has_reference or _needs_build(manifests)):
+    presets = build_presets(manifests) if args.build else []
+    if presets:
         from .cli import _ensure_deps
         if not _ensure_deps():
             return EXIT_SETUP
-        if not build.configure_and_build("default"):
-            print("cts run: the build failed", file=sys.stderr)
-            return EXIT_FAILED
+        for preset in presets:
+            if not build.configure_and_build(preset):
+                print("cts run: the build of preset '%s' failed" % preset, file=sys.stderr)
+                return EXIT_FAILED
 
     rows = []
     if args.self_check and has_reference and args.shard == (1, 1) and not args.only:
