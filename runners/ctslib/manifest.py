@@ -68,8 +68,10 @@ class ServerSpec:
     ready_delay_ms: int = 500       # with ready = "delay"
     ready_timeout_ms: int = 10000
     sessions: str = "forever"       # forever | one (serves one session, then exits)
-    stop_timeout_ms: int = 5000     # SIGTERM, then SIGKILL after this long
+    stop_timeout_ms: int = 5000     # the stop request, then a kill after this long
     env: dict = field(default_factory=dict)  # extra environment variables
+    stop: str = "terminate"         # from the platform: terminate (SIGTERM) | interrupt
+                                    # (a console control event; SIGINT to wine)
 
 
 @dataclass
@@ -284,7 +286,9 @@ def load(path, placeholders=None) -> Manifest:
                               ready_timeout_ms=_int(s, "ready_timeout_ms", 10000, w),
                               sessions=_choice(s, "sessions", SESSION_MODES, "forever", w),
                               stop_timeout_ms=_int(s, "stop_timeout_ms", 5000, w),
-                              env=_env(s, w, values))
+                              env=_env(s, w, values),
+                              stop="interrupt" if PLATFORMS[platform] == "windows"
+                              else "terminate")
         _compile(m.server.ready_pattern, w + " ready_pattern")
 
     if "client" in doc:

@@ -251,7 +251,7 @@ def base_row(cell: Cell):
             "message": cell.message, "details": "", "seconds": 0.0}
 
 
-def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env):
+def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env, stop="terminate"):
     """Shell lines that run the cell alone, without the runner."""
     def env_prefix(env):
         return "".join("%s=%s " % (k, shlex.quote(v)) for k, v in sorted(env.items()))
@@ -259,7 +259,8 @@ def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env):
         "mkdir -p %s" % shlex.quote(run_dir),
         "%s%s &   # wait for it to be ready" % (env_prefix(server_env), shlex.join(server_argv)),
         "%s%s; echo client exit $?" % (env_prefix(client_env), shlex.join(client_argv)),
-        "kill -TERM %1; wait %1; ls -A " + shlex.quote(run_dir) + "   # must list nothing",
+        "kill -%s %%1; wait %%1; ls -A %s   # must list nothing" % (
+            "INT" if stop == "interrupt" else "TERM", shlex.quote(run_dir)),
     ]
 
 
@@ -299,7 +300,7 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         senv, cenv = cell.server.server.env, cell.client.client.env
         evidence["reproduce"] = reproduce_lines(
             str(server_dir), sargv, cell.client.argv("client", dict(config, run_dir=str(server_dir))),
-            senv, cenv)
+            senv, cenv, cell.server.server.stop)
         server = procs.ManagedServer(cell.server.server, sargv, server_dir, config["service"],
                                      log_dir, env=_env(senv))
         try:
@@ -340,12 +341,14 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         if server:
             code, killed, how = server.stop()
             if server.child is not None:
+                stop = cell.server.server.stop
+                request = host.STOP_MECHANISMS[stop]
                 if killed:
-                    failures.append(("server", "server did not stop within %d ms of SIGTERM "
-                                     "(killed)" % cell.server.server.stop_timeout_ms))
-                elif how == "stopped" and code not in (0, -15):
-                    failures.append(("server", "server %s after SIGTERM"
-                                     % host.describe_exit(code)))
+                    failures.append(("server", "server did not stop within %d ms of %s "
+                                     "(killed)" % (cell.server.server.stop_timeout_ms, request)))
+                elif how == "stopped" and not host.clean_stop(code, stop):
+                    failures.append(("server", "server %s after %s"
+                                     % (host.describe_exit(code), request)))
                 elif how == "exited" and code != 0:
                     failures.append(("server", "one-session server %s"
                                      % host.describe_exit(code)))
