@@ -120,6 +120,21 @@ class Manifest:
     def profile_name(self, bit: int) -> str:
         return PROFILE_NAMES[self.family][bit]
 
+    def build_targets(self):
+        """CMake targets this manifest runs from its build tree: the executables its commands
+        name under {build_dir} (a target is named like its executable, suffix dropped)."""
+        tree = str(paths.build_dir(self.build)) + "/"
+        commands = [self.probe] + [spec.command for spec in (self.codec, self.server,
+                                                             self.client) if spec]
+        targets = []
+        for part in (p for cmd in commands for p in cmd):
+            if part.startswith(tree):
+                name = part.rsplit("/", 1)[-1]
+                name = name[:-len(EXE_SUFFIX["windows"])] if name.endswith(".exe") else name
+                if name not in targets:
+                    targets.append(name)
+        return targets
+
     def supports(self, role: str) -> bool:
         return role in self.capabilities.roles
 

@@ -122,6 +122,24 @@ def descendants(pid: int):
     return out
 
 
+# Processes a launcher starts for itself and shares between all its users (wine's server and
+# its Windows services): never treated as strays of a run.
+LAUNCHER_INFRASTRUCTURE = {"wineserver", "wineserver64", "services.exe", "winedevice.exe",
+                           "explorer.exe", "plugplay.exe", "svchost.exe", "rpcss.exe",
+                           "conhost.exe", "wineboot.exe", "tabtip.exe"}
+
+
+def launcher_infrastructure(pid: int) -> bool:
+    """Whether `pid` is one of the processes a launcher keeps for itself."""
+    try:
+        argv0 = Path("/proc/%d/cmdline" % pid).read_bytes().split(b"\0")[0].decode(
+            "utf-8", "replace")
+    except OSError:
+        return False
+    name = argv0.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return name in LAUNCHER_INFRASTRUCTURE
+
+
 def kill_pids(pids):
     for pid in pids:
         try:

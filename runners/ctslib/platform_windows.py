@@ -122,6 +122,10 @@ def group_members(pid: int):
     return [p for p in descendants(pid) if _alive(p)]
 
 
+def launcher_infrastructure(_pid: int) -> bool:
+    return False  # a Windows host runs Windows programs without a launcher
+
+
 def kill_pids(pids):
     for pid in pids:
         subprocess.run(["taskkill", "/F", "/PID", str(pid)], capture_output=True, check=False)
