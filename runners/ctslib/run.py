@@ -424,8 +424,10 @@ def cmd_run(args) -> int:
 
     presets = build_presets(manifests) if args.build else []
     if presets:
-        from .cli import _ensure_deps
+        from .cli import _ensure_deps, windows_available
         if not _ensure_deps():
+            return EXIT_SETUP
+        if any(p == "windows" for p, _ in presets) and not windows_available(install=True):
             return EXIT_SETUP
         for preset, targets in presets:
             if not build.configure_and_build(preset, targets):

@@ -83,6 +83,32 @@ class PlatformPlanTest(unittest.TestCase):
                          ["uds", "shm-futex"])
 
 
+class WindowsSetupTest(unittest.TestCase):
+    def test_without_root_the_missing_windows_packages_are_named_with_the_command(self):
+        import contextlib
+        import io
+        from unittest import mock
+        from ctslib import cli, deps
+        err = io.StringIO()
+        with mock.patch.object(deps, "missing_packages", return_value=["wine", "wine64"]), \
+                mock.patch.object(deps, "is_root", return_value=False), \
+                mock.patch.object(deps, "ensure", side_effect=AssertionError("no install")), \
+                contextlib.redirect_stderr(err):
+            self.assertFalse(cli.windows_available(install=True))
+        self.assertIn("sudo apt-get install -y wine wine64", err.getvalue())
+
+    def test_as_root_the_windows_packages_are_installed(self):
+        from unittest import mock
+        from ctslib import cli, deps
+        with mock.patch.object(deps, "missing_packages", return_value=["wine"]), \
+                mock.patch.object(deps, "is_root", return_value=True), \
+                mock.patch.object(deps, "ensure", return_value=True) as ensure:
+            self.assertTrue(cli.windows_available(install=True))
+        ensure.assert_called_once_with(deps.WINDOWS_PACKAGES)
+        self.assertIn("g++-mingw-w64-x86-64-posix", deps.WINDOWS_PACKAGES)
+        self.assertIn("wine", deps.WINDOWS_PACKAGES)
+
+
 class LauncherCellTest(unittest.TestCase):
     def setUp(self):
         procs.reset_for_tests()
