@@ -68,7 +68,8 @@ inline std::string_view transport_error_name(TransportErrorKind kind) noexcept {
 }
 
 /// A failed transport operation. `rule` is set when a codec rule was broken (by the peer, or
-/// locally refused before sending); `sys_errno` when a system call failed.
+/// locally refused before sending); `sys_errno` when a system call failed (errno on POSIX,
+/// the GetLastError() code on Windows).
 struct TransportError {
   TransportErrorKind kind = TransportErrorKind::kSystem;
   std::optional<Error> rule;
