@@ -115,7 +115,7 @@ def cmd_test(args) -> int:
 def cmd_bench(args) -> int:
     if not _ensure_deps() or not build.configure_and_build("default", ["nipc_codec_bench"]):
         return 1
-    return build.run([build.paths.build_dir("default") / "reference/bench/nipc_codec_bench",
+    return build.run([build.paths.host_binary("default", "reference/bench/nipc_codec_bench"),
                       *args.bench_args])
 
 

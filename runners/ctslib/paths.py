@@ -14,6 +14,13 @@ def build_dir(preset: str) -> Path:
     return BUILD / preset
 
 
+def host_binary(preset: str, relative: str) -> Path:
+    """A program the host builds and runs itself (generator, benchmarks), with the host's
+    executable suffix."""
+    from . import hostplatform
+    return build_dir(preset) / (relative + hostplatform.EXE_SUFFIX)
+
+
 @functools.lru_cache(maxsize=None)
 def configure_presets() -> tuple:
     """Names of the configure presets in CMakePresets.json (empty when it cannot be read)."""

@@ -243,7 +243,7 @@ REFERENCE_TARGETS = ["nipc-vectors", "nipc-codec-testee", "nipc-ref"]
 
 
 def _generator_path():
-    return paths.build_dir("default") / GENERATOR
+    return paths.host_binary("default", GENERATOR)
 
 
 def _build_generator() -> bool:

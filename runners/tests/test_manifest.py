@@ -154,6 +154,13 @@ class ManifestTest(unittest.TestCase):
         with self.assertRaisesRegex(manifest.ManifestError, "build must name a configure preset"):
             load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nbuild = "nope"'))
 
+    def test_every_checked_in_manifest_loads(self):
+        found = sorted((ROOT / "interop").rglob("*.toml"))
+        self.assertIn(ROOT / "interop" / "windows-codec.toml", found)
+        for path in found:
+            m = manifest.load(path)
+            self.assertIn(m.platform, manifest.PLATFORMS, path)
+
     def test_a_probe_runs_under_the_launcher(self):
         m = load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nlauncher = ["wine"]\n'
                                       'build = "windows"\n'
