@@ -36,7 +36,8 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
     removed = platform::remove_stale_regions(config.run_dir, config.service);
   auto endpoint = platform::endpoint_name(config.run_dir, config.service);
   if (!endpoint) return endpoint.error();
-  auto listener = platform::listen(config.run_dir, config.service, config.backlog);
+  auto listener = platform::listen(config.run_dir, config.service, config.backlog,
+                                   config.packet_size);
   if (!listener) return listener.error();
   std::unique_ptr<Server> server(new Server(std::move(config), std::move(service),
                                             std::move(*listener), std::move(*endpoint)));

@@ -23,9 +23,11 @@ namespace nipc::platform {
 TransportResult<std::string> endpoint_name(std::string_view run_dir, std::string_view service);
 
 /// Starts listening at the service's endpoint. kAddressInUse when a live server owns it
-/// (UDS-LIVE-001, WIN-PIPE-FIRST-001). `backlog` <= 0 means the default; pipes ignore it.
+/// (UDS-LIVE-001, WIN-PIPE-FIRST-001). `backlog` <= 0 means the default (sockets only);
+/// `packet_size` sizes the pipe buffers (pipes only, 0 = 65536).
 TransportResult<std::unique_ptr<PacketListener>> listen(std::string_view run_dir,
-                                                        std::string_view service, int backlog);
+                                                        std::string_view service, int backlog,
+                                                        std::uint32_t packet_size);
 
 /// Connects to the service's endpoint. kNotFound when no server is there (or, for a pipe,
 /// every instance is busy: WIN-PIPE-CONNECT-001).

@@ -101,8 +101,14 @@ class UniqueFd {
   int fd_ = -1;
 };
 #else   // _WIN32
+}  // namespace nipc
 
-struct TransportError;
+#include "nipc/transport/error.h"
+
+namespace nipc {
+
+class Deadline;
+class Canceller;
 
 namespace sys {
 
@@ -115,13 +121,19 @@ inline bool is_invalid(NativeHandle h) noexcept {
 }
 
 /// The one place that maps a Win32 error code (GetLastError()) to a TransportError: the
-/// disconnect codes of a pipe become kPeerClosed (WIN-PIPE-EOF-001), a missing or busy pipe
-/// kNotFound (WIN-PIPE-CONNECT-001), a name another owner holds kAddressInUse
-/// (WIN-PIPE-FIRST-001); everything else kSystem with the code in sys_errno.
+/// disconnect codes of a pipe (broken pipe, no data, pipe not connected) become kPeerClosed
+/// (WIN-PIPE-EOF-001); everything else is kSystem with the code in sys_errno. Callers that
+/// give a code a context-specific meaning (a busy pipe is kNotFound for a client and
+/// kAddressInUse for a server) test for it before calling this.
 TransportError win_error(unsigned long code) noexcept;
 
 /// win_error(GetLastError()).
 TransportError last_error() noexcept;
+
+/// Waits until `h` is signalled, `cancel` fires or the deadline passes: ok when signalled,
+/// kTimeout / kCancelled otherwise. `cancel` may be null.
+TransportResult<void> wait_signalled(NativeHandle h, const Deadline& deadline,
+                                     const Canceller* cancel);
 
 }  // namespace sys
 
