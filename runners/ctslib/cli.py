@@ -10,6 +10,11 @@ def cmd_setup(args) -> int:
     ok = deps.ensure()
     if getattr(args, "windows", False):
         ok = deps.ensure(deps.WINDOWS_PACKAGES) and ok
+    else:
+        missing = deps.missing_packages(deps.WINDOWS_PACKAGES)
+        if missing:
+            print("cts setup: the Windows cross-build also needs %s (./cts setup --windows)"
+                  % " ".join(missing))
     return 0 if ok else 1
 
 
