@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iostream>
 #include <istream>
 #include <map>
 #include <ostream>
@@ -12,6 +13,11 @@
 #include "nipc/codec/increment.h"
 #include "nipc/codec/string_reverse.h"
 #include "nipc/transport/win_names.h"
+
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #ifndef NIPC_VERSION
 #define NIPC_VERSION "unknown"
@@ -493,6 +499,18 @@ int run_codec_testee(std::istream& in, std::ostream& out) {
     }
     if (!write_message(out, response)) return 1;
   }
+}
+
+int run_codec_testee_on_stdio() {
+#ifdef _WIN32
+  _setmode(_fileno(stdin), _O_BINARY);
+  _setmode(_fileno(stdout), _O_BINARY);
+#endif
+  // run_codec_testee flushes after each answer, so the streams need neither C stdio
+  // synchronisation nor tying.
+  std::ios::sync_with_stdio(false);
+  std::cin.tie(nullptr);
+  return run_codec_testee(std::cin, std::cout);
 }
 
 }  // namespace nipc::tools

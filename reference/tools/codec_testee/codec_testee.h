@@ -30,6 +30,11 @@ Json answer_codec_request(const Json& request) noexcept;
 /// 0 when `in` ended, 1 when `out` failed.
 int run_codec_testee(std::istream& in, std::ostream& out);
 
+/// run_codec_testee on the process's stdin and stdout, switched to binary mode first where
+/// the C runtime distinguishes text from binary (Windows: text mode would rewrite 0x0a bytes
+/// of a frame and stop reading at 0x1a). For the testee binaries' main().
+int run_codec_testee_on_stdio();
+
 }  // namespace nipc::tools
 
 #endif  // NIPC_TOOLS_CODEC_TESTEE_CODEC_TESTEE_H_
