@@ -310,6 +310,16 @@ def cmd_replay(args) -> int:
         if not _build_generator():
             return 1
     out_dir = Path(args.out) if args.out else paths.OUT / "vectors" / m.name
+    if m.launcher:
+        os.environ.setdefault("WINEDEBUG", "-all")
+    if m.probe:
+        from .run import probe
+        why = probe(m)
+        if why:
+            print("vector replay: environment: %s could not start %s: %s (not a conformance "
+                  "result)" % (" ".join(m.launcher) or "the platform", m.name, why),
+                  file=sys.stderr)
+            return 2
     start = time.monotonic()
     rows = replay(m, out_dir, families=args.family, case_filter=args.case,
                   strict_errors=not args.lenient_errors, verbose=args.verbose)
