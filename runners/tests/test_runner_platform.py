@@ -197,6 +197,19 @@ class EnvironmentErrorTest(unittest.TestCase):
             self.assertNotEqual(req["verdict"], "fail", req["id"])
         self.assertTrue(any(n.startswith("environment: ") for n in doc["notes"]))
 
+    def test_vector_replay_under_a_failing_launcher_exits_2_naming_the_environment(self):
+        path = self.dir / "codec.toml"
+        path.write_text('[implementation]\nname = "wincodec"\nlanguage = "C++"\n'
+                        'platform = "windows"\nlauncher = ["%s", "%s", "--fail"]\n'
+                        'probe = ["testee.exe"]\n[codec]\ncommand = ["testee.exe"]\n'
+                        % (sys.executable, LAUNCHER))
+        p = subprocess.run([sys.executable, str(ROOT / "cts"), "vectors", "replay", "--impl",
+                            str(path), "--no-build", "--out", str(self.out)],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("environment: ", p.stderr)
+        self.assertIn("not a conformance result", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
