@@ -148,6 +148,10 @@ def probe(m, timeout=PROBE_TIMEOUT):
         proc.kill()
         proc.communicate()
         return "%s did not finish within %.0f s" % (" ".join(m.probe), timeout)
+    except BaseException:  # Ctrl-C: the probe must not outlive the run
+        proc.kill()
+        proc.wait()
+        raise
     if proc.returncode != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
         return "%s: %s%s" % (" ".join(m.probe), host.describe_exit(proc.returncode),
@@ -445,7 +449,6 @@ def cmd_run(args) -> int:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    run_base = host.run_base()
     if any(m.launcher for m in manifests):
         os.environ.setdefault("WINEDEBUG", "-all")
     # Probes run before this process becomes a subreaper, so whatever a launcher leaves
@@ -463,6 +466,7 @@ def cmd_run(args) -> int:
                 notes.append("environment: %s could not start %s: %s; its rows are "
                              "environment errors, not conformance results"
                              % (" ".join(m.launcher) or "the platform", m.name, why))
+    run_base = host.run_base()
     host.become_subreaper()
     restore = host.install_stop_signals(lambda: _raise_interrupt())
     interrupted = False
