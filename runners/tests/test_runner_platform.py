@@ -196,6 +196,8 @@ class EnvironmentErrorTest(unittest.TestCase):
         for req in doc["compliance"]["win"]:
             self.assertNotEqual(req["verdict"], "fail", req["id"])
         self.assertTrue(any(n.startswith("environment: ") for n in doc["notes"]))
+        html = (self.out / "index.html").read_text()
+        self.assertIn('win <span class="note">(windows)</span>', html)
 
     def test_vector_replay_under_a_failing_launcher_exits_2_naming_the_environment(self):
         path = self.dir / "codec.toml"
