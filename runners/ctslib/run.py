@@ -455,6 +455,9 @@ def cmd_run(args) -> int:
     # running for itself is not adopted (and not swept up as a stray at the end).
     broken = {}
     for m in manifests:
+        if m.launcher and not m.probe:
+            notes.append("%s runs under %s without a probe: a broken launcher would show as "
+                         "failures (interop/README.md, probe)" % (m.name, " ".join(m.launcher)))
         if m.probe:
             t = time.monotonic()
             why = probe(m)
