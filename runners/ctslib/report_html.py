@@ -4,7 +4,7 @@ failures/ with its evidence. No external assets and no scripts: everything is in
 import html
 from pathlib import Path
 
-from . import expected, matrix, wire
+from . import expected, matrix, report, wire
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
@@ -94,19 +94,21 @@ def index(doc):
                  esc(", ".join("%s=%s" % kv for kv in doc["options"].items()))),
              _counts(s)]
     parts.append("<h2>Implementations</h2><table><tr><th>name</th><th>language</th>"
-                 "<th>version</th><th>roles</th><th>profiles</th><th>configuration</th>"
+                 "<th>version</th><th>platform</th><th>roles</th><th>profiles</th>"
+                 "<th>configuration</th>"
                  "<th>expected failures</th></tr>")
     for i in doc["implementations"]:
         conf = "adjustable" if i["configurable"] else "fixed: " + ", ".join(
             "%s=%s" % kv for kv in sorted(i["fixed"].items()))
         if i.get("server_sessions") == "one":
             conf += "; one session per server start"
+        platform = i.get("platform", "linux") + (
+            " (under %s)" % " ".join(i["launcher"]) if i.get("launcher") else "")
         parts.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                     "<td>%d</td></tr>" % (
-                         esc(i["name"]), esc(i["language"]), esc(i["version"]),
+                     "<td>%s</td><td>%d</td></tr>" % (
+                         esc(i["name"]), esc(i["language"]), esc(i["version"]), esc(platform),
                          esc(", ".join(i["roles"])),
-                         esc(", ".join(matrix.PROFILE_NAMES.get(p, str(p))
-                                       for p in i["profiles"])),
+                         esc(", ".join(report.profile_names(i))),
                          esc(conf), len(i["expected_failures"])))
     parts.append("</table>")
 

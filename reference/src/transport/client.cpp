@@ -3,19 +3,12 @@
 #include <thread>
 
 #include "nipc/mutant.h"
-#include "nipc/transport/paths.h"
-#include "nipc/transport/uds.h"
+#include "nipc/transport/platform.h"
 
 namespace nipc {
 namespace {
 
 constexpr auto kAttachRetry = std::chrono::milliseconds(5);
-
-// Attach errors worth retrying: the region may not be fully there yet.
-bool attach_retryable(TransportErrorKind k) {
-  return k == TransportErrorKind::kShmOpen || k == TransportErrorKind::kShmNotReady ||
-         k == TransportErrorKind::kShmBadMagic;
-}
 
 }  // namespace
 
@@ -37,7 +30,7 @@ Hello make_hello(const ClientConfig& c, std::uint32_t native_packet_size) noexce
 
 TransportResult<std::unique_ptr<ClientSession>> Client::connect() {
   for (;;) {
-    auto channel = uds_connect(config_.run_dir, config_.service);
+    auto channel = platform::connect(config_.run_dir, config_.service);
     if (!channel) return channel.error();
     Hello hello = make_hello(config_, (*channel)->native_packet_size());
     auto ack = client_handshake(**channel, hello,
@@ -50,17 +43,16 @@ TransportResult<std::unique_ptr<ClientSession>> Client::connect() {
                                                response_limits(*ack));
       return std::make_unique<ClientSession>(std::move(link), hello, *ack);
     }
-    auto path = region_path(config_.run_dir, config_.service, ack->session_id);
-    TransportResult<std::unique_ptr<ShmRegion>> region = path ? ShmRegion::attach(*path)
-                                                              : path.error();
+    platform::RegionKey key{config_.run_dir, config_.service, config_.auth_token,
+                           ack->selected_profile, ack->session_id};
+    auto region = platform::attach_region(key);
     Deadline until = Deadline::after_ms(config_.attach_timeout_ms);
-    while (!region && attach_retryable(region.error().kind) && !until.expired()) {
+    while (!region && platform::attach_retryable(region.error()) && !until.expired()) {
       std::this_thread::sleep_for(kAttachRetry);
-      region = ShmRegion::attach(*path);
+      region = platform::attach_region(key);
     }
     if (region) {
-      auto link = std::make_unique<ShmLink>(std::move(*channel), std::move(*region), false,
-                                            response_limits(*ack));
+      auto link = (*region)->into_link(std::move(*channel), false, response_limits(*ack));
       return std::make_unique<ClientSession>(std::move(link), hello, *ack);
     }
     // No same-session fallback: close, forget SHM for this context's life, handshake again.

@@ -40,8 +40,13 @@ std::string TransportError::describe() const {
   }
   if (sys_errno != 0) {
     out += "/";
+#if defined(_WIN32)
+    // sys_errno holds a Win32 error code (GetLastError()).
+    out += "win32-" + std::to_string(sys_errno);
+#else
     const char* name = strerrorname_np(sys_errno);
     out += name ? name : std::to_string(sys_errno);
+#endif
   }
   std::string_view req = requirement();
   if (!req.empty()) {

@@ -33,21 +33,25 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   if (config.max_response_payload_bytes == 0) config.max_response_payload_bytes = 65536;
   std::size_t removed = 0;
   if (config.supported_profiles & kShmProfiles)
-    removed = remove_stale_regions(config.run_dir, config.service);
-  auto listener = UdsListener::listen(config.run_dir, config.service, config.backlog);
+    removed = platform::remove_stale_regions(config.run_dir, config.service);
+  auto endpoint = platform::endpoint_name(config.run_dir, config.service);
+  if (!endpoint) return endpoint.error();
+  auto listener = platform::listen(config.run_dir, config.service, config.backlog,
+                                   config.packet_size);
   if (!listener) return listener.error();
-  std::unique_ptr<Server> server(
-      new Server(std::move(config), std::move(service), std::move(*listener)));
+  std::unique_ptr<Server> server(new Server(std::move(config), std::move(service),
+                                            std::move(*listener), std::move(*endpoint)));
   // Relaxed: a statistic; the server's threads start after this.
   server->counters_.stale_regions_removed.store(removed, std::memory_order_relaxed);
   return server;
 }
 
 Server::Server(ServerConfig config, std::shared_ptr<Service> service,
-               std::unique_ptr<UdsListener> listener)
+               std::unique_ptr<PacketListener> listener, std::string endpoint)
     : config_(std::move(config)),
       service_(std::move(service)),
       listener_(std::move(listener)),
+      endpoint_(std::move(endpoint)),
       learned_response_(config_.max_response_payload_bytes) {}
 
 Server::~Server() {
@@ -135,16 +139,16 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
   // The region is created after the HELLO is decided and before the ACK is sent
   // (PROF-SHM-READY-001), sized for the agreed limits: the request area always holds the
   // largest request the session allows.
-  std::unique_ptr<ShmRegion> region;
+  std::unique_ptr<platform::SessionRegion> region;
   RegionPreparer prepare = [&](const HelloAck& ack) {
-    auto path = region_path(config_.run_dir, config_.service, session_id);
-    if (!path) return false;
-    auto r = ShmRegion::create(*path, ack.agreed_max_request_payload_bytes + 32u,
-                               ack.agreed_max_response_payload_bytes + 32u);
+    platform::RegionKey key{config_.run_dir, config_.service, config_.auth_token,
+                           ack.selected_profile, session_id};
+    auto r = platform::create_region(key, ack.agreed_max_request_payload_bytes + 32u,
+                                     ack.agreed_max_response_payload_bytes + 32u);
     if (!r) return false;
     region = std::move(*r);
     bump(counters_.regions_created);
-    if (config_.on_region_created) config_.on_region_created(*path);
+    if (config_.on_region_created) config_.on_region_created(region->name());
     if (NIPC_MUTANT(kShmRegionNotReady)) store_u32le(region->bytes().data(), 0);
     return true;
   };
@@ -166,8 +170,7 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
   std::unique_ptr<MessageLink> link;
   if ((ack.selected_profile & kShmProfiles) != 0 && region && !NIPC_MUTANT(kShmFallbackToSocket)) {
     bump(counters_.sessions_shm);
-    link = std::make_unique<ShmLink>(std::move(channel), std::move(region), true,
-                                     request_limits(ack));
+    link = region->into_link(std::move(channel), true, request_limits(ack));
   } else {
     region.reset();
     link = std::make_unique<PacketLink>(std::move(channel), ack.agreed_packet_size,

@@ -17,10 +17,6 @@ bool is_limit_rule(Error e) {
          e == Error::kOutboundPayloadOverLimit || e == Error::kOutboundItemCountOverLimit;
 }
 
-TransportError rule_error(Error e) {
-  return TransportError::with_rule(
-      is_limit_rule(e) ? TransportErrorKind::kLimitExceeded : TransportErrorKind::kProtocol, e);
-}
 
 bool is_rejection(Error e) {
   return e == Error::kAckRejectedAuth || e == Error::kAckRejectedUnsupported ||
@@ -33,23 +29,27 @@ std::uint64_t since_ns(Deadline::Clock::time_point t) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(Deadline::Clock::now() - t).count());
 }
 
-// While a shared-memory receive blocks: stop when the owner cancels or the peer hangs up
-// (the connection carries no data once the region is in use, so hang-up is all it can say).
-class ShmHooks final : public ShmWaitHooks {
- public:
-  ShmHooks(PacketChannel& channel, const Canceller* cancel) : channel_(channel), cancel_(cancel) {}
-  TransportResult<void> check() override {
-    if (cancel_ && cancel_->cancelled()) return TransportError::of(TransportErrorKind::kCancelled);
-    if (channel_.peer_hung_up()) return TransportError::of(TransportErrorKind::kPeerClosed);
-    return {};
-  }
-
- private:
-  PacketChannel& channel_;
-  const Canceller* cancel_;
-};
-
 }  // namespace
+
+TransportError rule_error(Error e) noexcept {
+  return TransportError::with_rule(
+      is_limit_rule(e) ? TransportErrorKind::kLimitExceeded : TransportErrorKind::kProtocol, e);
+}
+
+TransportResult<InboundMessage> accept_region_message(ConstBytes msg, DirectionLimits inbound,
+                                                      std::optional<Header>& last_header) {
+  auto h = decode_header(msg);
+  if (!h) {
+    last_header.reset();
+    return TransportError::protocol(h.error());
+  }
+  last_header = *h;
+  if (auto r = check_inbound_limits(*h, inbound); !r) return rule_error(r.error());
+  // The published length is the whole message: header plus exactly payload_len bytes.
+  if (msg.size() != header_layout::kSize + std::uint64_t{h->payload_len} && !NIPC_MUTANT(kShmSkipLengthCheck))
+    return TransportError::of(TransportErrorKind::kShmBadLength);
+  return InboundMessage{*h, msg.subspan(header_layout::kSize)};
+}
 
 DirectionLimits request_limits(const HelloAck& ack) noexcept {
   return {ack.agreed_max_request_payload_bytes, ack.agreed_max_request_batch_items};
@@ -155,44 +155,6 @@ TransportResult<InboundMessage> PacketLink::receive_message(Deadline deadline,
       return InboundMessage{reassembler_.header(), reassembler_.payload()};
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// ShmLink
-
-ShmLink::ShmLink(std::unique_ptr<PacketChannel> channel, std::unique_ptr<ShmRegion> region,
-                 bool server_side, DirectionLimits inbound, SpinPolicy spin)
-    : channel_(std::move(channel)),
-      region_(std::move(region)),
-      in_(server_side ? ShmDirection::kRequest : ShmDirection::kResponse),
-      out_(server_side ? ShmDirection::kResponse : ShmDirection::kRequest),
-      inbound_(inbound),
-      spin_(spin),
-      buffer_(region_->capacity(in_)) {}
-
-TransportResult<void> ShmLink::send_message(const Header& header, ConstBytes payload) {
-  auto head = encode_header(header);
-  std::array<ConstBytes, 2> parts{ConstBytes(head), payload};
-  return region_->publish(out_, parts);
-}
-
-TransportResult<InboundMessage> ShmLink::receive_message(Deadline deadline,
-                                                         const Canceller* cancel) {
-  ShmHooks hooks(*channel_, cancel);
-  auto n = region_->consume(in_, buffer_, deadline, &spin_, &hooks);
-  if (!n) return n.error();
-  ConstBytes msg(buffer_.data(), *n);
-  auto h = decode_header(msg);
-  if (!h) {
-    last_header_.reset();
-    return TransportError::protocol(h.error());
-  }
-  last_header_ = *h;
-  if (auto r = check_inbound_limits(*h, inbound_); !r) return rule_error(r.error());
-  // The published length is the whole message: header plus exactly payload_len bytes.
-  if (msg.size() != header_layout::kSize + std::uint64_t{h->payload_len} && !NIPC_MUTANT(kShmSkipLengthCheck))
-    return TransportError::of(TransportErrorKind::kShmBadLength);
-  return InboundMessage{*h, msg.subspan(header_layout::kSize)};
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,20 +1,7 @@
+// Deadlines: the portable part of the system-call boundary.
 #include "nipc/transport/sys.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cstdint>
-
 namespace nipc {
-namespace sys {
-
-void close_fd(int fd) noexcept {
-  // Deliberately not retried on EINTR: on Linux the descriptor is released regardless.
-  (void)::close(fd);
-}
-
-}  // namespace sys
-
 namespace {
 
 int ceil_ms(Deadline::Clock::duration d) noexcept {
@@ -40,22 +27,6 @@ Deadline Deadline::min(Deadline o) const noexcept {
   if (!at_) return o;
   if (!o.at_) return *this;
   return *at_ <= *o.at_ ? *this : o;
-}
-
-Canceller::Canceller() noexcept
-    : fd_(sys::call([] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); })) {}
-
-Canceller::~Canceller() {
-  if (fd_ >= 0) sys::close_fd(fd_);
-}
-
-void Canceller::cancel() noexcept {
-  // Release: a waiter that observes the flag also observes everything done before cancel().
-  flag_.store(true, std::memory_order_release);
-  if (fd_ >= 0) {
-    std::uint64_t one = 1;
-    (void)sys::call([&] { return ::write(fd_, &one, sizeof one); });
-  }
 }
 
 }  // namespace nipc

@@ -9,6 +9,7 @@
 #include "nipc/transport/client.h"
 #include "nipc/transport/paths.h"
 #include "nipc/transport/server.h"
+#include "nipc/transport/shm.h"
 #include "nipc/transport/uds.h"
 #include "transport/transport_support.h"
 

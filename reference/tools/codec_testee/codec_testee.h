@@ -14,10 +14,10 @@
 
 namespace nipc::tools {
 
-/// The vector families this testee implements: all twelve, in vectors/README.md order.
+/// The vector families this testee implements: all thirteen, in vectors/README.md order.
 std::span<const std::string_view> codec_testee_families();
 
-/// Answers one request object (op hello, decode, encode, decide or check_ack). Never throws:
+/// Answers one request object (op hello, decode, encode, decide, check_ack or names). Never throws:
 /// a request that is not shaped as the contract says is answered
 /// {"result":"error","message":...}; an op or family it does not implement
 /// {"result":"unsupported","reason":...}.

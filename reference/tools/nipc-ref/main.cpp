@@ -216,14 +216,7 @@ Header request_header(std::uint16_t method, std::uint64_t id) {
   return h;
 }
 
-std::uint32_t native_packet_size() {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return kFallbackPacketSize;
-  std::uint32_t p = uds_native_packet_size(sv[0]);
-  ::close(sv[0]);
-  ::close(sv[1]);
-  return p;
-}
+std::uint32_t native_packet_size() { return platform::native_packet_size(); }
 
 bool status_ok(const InboundMessage& m, Outcome& o) {
   if (m.header.transport_status == 0) return true;

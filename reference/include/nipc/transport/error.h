@@ -44,6 +44,15 @@ namespace nipc {
   X(ShmCreate, "SHM-CREATE-001", "the session's region could not be created")                  \
   X(ShmMessageTooLarge, "SHM-PUB-002", "a message does not fit the region area")               \
   X(ShmBadLength, "SHM-CONSUME-002", "a published length is 0 or disagrees with the header")   \
+  X(WinShmCreate, "WIN-SHM-CREATE-001", "the session's mapping or events could not be created (or already existed)") \
+  X(WinShmOpen, "WIN-SHM-ATTACH-001", "the session's mapping or events cannot be opened")       \
+  X(WinShmBadMagic, "WIN-SHM-ATTACH-001", "the Windows region header magic is not NSWH")         \
+  X(WinShmBadVersion, "WIN-SHM-ATTACH-001", "the Windows region header version is not 3")        \
+  X(WinShmBadHeaderLen, "WIN-SHM-ATTACH-001", "the Windows region header length is not 128")     \
+  X(WinShmBadProfile, "WIN-SHM-ATTACH-001", "the region header's profile is not the selected one") \
+  X(WinShmBadLayout, "WIN-SHM-ATTACH-001", "the Windows region offsets or capacities are zero, unaligned, overlapping, overflowing or beyond the mapping") \
+  X(WinShmMessageTooLarge, "WIN-SHM-LEN-001", "a message is empty, above its area's capacity or above 0x7fffffff") \
+  X(WinShmZeroLength, "WIN-SHM-LEN-001", "a published Windows region length is 0 (or negative)") \
   X(NotSupported, "", "the operation is not supported on this platform or session")            \
   X(System, "", "a system call failed (errno says why)")
 
@@ -68,7 +77,8 @@ inline std::string_view transport_error_name(TransportErrorKind kind) noexcept {
 }
 
 /// A failed transport operation. `rule` is set when a codec rule was broken (by the peer, or
-/// locally refused before sending); `sys_errno` when a system call failed.
+/// locally refused before sending); `sys_errno` when a system call failed (errno on POSIX,
+/// the GetLastError() code on Windows).
 struct TransportError {
   TransportErrorKind kind = TransportErrorKind::kSystem;
   std::optional<Error> rule;

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "nipc/codec/constants.h"
+#include "nipc/transport/platform.h"
 #include "nipc/transport/session.h"
-#include "nipc/transport/uds.h"
 
 namespace nipc {
 
@@ -48,14 +48,14 @@ struct ServerConfig {
   /// The response limit granted to the first sessions; grows when responses do
   /// (SVC-RESPLIMIT-001). 0 → 65536.
   std::uint32_t max_response_payload_bytes = 65536;
-  std::uint32_t packet_size = 0;  // 0 → the channel's native size (SO_SNDBUF − 32)
+  std::uint32_t packet_size = 0;  // 0 → the channel's native size (SO_SNDBUF − 32; pipe 65536)
   int backlog = kDefaultBacklog;
   std::uint32_t handshake_timeout_ms = 10000;
   /// Sessions served at once; further connections are accepted, handshaken and closed
   /// (0 = no limit).
   std::uint32_t max_concurrent_sessions = 0;
-  /// Fault injection for tests: called with the path of every region right after it was
-  /// created, before the HELLO_ACK is sent.
+  /// Fault injection for tests: called with the name of every region (file path on POSIX,
+  /// mapping name on Windows) right after it was created, before the HELLO_ACK is sent.
   std::function<void(const std::string& path)> on_region_created;
 };
 
@@ -73,7 +73,8 @@ struct ServerStats {
 
 class Server {
  public:
-  /// Removes stale regions of the service (SHM-STALE-002), then listens (UDS-STALE-001).
+  /// Removes stale regions of the service (SHM-STALE-002), then listens at the platform's
+  /// endpoint (UDS-STALE-001, WIN-PIPE-FIRST-001).
   static TransportResult<std::unique_ptr<Server>> start(ServerConfig config,
                                                         std::shared_ptr<Service> service);
   ~Server();
@@ -86,7 +87,8 @@ class Server {
   /// async-signal-safe.
   void stop() noexcept { cancel_.cancel(); }
 
-  const std::string& socket_path() const noexcept { return listener_->path(); }
+  /// The endpoint served: the socket path (POSIX) or the pipe name (Windows).
+  const std::string& socket_path() const noexcept { return endpoint_; }
   ServerStats stats() const;
   /// The response limit the next session will be granted.
   std::uint32_t learned_response_payload() const noexcept {
@@ -96,14 +98,15 @@ class Server {
 
  private:
   Server(ServerConfig config, std::shared_ptr<Service> service,
-         std::unique_ptr<UdsListener> listener);
+         std::unique_ptr<PacketListener> listener, std::string endpoint);
   void serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t session_id);
   void serve_requests(ServerSession& session);
   void grow_response(std::uint64_t size) noexcept;
 
   ServerConfig config_;
   std::shared_ptr<Service> service_;
-  std::unique_ptr<UdsListener> listener_;
+  std::unique_ptr<PacketListener> listener_;
+  std::string endpoint_;
   Canceller cancel_;
   std::atomic<std::uint32_t> learned_response_;
   std::atomic<std::uint32_t> active_{0};

@@ -14,18 +14,29 @@
 #include "nipc/codec/envelope.h"
 #include "nipc/codec/handshake.h"
 #include "nipc/transport/error.h"
-#include "nipc/transport/shm.h"
+#include "nipc/transport/spin.h"
 #include "nipc/transport/transport.h"
 
 namespace nipc {
 
-/// Profile bits that select a shared-memory transport on POSIX (PROF-FUTEX-001: the same
-/// transport for both).
+/// Profile bits that select a shared-memory transport. POSIX implements both as one transport
+/// (PROF-FUTEX-001); Windows as two, hybrid and busy-wait (WIN-PROF-001).
 inline constexpr std::uint32_t kShmProfiles = profile::kShmHybrid | profile::kShmFutex;
 
 /// The limits of both directions as the HELLO_ACK agreed them.
 DirectionLimits request_limits(const HelloAck& ack) noexcept;
 DirectionLimits response_limits(const HelloAck& ack) noexcept;
+
+/// A broken codec rule as a transport error: kLimitExceeded for the limit rules, else
+/// kProtocol; the rule travels along.
+TransportError rule_error(Error e) noexcept;
+
+/// Checks one message read from a shared region (whatever the platform): the outer header
+/// decodes, the inbound limits hold, and the published length is exactly 32 + payload_len
+/// (SHM-MSGLEN-001, else kShmBadLength). `last_header` is set to the decoded header, or
+/// cleared when none decoded. On success the payload view points into `msg`.
+TransportResult<InboundMessage> accept_region_message(ConstBytes msg, DirectionLimits inbound,
+                                                      std::optional<Header>& last_header);
 
 /// Logical messages over a packet channel, chunked by the agreed packet size (CHUNK-*).
 /// Receives spin adaptively (non-blocking reads) before they block.
@@ -58,34 +69,6 @@ class PacketLink final : public MessageLink {
   std::optional<Header> last_header_;
   bool mid_message_ = false;  // a receive stopped (timeout) between packets of a message
   std::uint64_t chunked_ = 0;
-};
-
-/// Logical messages over a session's shared region (SHM-*): one message in flight per
-/// direction, never chunked. The packet channel stays open for the session's life; while a
-/// receive blocks it is polled for hang-up (SHM-SOCKET-001).
-class ShmLink final : public MessageLink {
- public:
-  /// `server_side` chooses the directions: a server receives requests and sends responses.
-  ShmLink(std::unique_ptr<PacketChannel> channel, std::unique_ptr<ShmRegion> region,
-          bool server_side, DirectionLimits inbound, SpinPolicy spin = SpinPolicy());
-
-  TransportResult<void> send_message(const Header& header, ConstBytes payload) override;
-  TransportResult<InboundMessage> receive_message(Deadline deadline,
-                                                  const Canceller* cancel) override;
-  std::optional<Header> last_header() const override { return last_header_; }
-  std::uint32_t max_in_flight() const override { return 1; }
-  bool chunks() const override { return false; }
-  NativeHandle native_handle() const override { return channel_->native_handle(); }
-  ShmRegion& region() noexcept { return *region_; }
-
- private:
-  std::unique_ptr<PacketChannel> channel_;
-  std::unique_ptr<ShmRegion> region_;
-  ShmDirection in_, out_;
-  DirectionLimits inbound_;
-  SpinPolicy spin_;
-  std::vector<std::uint8_t> buffer_;
-  std::optional<Header> last_header_;
 };
 
 /// The client half of the handshake (HS-FLOW-001): sends the HELLO as one packet, reads one

@@ -15,7 +15,10 @@
 
 #include "nipc/codec/bytes.h"
 #include "nipc/transport/error.h"
+#include "nipc/transport/session.h"
+#include "nipc/transport/spin.h"
 #include "nipc/transport/sys.h"
+#include "nipc/transport/transport.h"
 
 namespace nipc {
 
@@ -55,35 +58,6 @@ class ShmWaitHooks {
   virtual ~ShmWaitHooks() = default;
   /// Return an error to stop waiting (cancellation, peer hang-up).
   virtual TransportResult<void> check() = 0;
-};
-
-/// Adapts how long a receiver spins before it blocks. Spinning pays when the answer comes
-/// back quickly from a peer running on another core; blocking pays when the session is idle
-/// or when the peer needs the core the spinner holds. So the budget follows success: a
-/// message caught late in the spin doubles it, two blocked waits in a row halve it, and every
-/// 64th wait probes with the full budget so that a quieter machine is noticed again.
-class SpinPolicy {
- public:
-  explicit SpinPolicy(std::uint32_t min_ns = 1000, std::uint32_t max_ns = 50000) noexcept
-      : min_ns_(min_ns), max_ns_(max_ns), budget_ns_(min_ns * 8 > max_ns ? max_ns : min_ns * 8) {}
-  /// The budget for the next wait (the full budget on probing waits).
-  std::uint32_t next_budget_ns() noexcept {
-    return (++waits_ % kProbeEvery == 0) ? max_ns_ : budget_ns_;
-  }
-  /// The steady budget, without probing.
-  std::uint32_t budget_ns() const noexcept { return budget_ns_; }
-  /// The message arrived while spinning, `waited_ns` after the wait began.
-  void on_spin_hit(std::uint64_t waited_ns) noexcept;
-  /// The receiver spun its whole budget and then had to block.
-  void on_blocked() noexcept;
-  /// Never spin (budget 0).
-  void disable() noexcept { min_ns_ = max_ns_ = budget_ns_ = 0; }
-
- private:
-  static constexpr std::uint32_t kProbeEvery = 64;
-  std::uint32_t min_ns_, max_ns_, budget_ns_;
-  std::uint32_t waits_ = 0;
-  std::uint32_t misses_ = 0;
 };
 
 /// A mapped region. The creator (server) owns the file and removes it on destruction; an
@@ -136,6 +110,34 @@ class ShmRegion {
   std::size_t size_;
   bool owner_;
   std::uint64_t local_seq_[2] = {0, 0};  // indexed by ShmDirection
+};
+
+/// Logical messages over a session's shared region (SHM-*): one message in flight per
+/// direction, never chunked. The packet channel stays open for the session's life; while a
+/// receive blocks it is polled for hang-up (SHM-SOCKET-001).
+class ShmLink final : public MessageLink {
+ public:
+  /// `server_side` chooses the directions: a server receives requests and sends responses.
+  ShmLink(std::unique_ptr<PacketChannel> channel, std::unique_ptr<ShmRegion> region,
+          bool server_side, DirectionLimits inbound, SpinPolicy spin = SpinPolicy());
+
+  TransportResult<void> send_message(const Header& header, ConstBytes payload) override;
+  TransportResult<InboundMessage> receive_message(Deadline deadline,
+                                                  const Canceller* cancel) override;
+  std::optional<Header> last_header() const override { return last_header_; }
+  std::uint32_t max_in_flight() const override { return 1; }
+  bool chunks() const override { return false; }
+  NativeHandle native_handle() const override { return channel_->native_handle(); }
+  ShmRegion& region() noexcept { return *region_; }
+
+ private:
+  std::unique_ptr<PacketChannel> channel_;
+  std::unique_ptr<ShmRegion> region_;
+  ShmDirection in_, out_;
+  DirectionLimits inbound_;
+  SpinPolicy spin_;
+  std::vector<std::uint8_t> buffer_;
+  std::optional<Header> last_header_;
 };
 
 /// What the stale check concluded about an existing region file.

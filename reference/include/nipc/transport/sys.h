@@ -1,5 +1,7 @@
-// The POSIX system-call boundary of the transports: one wrapper that retries EINTR, an owning
-// file descriptor, deadlines, and a cancellation object a blocked wait can observe.
+// The system-call boundary of the transports. POSIX: one wrapper that retries EINTR and an
+// owning file descriptor. Windows: an owning HANDLE and the one place that turns
+// GetLastError() into a TransportError. Both: deadlines, and a cancellation object a blocked
+// wait can observe (an eventfd on POSIX, a manual-reset event on Windows).
 #ifndef NIPC_TRANSPORT_SYS_H_
 #define NIPC_TRANSPORT_SYS_H_
 
@@ -11,14 +13,34 @@
 #include <type_traits>
 #include <utility>
 
-struct timespec;
-
 namespace nipc {
 
+#if defined(_WIN32)
+/// The OS object an event loop can wait on: a HANDLE (void*) on Windows.
+using NativeHandle = void*;
+inline constexpr NativeHandle kInvalidHandle = nullptr;
+#else
 /// The OS object an event loop can wait on: a file descriptor on POSIX.
 using NativeHandle = int;
 inline constexpr NativeHandle kInvalidHandle = -1;
+#endif
 
+namespace sys {
+
+/// Relaxes the CPU for one iteration of a spin loop (x86 pause, arm64 yield).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
+
+}  // namespace sys
+
+#if !defined(_WIN32)
 namespace sys {
 
 /// True when a system call's return value reports failure: a negative number, or for calls
@@ -51,17 +73,6 @@ auto call(F&& f) -> decltype(f()) {
 /// Closes `fd` exactly once; errors are ignored (the descriptor is gone either way).
 void close_fd(int fd) noexcept;
 
-/// Relaxes the CPU for one iteration of a spin loop (x86 pause, arm64 yield).
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#else
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-}
-
 }  // namespace sys
 
 /// An owning file descriptor: closed exactly once, on destruction or reset().
@@ -89,6 +100,69 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+#else   // _WIN32
+}  // namespace nipc
+
+#include "nipc/transport/error.h"
+
+namespace nipc {
+
+class Deadline;
+class Canceller;
+
+namespace sys {
+
+/// Closes `h` exactly once; errors are ignored. Null and INVALID_HANDLE_VALUE are skipped.
+void close_handle(NativeHandle h) noexcept;
+
+/// True for the two values Win32 uses for "no handle": null and INVALID_HANDLE_VALUE.
+inline bool is_invalid(NativeHandle h) noexcept {
+  return h == nullptr || h == reinterpret_cast<NativeHandle>(static_cast<std::intptr_t>(-1));
+}
+
+/// The one place that maps a Win32 error code (GetLastError()) to a TransportError: the
+/// disconnect codes of a pipe (broken pipe, no data, pipe not connected) become kPeerClosed
+/// (WIN-PIPE-EOF-001); everything else is kSystem with the code in sys_errno. Callers that
+/// give a code a context-specific meaning (a busy pipe is kNotFound for a client and
+/// kAddressInUse for a server) test for it before calling this.
+TransportError win_error(unsigned long code) noexcept;
+
+/// win_error(GetLastError()).
+TransportError last_error() noexcept;
+
+/// Waits until `h` is signalled, `cancel` fires or the deadline passes: ok when signalled,
+/// kTimeout / kCancelled otherwise. `cancel` may be null.
+TransportResult<void> wait_signalled(NativeHandle h, const Deadline& deadline,
+                                     const Canceller* cancel);
+
+}  // namespace sys
+
+/// An owning HANDLE: closed exactly once, on destruction or reset().
+class UniqueHandle {
+ public:
+  UniqueHandle() noexcept = default;
+  explicit UniqueHandle(NativeHandle h) noexcept : h_(sys::is_invalid(h) ? nullptr : h) {}
+  UniqueHandle(UniqueHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  UniqueHandle& operator=(UniqueHandle&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.h_, nullptr));
+    return *this;
+  }
+  UniqueHandle(const UniqueHandle&) = delete;
+  UniqueHandle& operator=(const UniqueHandle&) = delete;
+  ~UniqueHandle() { reset(); }
+
+  NativeHandle get() const noexcept { return h_; }
+  bool valid() const noexcept { return h_ != nullptr; }
+  NativeHandle release() noexcept { return std::exchange(h_, nullptr); }
+  void reset(NativeHandle h = nullptr) noexcept {
+    if (h_) sys::close_handle(h_);
+    h_ = sys::is_invalid(h) ? nullptr : h;
+  }
+
+ private:
+  NativeHandle h_ = nullptr;
+};
+#endif  // _WIN32
 
 /// A point in CLOCK_MONOTONIC time by which an operation must complete, or "never".
 class Deadline {
@@ -123,8 +197,9 @@ class Deadline {
 };
 
 /// Lets the owner of blocked transport waits stop them: cancel() makes every wait that was
-/// handed this object return kCancelled promptly. Socket waits poll its eventfd; shared-memory
-/// waits re-check the flag at least every 100 ms.
+/// handed this object return kCancelled promptly. Socket and pipe waits include its handle
+/// (an eventfd on POSIX, a manual-reset event on Windows) in their wait; shared-memory waits
+/// re-check the flag at least every 100 ms.
 class Canceller {
  public:
   Canceller() noexcept;
@@ -132,20 +207,21 @@ class Canceller {
   Canceller(const Canceller&) = delete;
   Canceller& operator=(const Canceller&) = delete;
 
-  /// Async-signal-safe: one atomic store and one write().
+  /// Async-signal-safe on POSIX: one atomic store and one write(). On Windows one atomic
+  /// store and SetEvent (safe from a console control handler, which runs on its own thread).
   void cancel() noexcept;
   bool cancelled() const noexcept {
     // Acquire pairs with the release in cancel(): whoever sees the flag sees what the
     // canceller did before cancelling.
     return flag_.load(std::memory_order_acquire);
   }
-  /// Readable once cancelled (an eventfd); kInvalidHandle if it could not be created, in
-  /// which case waits fall back to the flag.
-  NativeHandle handle() const noexcept { return fd_; }
+  /// Readable (POSIX eventfd) or signalled (Windows manual-reset event) once cancelled;
+  /// kInvalidHandle if it could not be created, in which case waits fall back to the flag.
+  NativeHandle handle() const noexcept { return handle_; }
 
  private:
   std::atomic<bool> flag_{false};
-  int fd_ = -1;
+  NativeHandle handle_ = kInvalidHandle;
 };
 
 }  // namespace nipc

@@ -21,6 +21,9 @@
 
 namespace nipc {
 
+/// Default listen backlog (UDS-LISTEN-001); named pipes have none.
+inline constexpr int kDefaultBacklog = 16;
+
 /// A connected, message-preserving, reliable, ordered channel: each send is delivered as one
 /// packet, whole or not at all.
 class PacketChannel {

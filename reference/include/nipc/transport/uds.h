@@ -15,8 +15,6 @@
 
 namespace nipc {
 
-/// Default listen backlog (UDS-LISTEN-001).
-inline constexpr int kDefaultBacklog = 16;
 /// Packet size used when SO_SNDBUF cannot be read (UDS-PKT-001).
 inline constexpr std::uint32_t kFallbackPacketSize = 65536;
 
