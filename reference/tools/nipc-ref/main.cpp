@@ -6,11 +6,17 @@
 //
 // Exit codes: 0 ok, 1 verification or protocol failure, 2 usage, 3 environment, 4 not
 // supported, 5 handshake rejected by the server.
+#if defined(_WIN32)
+#define NOMINMAX
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#else
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -35,7 +41,11 @@ using json = nlohmann::json;
 
 // Numbers are accepted in decimal or 0x-hex (profile masks, tokens).
 struct Common {
+#if defined(_WIN32)
+  std::string transport = "pipe";
+#else
   std::string transport = "uds";
+#endif
   std::string run_dir, service, kind_name = "increment";
   std::string auth_token = "0";
   std::string profiles = "0x01", preferred = "0";
@@ -57,7 +67,7 @@ std::optional<std::uint64_t> parse_u64(const std::string& s) {
 }
 
 void add_common(CLI::App* app, Common& c) {
-  app->add_option("--transport", c.transport, "uds (pipe: Windows only)");
+  app->add_option("--transport", c.transport, "uds (POSIX) or pipe (Windows)");
   app->add_option("--run-dir", c.run_dir, "directory of the endpoint and region files")->required();
   app->add_option("--service", c.service, "service name ([A-Za-z0-9._-])")->required();
   app->add_option("--service-kind", c.kind_name,
@@ -69,7 +79,7 @@ void add_common(CLI::App* app, Common& c) {
                   "server: largest request proposal accepted; client: request proposal");
   app->add_option("--max-response-payload", c.max_response_payload,
                   "server: response limit granted; client: response hint");
-  app->add_option("--packet-size", c.packet_size, "packet size (0: SO_SNDBUF - 32)");
+  app->add_option("--packet-size", c.packet_size, "packet size (0: SO_SNDBUF - 32; pipe 65536)");
   app->add_option("--snapshot-items", c.snapshot_items, "cgroups-snapshot: items K");
   app->add_option("--snapshot-seed", c.snapshot_seed, "cgroups-snapshot: generator seed");
   app->add_option("--echo-method", c.echo_method, "echo: the method code served");
@@ -128,8 +138,44 @@ bool is_environment(const TransportError& e) {
 // ---------------------------------------------------------------------------------------
 // server
 
-// The transports this build has: UDS only on POSIX.
-bool transport_available(const Common& c) { return c.transport == "uds"; }
+// The transports this build has: UDS on POSIX, the named pipe on Windows.
+bool transport_available(const Common& c) {
+#if defined(_WIN32)
+  return c.transport == "pipe";
+#else
+  return c.transport == "uds";
+#endif
+}
+
+#if defined(_WIN32)
+// The server a console control event stops (SHIM-STOP-002). Set before the handler is
+// installed and cleared after it is removed; Server::stop() is safe from the handler's thread.
+std::atomic<Server*> g_stoppable{nullptr};
+
+BOOL WINAPI on_console_event(DWORD event) {
+  switch (event) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+    case CTRL_CLOSE_EVENT:
+      // Acquire pairs with the release store in run_server: the server is fully started.
+      if (Server* s = g_stoppable.load(std::memory_order_acquire)) s->stop();
+      return TRUE;  // handled: the process ends by returning from main, with exit code 0
+    default:
+      return FALSE;
+  }
+}
+
+unsigned long process_id() { return ::GetCurrentProcessId(); }
+
+// The stop event of SHIM-STOP-002: a manual-reset event any process may signal, for callers
+// that cannot deliver console control events (under wine a process without a console
+// cannot).
+std::wstring stop_event_name(unsigned long pid) {
+  return L"Local\\netipc-shim-stop-" + std::to_wstring(pid);
+}
+#else
+unsigned long process_id() { return static_cast<unsigned long>(::getpid()); }
+#endif
 
 int run_server(const Common& c, const std::string& sessions) {
   if (!transport_available(c))
@@ -158,6 +204,18 @@ int run_server(const Common& c, const std::string& sessions) {
     std::cerr << "nipc-ref server: " << server.error().describe() << "\n";
     return server.error().kind == TransportErrorKind::kBadParameter ? kUsage : kEnvironment;
   }
+#if defined(_WIN32)
+  // Console control events (Ctrl+C, Ctrl+Break, console close) stop the server like SIGTERM
+  // does on POSIX (SHIM-STOP-002).
+  Server* srv = server->get();
+  g_stoppable.store(srv, std::memory_order_release);
+  ::SetConsoleCtrlHandler(on_console_event, TRUE);
+  // Manual-reset: main signals it too when the server stops by itself, to end the watcher.
+  HANDLE stop_event = ::CreateEventW(nullptr, TRUE, FALSE, stop_event_name(process_id()).c_str());
+  std::thread stop_watch([stop_event, srv] {
+    if (stop_event && ::WaitForSingleObject(stop_event, INFINITE) == WAIT_OBJECT_0) srv->stop();
+  });
+#else
   // SIGTERM / SIGINT are taken by a dedicated thread; every other thread blocks them.
   sigset_t set;
   sigemptyset(&set);
@@ -172,13 +230,22 @@ int run_server(const Common& c, const std::string& sessions) {
     sigwait(&set, &sig);
     srv->stop();
   });
-  json ready = {{"role", "server"}, {"pid", ::getpid()}, {"socket", (*server)->socket_path()},
+#endif
+  json ready = {{"role", "server"}, {"pid", process_id()}, {"socket", (*server)->socket_path()},
                 {"service", c.service}, {"service_kind", c.kind_name},
                 {"profiles", p->profiles}};
   std::cout << "READY " << ready.dump() << std::endl;
   (*server)->run(max_sessions);
+#if defined(_WIN32)
+  ::SetConsoleCtrlHandler(on_console_event, FALSE);
+  g_stoppable.store(nullptr, std::memory_order_release);
+  if (stop_event) ::SetEvent(stop_event);
+  stop_watch.join();
+  if (stop_event) ::CloseHandle(stop_event);
+#else
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
+#endif
   ServerStats s = (*server)->stats();
   json summary = {{"accepted", s.accepted}, {"sessions_ok", s.sessions_ok},
                   {"sessions_shm", s.sessions_shm}, {"rejected", s.handshakes_rejected},
@@ -450,12 +517,14 @@ int run_client(const Common& c, const ClientArgs& a) {
 int main(int argc, char** argv) {
   using namespace nipc::ref;
   // A vanished peer must be an error value, never a signal.
+#if !defined(_WIN32)
   ::signal(SIGPIPE, SIG_IGN);
+#endif
   CLI::App app{"nipc-ref: netipc reference server and client (shim contract)"};
   app.require_subcommand(1);
   Common sc, cc;
   std::string sessions = "forever";
-  auto* server = app.add_subcommand("server", "serve one service until SIGTERM/SIGINT");
+  auto* server = app.add_subcommand("server", "serve one service until SIGTERM/SIGINT (Windows: Ctrl+C/Ctrl+Break)");
   add_common(server, sc);
   server->add_option("--sessions", sessions, "sessions to serve before exiting, or 'forever'");
   ClientArgs ca;
