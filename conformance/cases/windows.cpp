@@ -43,6 +43,13 @@ std::unique_ptr<Session> connect_retrying(Ctx& c, const std::string& name, Deadl
   }
 }
 
+/// WIN-PIPE-FIRST-001 is observable only where the system refuses a second first instance.
+void need_first_instance_rule(Ctx& c) {
+  if (!first_instance_enforced())
+    c.not_applicable("this system ignores FILE_FLAG_FIRST_PIPE_INSTANCE (wine does), so a second "
+                     "first instance cannot be refused here");
+}
+
 /// Waits until the session's pipe reports the other side gone; false at the deadline.
 bool wait_hung_up(Session& s, Deadline deadline) {
   while (!s.conn().hung_up()) {
@@ -98,6 +105,7 @@ const Registrar pipe_first_srv({
     .requirements = {"WIN-PIPE-FIRST-001", "SHIM-EXIT-001"},
     .on = kOnUds,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
+      need_first_instance_rule(c);
       std::string why;
       auto second = IutProcess::spawn(c.opt().argv, &why);
       if (!second) c.error("cannot start the second server: " + why);
@@ -124,6 +132,7 @@ const Registrar pipe_taken_srv({
     .start = false,
     .probe = false,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
+      need_first_instance_rule(c);
       c.listen();  // the peer owns the first instance of the server's pipe
       auto ready = c.launch_iut();
       c.check(ready != IutProcess::Ready::kReady, "WIN-PIPE-FIRST-001",

@@ -81,9 +81,16 @@ class Conn {
 };
 
 /// Connects to the endpoint at `path` (a UDS socket path; on Windows a pipe name); nullptr
-/// on failure with `why` set.
+/// on failure with `why` set. On Windows a pipe without a free instance (the server creates
+/// the next one right after a client connects) is waited for until `busy_until`; the
+/// default, an expired deadline, fails at once like the protocol's own clients.
 std::unique_ptr<Conn> connect_endpoint(const std::string& path, Transcript* t, const std::string& name,
-                                       std::string* why);
+                                       std::string* why,
+                                       Deadline busy_until = Deadline::after(std::chrono::milliseconds(0)));
+
+/// Windows: whether this system refuses a second first instance of a pipe name
+/// (FILE_FLAG_FIRST_PIPE_INSTANCE); wine does not. Always true on POSIX.
+bool first_instance_enforced();
 
 /// A listening endpoint owned by the peer (the peer plays the server): a UDS SEQPACKET socket,
 /// or on Windows the instances of a message-mode named pipe.

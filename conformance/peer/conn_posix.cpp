@@ -91,8 +91,10 @@ void Conn::close() {
   fd_.reset();
 }
 
+bool first_instance_enforced() { return true; }
+
 std::unique_ptr<Conn> connect_endpoint(const std::string& path, Transcript* t, const std::string& name,
-                                       std::string* why) {
+                                       std::string* why, Deadline) {
   sockaddr_un addr;
   if (!fill_addr(path, &addr)) return *why = std::strerror(ENAMETOOLONG), nullptr;
   UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));

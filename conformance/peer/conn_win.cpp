@@ -133,11 +133,27 @@ void Conn::close() {
   fd_.reset();
 }
 
+bool first_instance_enforced() {
+  std::string name = "\\\\.\\pipe\\nipc-peer-first-probe-" + std::to_string(::GetCurrentProcessId()) + "-" +
+                     std::to_string(::GetTickCount64());
+  UniqueHandle a(new_instance(name, true));
+  UniqueHandle b(new_instance(name, true));
+  return a.valid() && !b.valid();
+}
+
 std::unique_ptr<Conn> connect_endpoint(const std::string& path, Transcript* t, const std::string& name,
-                                       std::string* why) {
-  UniqueHandle h(::CreateFileW(widen_bytes(path).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
-                               OPEN_EXISTING, FILE_FLAG_OVERLAPPED, nullptr));
-  if (!h.valid()) return *why = last_error_text(), nullptr;
+                                       std::string* why, Deadline busy_until) {
+  std::wstring wide = widen_bytes(path);
+  UniqueHandle h;
+  for (;;) {
+    h.reset(::CreateFileW(wide.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                          FILE_FLAG_OVERLAPPED, nullptr));
+    if (h.valid()) break;
+    DWORD err = ::GetLastError();
+    int ms = busy_until.poll_timeout_ms();
+    if (err != ERROR_PIPE_BUSY || ms == 0) return *why = error_text(err), nullptr;
+    ::WaitNamedPipeW(wide.c_str(), static_cast<DWORD>(ms < 0 ? 1000 : std::min(ms, 1000)));
+  }
   DWORD mode = PIPE_READMODE_MESSAGE;
   if (!::SetNamedPipeHandleState(h.get(), &mode, nullptr, nullptr))
     return *why = "cannot switch to message read mode: " + last_error_text(), nullptr;

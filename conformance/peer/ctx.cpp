@@ -661,7 +661,9 @@ RawHello Ctx::hello() const {
 std::unique_ptr<Session> Ctx::connect() {
   std::string name = next_name();
   std::string why;
-  auto c = connect_endpoint(endpoint(), &transcript_, name, &why);
+  // A pipe server has no free instance for a moment after each connection: the peer waits
+  // for it (WIN-PIPE-ACCEPT-001 has its own case).
+  auto c = connect_endpoint(endpoint(), &transcript_, name, &why, step());
   if (!c) fail(endpoint_requirement(), "cannot connect to " + endpoint() + ": " + why);
   return std::make_unique<Session>(*this, std::move(c), true);
 }
@@ -701,7 +703,7 @@ void Ctx::probe() {
   transcript_.note("probe", "liveness probe: a fresh, valid session");
   std::string name = next_name();
   std::string why;
-  auto c = connect_endpoint(endpoint(), &transcript_, name, &why);
+  auto c = connect_endpoint(endpoint(), &transcript_, name, &why, step());
   if (!c) fail(req, "liveness: the IUT no longer accepts connections: " + why);
   Session s(*this, std::move(c), true);
   auto ack = s.handshake(hello_packet(hello()));

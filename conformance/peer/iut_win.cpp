@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "iut.h"
-#include "names.h"
 
 namespace nipc::peer {
 namespace {
@@ -158,7 +157,11 @@ std::optional<ExitStatus> IutProcess::wait_exit(Deadline deadline) {
 
 ExitStatus IutProcess::stop(int grace_ms) {
   if (auto e = poll_exit()) return *e;
-  // The IUT has its own process group, so the break reaches it and not the peer.
+  // A shim server may offer a named stop event; otherwise a console break to its own process
+  // group (it reaches the IUT, not the peer). Both are asked for; the first that works wins.
+  UniqueHandle stop_event(::OpenEventW(EVENT_MODIFY_STATE, FALSE,
+                                       (L"Local\\netipc-shim-stop-" + std::to_wstring(pid_)).c_str()));
+  if (stop_event.valid()) ::SetEvent(stop_event.get());
   ::GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid_));
   if (auto e = wait_exit(Deadline::after(std::chrono::milliseconds(grace_ms)))) return *e;
   ::TerminateProcess(process_.get(), 137);
