@@ -340,6 +340,35 @@ const Registrar busywait_srv({
       }
     })});
 
+const Registrar hybrid_signals_srv({
+    .id = "win.srv.hybrid-signals-waiting-client",
+    .title = "with resp_client_waiting set, the server signals the response event of the session when it publishes a response",
+    .requirements = {"WIN-SHM-PUB-001", "WIN-SHM-NAME-001"},
+    .on = kOnShm,
+    .run = NIPC_WINDOWS_BODY([](Ctx& c) {
+      if (shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
+      auto s = c.open();
+      for (std::uint64_t id = 1; id <= 3; ++id) {
+        // The flag is set before the request goes out, so the server sees it when it answers.
+        s->region()->set_word(W::kResponseClientWaiting, 1);
+        Packet p = request_message(c, id);
+        s->publish(p.bytes);
+        bool signalled = s->region()->wait_signal(Area::kResponse, c.step_ms());
+        s->region()->set_word(W::kResponseClientWaiting, 0);
+        bool published = s->region()->seq(Area::kResponse) >= static_cast<std::int64_t>(id);
+        c.note(std::string("response event ") + (signalled ? "signalled" : "not signalled") + ", resp_seq " +
+               std::to_string(s->region()->seq(Area::kResponse)));
+        if (!signalled)
+          c.fail("WIN-SHM-PUB-001", published ? "the server published a response without signalling " +
+                                                    c.object_prefix_of(kHybrid, s->ack().session_id) +
+                                                    "-resp_event although resp_client_waiting was set"
+                                              : "no response and no signal within " + std::to_string(c.step_ms()) + " ms");
+        auto [payload, answer] = c.sample_request(id);
+        Message m = s->expect_message("WIN-SHM-PUB-001", "the response to message_id " + std::to_string(id));
+        c.check(m.h.message_id == id && m.payload == answer, "WIN-SHM-PUB-001", "wrong answer to message_id " + std::to_string(id));
+      }
+    })});
+
 const Registrar close_flag_srv({
     .id = "win.srv.close-flag",
     .title = "setting req_client_closed ends the session: the server sets resp_server_closed and closes the pipe",
@@ -510,6 +539,38 @@ const Registrar spin_adopted_cli({
       st.s->answer(req);
       st.s->serve();
       c.expect_client_ok("WIN-SHM-SPIN-001");
+    })});
+
+const Registrar hybrid_signals_cli({
+    .id = "win.cli.hybrid-signals-waiting-server",
+    .title = "with req_server_waiting set, the client signals the request event of the session when it publishes a request",
+    .role = Role::kClient,
+    .requirements = {"WIN-SHM-PUB-001", "WIN-SHM-NAME-001"},
+    .on = kOnShm,
+    .needs = {.count = 3u},
+    .run = NIPC_WINDOWS_BODY([](Ctx& c) {
+      if (shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
+      ClientStart st = client_hello(c);
+      // The peer declares itself waiting before the client can publish anything: the flag is
+      // already set in the region the client attaches to, and set again before each answer.
+      WinRegionHeader h = win_region_for(kHybrid, st.ack.request_payload, st.ack.response_payload);
+      h.request_server_waiting = 1;
+      st.s->send_ack(st.ack, 0, std::nullopt, true, h);
+      for (int n = 1; n <= 3; ++n) {
+        bool signalled = st.s->region()->wait_signal(Area::kRequest, c.step_ms(3));
+        st.s->region()->set_word(W::kRequestServerWaiting, 0);
+        bool published = st.s->region()->seq(Area::kRequest) >= n;
+        if (!signalled)
+          c.fail("WIN-SHM-PUB-001", published ? "the client published a request without signalling " +
+                                                    c.object_prefix_of(kHybrid, st.ack.session_id) +
+                                                    "-req_event although req_server_waiting was set"
+                                              : "no request and no signal from the client");
+        Message req = st.s->expect_message("WIN-SHM-PUB-001", "request " + std::to_string(n));
+        if (n < 3) st.s->region()->set_word(W::kRequestServerWaiting, 1);
+        st.s->answer(req);
+      }
+      st.s->serve();
+      c.expect_client_ok("WIN-SHM-PUB-001");
     })});
 
 const Registrar busywait_cli({

@@ -114,6 +114,10 @@ class WinRegion {
   /// slices; busy-wait: polls. `hung_up` (the session's pipe) and the sender's closed flag end
   /// the wait as kHungUp.
   Wait consume(Area area, Bytes* out, Deadline deadline, const std::function<bool()>& hung_up);
+  /// Waits up to `ms` for `area`'s event alone (no polling of seq): true when it was
+  /// signalled. The caller sets the matching waiting flag first; a sender must signal the
+  /// event when it finds the flag set (WIN-SHM-PUB-001).
+  bool wait_signal(Area area, int ms);
   /// Sets the peer's own closed flag (client: req_client_closed, server: resp_server_closed)
   /// and, in the hybrid profile, signals the other side's event (WIN-SHM-CLOSE-001).
   void mark_closed();

@@ -190,6 +190,11 @@ WinRegion::Wait WinRegion::consume(Area a, Bytes* out, Deadline deadline, const 
   return Wait::kGot;
 }
 
+bool WinRegion::wait_signal(Area a, int ms) {
+  HANDLE ev = a == Area::kRequest ? req_event_.get() : resp_event_.get();
+  return ev && ::WaitForSingleObject(ev, static_cast<DWORD>(ms)) == WAIT_OBJECT_0;
+}
+
 void WinRegion::mark_closed() {
   std::size_t flag = as_client_ ? L::kRequestClientClosed : L::kResponseServerClosed;
   set_word(flag, 1);

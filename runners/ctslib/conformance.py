@@ -272,8 +272,7 @@ class Runner:
             cmd += ["--", *argv]
             start = time.monotonic()
             try:
-                out = subprocess.run(cmd, capture_output=True, text=True, env=self.env,
-                                     timeout=120 * self.timeout_scale)
+                out = run_peer(cmd, self.env, 120 * self.timeout_scale)
             except subprocess.TimeoutExpired:
                 return dict(base, verdict="timeout", reason="the peer did not finish the case",
                             seconds=time.monotonic() - start, failures=[])
@@ -300,6 +299,18 @@ class Runner:
         finally:
             if not self.keep_dirs:
                 shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def run_peer(cmd, env, timeout):
+    """Runs the peer with its output in files, not pipes: a launcher may leave helper
+    processes behind (wine's services) that inherit the output and would keep a pipe open
+    long after the peer has exited."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.run(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, text=True,
+                              env=env, timeout=timeout)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
 
 
 def apply_levels(result: dict, levels: dict):
