@@ -3,7 +3,9 @@
 // answers with crafted HELLO_ACKs; a refused or rejected ACK must leave the client sending
 // nothing more and closing (HS-CLI-ABORT-001).
 #include <functional>
+#ifndef _WIN32
 #include <sys/socket.h>
+#endif
 #include <vector>
 
 #include "common.h"
@@ -48,7 +50,8 @@ const Registrar hello_sndbuf({
     .requirements = {"HS-CLI-PKT-003"},
     .on = kOnUds,
     .needs = {.packet_size = 0u},
-    .run = [](Ctx& c) {
+    .platform = Platform::kPosix,  // SO_SNDBUF: Windows never derives the packet size (WIN-PKT-001)
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       ClientStart st = client_hello(c);
       int sndbuf = 0;
       socklen_t len = sizeof sndbuf;
@@ -61,7 +64,7 @@ const Registrar hello_sndbuf({
       st.s->send_ack(st.ack);
       st.s->serve();
       c.expect_client_ok("HS-CLI-USE-001");
-    }});
+    })});
 
 const Registrar hello_no_waitaddr({
     .id = "hs.cli.waitaddr-configured",

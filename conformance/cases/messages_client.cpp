@@ -451,10 +451,12 @@ const struct RegisterChunks {
 // ---------------------------------------------------------------------------------------
 // Shared memory.
 
+#ifndef _WIN32
 bool exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
+#endif
 
 const Registrar shm_uses_region({
     .id = "shm.cli.uses-region-only",
@@ -463,7 +465,7 @@ const Registrar shm_uses_region({
     .requirements = {"PROF-LOCK-001", "SHM-SOCKET-001", "SHM-ATTACH-001", "SHM-PATH-001", "SHM-PUB-001", "SHM-CLEAN-001"},
     .on = kOnShm,
     .needs = {.count = 3u},
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       ClientStart st = client_hello(c);
       st.s->send_ack(st.ack);
       if (!st.s->on_shm()) c.fail("PROF-BITS-001", "the client did not offer the run's SHM profile");
@@ -482,7 +484,7 @@ const Registrar shm_uses_region({
       Recv r = st.s->conn().recv(c.step(), Expect::kMessage);
       c.check(!r.packet(), "PROF-LOCK-001", "the client sent data over the socket of a shared-memory session");
       c.check(exists(path), "SHM-CLEAN-001", "the client removed the region file " + path);
-    }});
+    })});
 
 const Registrar shm_one_in_flight({
     .id = "shm.cli.one-request-in-flight",
@@ -491,7 +493,7 @@ const Registrar shm_one_in_flight({
     .requirements = {"SHM-ONEINFLIGHT-001"},
     .on = kOnShm,
     .needs = {.scenario = std::string("pipeline"), .count = 6u},
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       ClientStart st = client_hello(c);
       st.s->send_ack(st.ack);
       std::uint64_t n = 0;
@@ -504,7 +506,7 @@ const Registrar shm_one_in_flight({
         return false;
       });
       c.expect_client_ok("SHM-ONEINFLIGHT-001");
-    }});
+    })});
 
 struct AttachRow {
   const char* id;
@@ -528,7 +530,7 @@ const struct RegisterAttach {
                  .role = Role::kClient,
                  .requirements = {"PROF-ATTACH-FAIL-001", "SHM-ATTACH-001", "PROF-LOCK-001"},
                  .on = kOnShm,
-                 .run = [&row](Ctx& c) {
+                 .run = NIPC_POSIX_BODY([&row](Ctx& c) {
                    ClientStart st = client_hello(c);
                    RegionHeader rh;
                    rh.owner_pid = static_cast<std::int32_t>(::getpid());
@@ -548,7 +550,7 @@ const struct RegisterAttach {
                    again->send_ack(again->ack_for(h2));
                    again->serve();
                    c.expect_client_ok("PROF-ATTACH-FAIL-001");
-                 }});
+                 })});
     }
   }
 } register_attach;
@@ -575,7 +577,7 @@ const struct RegisterShmBad {
                  .requirements = row.reqs,
                  .on = kOnShm,
                  .needs = count2(),
-                 .run = [&row](Ctx& c) {
+                 .run = NIPC_POSIX_BODY([&row](Ctx& c) {
                    run_bad_response(
                        c,
                        [&row](Ctx&, Session& s, const Message& req) {
@@ -584,7 +586,7 @@ const struct RegisterShmBad {
                          s.publish(pk.bytes, row.len(static_cast<std::uint32_t>(pk.size())));
                        },
                        row.reqs.front(), std::nullopt);
-                 }});
+                 })});
     }
   }
 } register_shm_bad;
@@ -595,13 +597,13 @@ const Registrar shm_socket_closed({
     .role = Role::kClient,
     .requirements = {"SHM-SOCKET-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       ClientStart st = client_hello(c);
       st.s->send_ack(st.ack);
       st.s->expect_message("HS-CLI-USE-001", "the client's request");
       st.s->conn().close();
       c.expect_client_failed("SHM-SOCKET-001");
-    }});
+    })});
 
 // ---------------------------------------------------------------------------------------
 // Endpoint names.
@@ -613,10 +615,10 @@ const Registrar cli_bad_name({
     .requirements = {"UDS-NAME-001"},
     .on = kOnUds,
     .needs = {.service = std::string("..")},
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.expect_client_failed("UDS-NAME-001");
       c.check(!c.client_connected(), "UDS-NAME-001", "the client connected to " + c.socket_path());
-    }});
+    })});
 
 const Registrar cli_server_closes({
     .id = "uds.cli.server-closes",
@@ -625,13 +627,13 @@ const Registrar cli_server_closes({
     .requirements = {"UDS-EOF-001", "SESS-DEAD-001"},
     .on = kOnUds,
     .needs = count2(),
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       ClientStart st = client_hello(c);
       st.s->send_ack(st.ack);
       st.s->expect_message("HS-CLI-USE-001", "the client's request");
       st.s->conn().close();
       c.expect_client_failed("UDS-EOF-001", std::string("PeerClosed"));
-    }});
+    })});
 
 const Registrar cli_no_server({
     .id = "uds.cli.no-server",
@@ -640,7 +642,7 @@ const Registrar cli_no_server({
     .requirements = {"UDS-CONNECT-001", "SHIM-EXIT-001"},
     .on = kOnUds,
     .start = false,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.listen();
       c.close_listener();  // the socket file stays, nobody listens
       c.start_iut();
@@ -653,7 +655,7 @@ const Registrar cli_no_server({
         c.check(kind == "NotFound", "UDS-CONNECT-001", "the client reported '" + kind + "', not NotFound");
       }
       c.check(exists(c.socket_path()), "UDS-CONNECT-001", "the client removed the socket file at " + c.socket_path());
-    }});
+    })});
 
 const Registrar cli_long_path({
     .id = "uds.cli.path-too-long",
@@ -663,12 +665,12 @@ const Registrar cli_long_path({
     .on = kOnUds,
     .needs = {.long_run_dir = true},
     .start = false,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.listen_at(c.socket_path().substr(0, 107));
       c.start_iut();
       c.expect_client_failed("UDS-SUN-001");
       c.check(!c.client_connected(), "UDS-SUN-001", "the client connected to the truncated path");
-    }});
+    })});
 
 }  // namespace
 }  // namespace nipc::peer::cases

@@ -3,10 +3,6 @@
 // they follow the contract (line readiness on "^READY", success by exit code); for others the
 // cases are not applicable.
 #include <dirent.h>
-#include <sys/stat.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <regex>
@@ -66,6 +62,7 @@ const Registrar stop_cleans({
     .title = "on SIGTERM the server ends its sessions, removes its socket and region files and exits 0",
     .requirements = {"SHIM-STOP-001", "SHM-CLEAN-001", "UDS-CLOSE-001"},
     .probe = false,
+    .platform = Platform::kPosix,  // SIGTERM, socket and region files
     .run = [](Ctx& c) {
       need_shim(c);
       auto s = c.open();

@@ -1,9 +1,11 @@
 // Transport cases with the IUT as server: the shared-memory data plane (spec/transport-shm.md,
 // spec/profiles.md) and the UDS endpoint (spec/transport-uds.md).
+#ifndef _WIN32
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#endif
 
 #include <cstring>
 #include <functional>
@@ -15,6 +17,7 @@
 namespace nipc::peer::cases {
 namespace {
 
+#ifndef _WIN32
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
@@ -31,6 +34,7 @@ bool wait_removed(Ctx& c, const std::string& path) {
 }
 
 std::string region_of(Ctx& c, std::uint64_t sid) { return region_file(c.cfg().run_dir, c.cfg().service, sid); }
+#endif
 
 // ---------------------------------------------------------------------------------------
 // Shared memory.
@@ -41,18 +45,18 @@ const Registrar shm_ready({
     .requirements = {"PROF-SHM-READY-001", "SHM-HDR-001", "SHM-LAYOUT-001", "SHM-SIZE-001", "SHM-PATH-001",
                      "SHM-CREATE-001", "PROF-BITS-001", "PROF-FUTEX-001", "CHUNK-SCOPE-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto s = c.open();
       if (!s->on_shm()) c.fail("PROF-BITS-001", "an SHM profile was offered and preferred, but not selected");
       for (std::uint64_t id = 1; id <= 3; ++id) round_trip(c, *s, id, "PROF-LOCK-001");
-    }});
+    })});
 
 const Registrar shm_publication({
     .id = "shm.srv.publication-words",
     .title = "the server publishes a response with resp_len = message length and advances resp_seq and resp_signal",
     .requirements = {"SHM-PUB-001", "SHM-CONSUME-001", "SHM-MSGLEN-001", "SHM-ONEINFLIGHT-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto s = c.open();
       auto [payload, answer] = c.sample_request(9);
       RawHeader h = request(c, 9, payload.size());
@@ -66,7 +70,7 @@ const Registrar shm_publication({
       c.check(rh.response_len == 32 + answer.size(), "SHM-PUB-001",
               "resp_len " + std::to_string(rh.response_len) + " is not the response message length");
       c.check(rh.response_signal >= 1, "SHM-PUB-001", "resp_signal was not incremented");
-    }});
+    })});
 
 struct ShmLenRow {
   const char* id;
@@ -95,14 +99,14 @@ const struct RegisterShmLen {
                  .title = std::string(row.title) + ": the session ends without a reply",
                  .requirements = row.reqs,
                  .on = kOnShm,
-                 .run = [&row](Ctx& c) {
+                 .run = NIPC_POSIX_BODY([&row](Ctx& c) {
                    auto s = c.open();
                    if (!s->on_shm()) c.fail("PROF-BITS-001", "no SHM session");
                    auto [payload, answer] = c.sample_request(5);
                    Packet p = message_packet(request(c, 5, payload.size()), payload);
                    s->publish(p.bytes, row.len(*s, static_cast<std::uint32_t>(p.size())));
                    s->expect_closed(row.reqs.front(), "a published message whose length is wrong is a protocol error");
-                 }});
+                 })});
     }
   }
 } register_shm_len;
@@ -112,45 +116,45 @@ const Registrar shm_no_socket_data({
     .title = "a request sent over the socket of an SHM session is never answered over the socket",
     .requirements = {"PROF-LOCK-001", "SHM-SOCKET-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto s = c.open();
       auto [payload, answer] = c.sample_request(6);
       s->send(message_packet(request(c, 6, payload.size()), payload));
       Recv r = s->conn().recv(Deadline::after(std::chrono::milliseconds(300)), Expect::kMessage);
       c.check(!r.packet(), "PROF-LOCK-001", "the server answered over the socket of a shared-memory session");
-    }});
+    })});
 
 const Registrar shm_removed({
     .id = "shm.srv.region-removed-after-session",
     .title = "when the session ends the server removes its region file",
     .requirements = {"SHM-CLEAN-001", "SHM-SOCKET-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto s = c.open();
       round_trip(c, *s, 1, "SHM-CLEAN-001");
       std::string path = region_of(c, s->ack().session_id);
       s->close();
       c.check(wait_removed(c, path), "SHM-CLEAN-001", path + " still exists after the session ended");
-    }});
+    })});
 
 const Registrar shm_socket_close({
     .id = "shm.srv.socket-close-ends-session",
     .title = "closing the socket of an idle SHM session ends it: the region file goes away",
     .requirements = {"SHM-SOCKET-001", "SHM-CLEAN-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto s = c.open();
       std::string path = region_of(c, s->ack().session_id);
       s->conn().close();
       c.check(wait_removed(c, path), "SHM-SOCKET-001", "the session's region survives its socket: " + path);
-    }});
+    })});
 
 const Registrar shm_names({
     .id = "shm.srv.session-scoped-regions",
     .title = "concurrent SHM sessions each have their own region, named by session_id",
     .requirements = {"SHM-PATH-001", "SHM-CLEAN-001", "HS-SID-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto a = c.open();
       auto b = c.open();
       std::string pa = region_of(c, a->ack().session_id), pb = region_of(c, b->ack().session_id);
@@ -161,14 +165,14 @@ const Registrar shm_names({
       c.check(wait_removed(c, pa), "SHM-CLEAN-001", "the ended session's region remains");
       c.check(file_exists(pb), "SHM-CLEAN-001", "ending one session removed the other's region");
       round_trip(c, *b, 3, "SHM-PATH-001");
-    }});
+    })});
 
 const Registrar shm_stale({
     .id = "shm.srv.stale-region-replaced",
     .title = "a junk file at the next session's region path is removed and the session still gets SHM",
     .requirements = {"SHM-STALE-001", "PROF-SHM-READY-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto first = c.open();
       std::uint64_t next = first->ack().session_id + 1;
       RegionHeader junk;
@@ -182,14 +186,14 @@ const Registrar shm_stale({
       c.check(s->ack().session_id == next, "HS-SID-001", "unexpected session_id");
       c.check(s->on_shm(), "SHM-STALE-001", "a stale junk file made the server drop SHM");
       if (s->on_shm()) round_trip(c, *s, 1, "SHM-STALE-001");
-    }});
+    })});
 
 const Registrar shm_live({
     .id = "shm.srv.live-region-kept",
     .title = "a region file owned by a live process is left alone and SHM is not offered for that session",
     .requirements = {"PROF-OFFER-001", "SHM-STALE-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto first = c.open();
       std::uint64_t next = first->ack().session_id + 1;
       RegionHeader live;
@@ -212,7 +216,7 @@ const Registrar shm_live({
       c.check(file_exists(region_of(c, next)) && now.owner_pid == live.owner_pid, "SHM-STALE-001",
               "the server removed or replaced a region whose owner is alive");
       round_trip(c, *s, 1, "PROF-OFFER-001");
-    }});
+    })});
 
 const Registrar shm_startup_scan({
     .id = "shm.srv.startup-scan",
@@ -220,7 +224,7 @@ const Registrar shm_startup_scan({
     .requirements = {"SHM-STALE-002", "SHM-STALE-001"},
     .on = kOnShm,
     .start = false,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       const std::string dir = c.cfg().run_dir, svc = c.cfg().service;
       RegionHeader junk;
       junk.magic = 0;
@@ -259,14 +263,14 @@ const Registrar shm_startup_scan({
                 p.name + (gone ? " was removed" : " was kept") + " at start-up");
       }
       for (const Planted& p : planted) ::unlink((dir + "/" + p.name).c_str());
-    }});
+    })});
 
 const Registrar shm_symlink({
     .id = "shm.srv.symlink-not-followed",
     .title = "a symbolic link at the next region path is never followed: its target stays untouched",
     .requirements = {"SHM-CREATE-001", "SHM-STALE-001"},
     .on = kOnShm,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto first = c.open();
       std::uint64_t next = first->ack().session_id + 1;
       std::string target = c.cfg().run_dir + "/victim";
@@ -290,11 +294,12 @@ const Registrar shm_symlink({
                   victim->header().magic == 0x76696374,
               "SHM-CREATE-001", "the server wrote through a symbolic link into " + target);
       ::unlink(target.c_str());
-    }});
+    })});
 
 // ---------------------------------------------------------------------------------------
 // The UDS endpoint.
 
+#ifndef _WIN32
 // Binds a socket at `path` and closes it: the file stays, nobody listens.
 bool leave_stale_socket(const std::string& path) {
   sockaddr_un addr{};
@@ -306,6 +311,7 @@ bool leave_stale_socket(const std::string& path) {
   if (fd >= 0) ::close(fd);
   return ok;
 }
+#endif
 
 const Registrar uds_stale({
     .id = "uds.srv.stale-socket-replaced",
@@ -313,14 +319,14 @@ const Registrar uds_stale({
     .requirements = {"UDS-STALE-001", "UDS-PATH-001"},
     .on = kOnUds,
     .start = false,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       if (!leave_stale_socket(c.socket_path())) c.error("cannot leave a stale socket file");
       c.note("stale socket file left at " + c.socket_path());
       if (c.launch_iut() != IutProcess::Ready::kReady)
         c.fail("UDS-STALE-001", "the server did not start over a stale socket file");
       auto s = c.open();
       round_trip(c, *s, 1, "UDS-STALE-001");
-    }});
+    })});
 
 const Registrar uds_live({
     .id = "uds.srv.live-owner-kept",
@@ -329,16 +335,17 @@ const Registrar uds_live({
     .on = kOnUds,
     .start = false,
     .probe = false,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.listen();
       c.note("the peer listens at " + c.socket_path());
       auto ready = c.launch_iut();
       c.check(ready != IutProcess::Ready::kReady, "UDS-LIVE-001", "the server started on an endpoint with a live owner");
       if (ready == IutProcess::Ready::kTimeout)
         c.timed_out("UDS-LIVE-001", "the server neither started nor failed");
-      auto probe = connect_uds(c.socket_path(), &c.transcript(), "live-check");
+      std::string why;
+      auto probe = connect_endpoint(c.socket_path(), &c.transcript(), "live-check", &why);
       c.check(probe != nullptr && c.client_connected(), "UDS-LIVE-001", "the live endpoint was taken over or removed");
-    }});
+    })});
 
 struct NameRow {
   const char* id;
@@ -359,14 +366,14 @@ const struct RegisterNames {
                  .needs = n,
                  .start = false,
                  .probe = false,
-                 .run = [](Ctx& c) {
+                 .run = NIPC_POSIX_BODY([](Ctx& c) {
                    auto ready = c.launch_iut();
                    c.check(ready == IutProcess::Ready::kExited, "UDS-NAME-001",
                            ready == IutProcess::Ready::kReady ? "the server started with an invalid service name"
                                                               : "the server neither started nor refused");
                    if (ready == IutProcess::Ready::kExited)
                      c.check(!c.iut()->poll_exit()->ok(), "UDS-NAME-001", "the server exited 0 for an invalid name");
-                 }});
+                 })});
     }
   }
 } register_names;
@@ -379,13 +386,13 @@ const Registrar uds_long({
     .needs = {.long_run_dir = true},
     .start = false,
     .probe = false,
-    .run = [](Ctx& c) {
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
       auto ready = c.launch_iut();
       c.check(ready == IutProcess::Ready::kExited && !c.iut()->poll_exit()->ok(), "UDS-SUN-001",
               "the server did not refuse a socket path of " + std::to_string(c.socket_path().size()) + " bytes");
       std::string cut = c.socket_path().substr(0, 107);
       c.check(!file_exists(cut), "UDS-SUN-001", "the server bound a truncated path " + cut);
-    }});
+    })});
 
 }  // namespace
 }  // namespace nipc::peer::cases

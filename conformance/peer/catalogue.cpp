@@ -49,6 +49,29 @@ Registrar::Registrar(CaseDef def) {
   sorted() = false;
 }
 
+std::string platform_name(Platform p, const std::string& id) {
+  if (p == Platform::kAuto) {
+    std::string chapter = id.substr(0, id.find('.'));
+    if (chapter == "uds" || chapter == "shm") return "posix";
+    if (chapter == "win") return "windows";
+    return "both";
+  }
+  return p == Platform::kPosix ? "posix" : p == Platform::kWindows ? "windows" : "both";
+}
+
+const char* host_platform() {
+#ifdef _WIN32
+  return "windows";
+#else
+  return "posix";
+#endif
+}
+
+bool CaseDef::runs_here() const {
+  std::string p = platform_name(platform, id);
+  return p == "both" || p == host_platform();
+}
+
 const std::vector<CaseDef>& catalogue() {
   if (!sorted()) {
     std::sort(rows().begin(), rows().end(),
@@ -68,7 +91,8 @@ std::string chapter_of(const std::string& id) {
   static const std::map<std::string, std::string> kChapters = {
       {"hs", "handshake"}, {"env", "envelope"}, {"sess", "session"}, {"batch", "batch"},
       {"chunk", "chunking"}, {"prof", "profiles"}, {"svc", "service"}, {"codec", "codecs"},
-      {"uds", "transport-uds"}, {"shm", "transport-shm"}, {"shim", "shim-contract"}};
+      {"uds", "transport-uds"}, {"shm", "transport-shm"}, {"win", "transport-windows"},
+      {"shim", "shim-contract"}};
   auto it = kChapters.find(id.substr(0, id.find('.')));
   return it == kChapters.end() ? "other" : it->second;
 }

@@ -20,7 +20,8 @@ class Ctx;
 /// The role the implementation under test plays in a case.
 enum class Role { kServer, kClient };
 
-/// Run profiles a case applies to: the UDS baseline, the shared-memory profiles, or both.
+/// Run profiles a case applies to: the baseline (UDS on POSIX, the named pipe on Windows), the
+/// shared-memory profiles, or both.
 inline constexpr unsigned kOnUds = 1;
 inline constexpr unsigned kOnShm = 2;
 inline constexpr unsigned kOnAny = kOnUds | kOnShm;
@@ -42,6 +43,17 @@ struct Needs {
   nlohmann::json to_json() const;
 };
 
+/// The systems a case means something on. kAuto takes it from the chapter: "uds" and "shm"
+/// cases observe POSIX objects (socket and region files, futexes), "win" cases Windows ones
+/// (pipes, named mappings and events); every other chapter is transport-neutral.
+enum class Platform { kAuto, kPosix, kWindows, kBoth };
+
+/// "posix", "windows" or "both" (kAuto resolved through the chapter of `id`).
+std::string platform_name(Platform p, const std::string& id);
+
+/// The system this peer was built for: "posix" or "windows".
+const char* host_platform();
+
 struct CaseDef {
   std::string id;     // "<chapter>.<srv|cli>.<name>", e.g. "hs.srv.layout-0"
   std::string title;
@@ -51,7 +63,10 @@ struct CaseDef {
   Needs needs;
   bool start = true;  // server role: start the IUT and wait for READY before the steps
   bool probe = true;  // server role: end with the liveness probe (a fresh, valid session)
+  Platform platform = Platform::kAuto;
   std::function<void(Ctx&)> run;
+  /// True when the case can run on the system this peer was built for.
+  bool runs_here() const;
 };
 
 /// Adds a row to the catalogue (static registration from the cases/*.cpp tables).
@@ -62,6 +77,17 @@ struct Registrar {
 /// Every registered case, sorted by id; ids are unique (checked at registration).
 const std::vector<CaseDef>& catalogue();
 const CaseDef* find_case(const std::string& id);
+
+/// A step program that exists only in the POSIX build of the peer: on Windows the row is
+/// still listed (so a Windows run reports it not applicable) but its body, which touches
+/// POSIX objects, is not compiled.
+#ifdef _WIN32
+#define NIPC_POSIX_BODY(...) ([](::nipc::peer::Ctx&) {})
+#define NIPC_WINDOWS_BODY(...) __VA_ARGS__
+#else
+#define NIPC_POSIX_BODY(...) __VA_ARGS__
+#define NIPC_WINDOWS_BODY(...) ([](::nipc::peer::Ctx&) {})
+#endif
 
 /// The spec chapter a case belongs to, from its id prefix ("hs" -> "handshake").
 std::string chapter_of(const std::string& id);

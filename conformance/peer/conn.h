@@ -1,6 +1,7 @@
-// Raw SEQPACKET connections of the test peer and the transcript of everything that crossed
-// them. The peer does not use the reference transport here: it must send what the case says,
-// byte for byte, and see exactly what came back, including a close.
+// Raw packet connections of the test peer (SEQPACKET sockets on POSIX, message-mode named
+// pipes on Windows) and the transcript of everything that crossed them. The peer does not use
+// the reference transport here: it must send what the case says, byte for byte, and see
+// exactly what came back, including a close.
 #ifndef NIPC_PEER_CONN_H_
 #define NIPC_PEER_CONN_H_
 
@@ -11,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nipc/transport/sys.h"
+#include "platform.h"
 #include "wire.h"
 
 namespace nipc::peer {
@@ -47,10 +48,16 @@ struct Recv {
   bool packet() const { return got == Got::kPacket; }
 };
 
-/// One end of a connected SOCK_SEQPACKET socket, recording into a transcript.
+#ifdef _WIN32
+using OsConn = UniqueHandle;  // a pipe handle opened for overlapped I/O
+#else
+using OsConn = UniqueFd;      // a SOCK_SEQPACKET socket
+#endif
+
+/// One end of a connected packet channel, recording into a transcript.
 class Conn {
  public:
-  Conn(UniqueFd fd, Transcript* transcript, std::string name);
+  Conn(OsConn fd, Transcript* transcript, std::string name);
 
   /// Sends one packet; false when the peer is gone (recorded as a note).
   bool send(const Packet& p);
@@ -62,33 +69,47 @@ class Conn {
   bool hung_up();
   void close();
   const std::string& name() const { return name_; }
+#ifndef _WIN32
   int fd() const { return fd_.get(); }
+#endif
 
  private:
-  UniqueFd fd_;
+  OsConn fd_;
   Transcript* t_;
   std::string name_;
   Bytes buf_;
 };
 
-/// Connects to a UDS SEQPACKET socket; nullptr (errno kept) on failure.
-std::unique_ptr<Conn> connect_uds(const std::string& path, Transcript* t, const std::string& name);
+/// Connects to the endpoint at `path` (a UDS socket path; on Windows a pipe name); nullptr
+/// on failure with `why` set. On Windows a pipe without a free instance (the server creates
+/// the next one right after a client connects) is waited for until `busy_until`; the
+/// default, an expired deadline, fails at once like the protocol's own clients.
+std::unique_ptr<Conn> connect_endpoint(const std::string& path, Transcript* t, const std::string& name,
+                                       std::string* why,
+                                       Deadline busy_until = Deadline::after(std::chrono::milliseconds(0)));
 
-/// A listening UDS SEQPACKET socket owned by the peer (the peer plays the server).
+/// Windows: whether this system refuses a second first instance of a pipe name
+/// (FILE_FLAG_FIRST_PIPE_INSTANCE); wine does not. Always true on POSIX.
+bool first_instance_enforced();
+
+/// A listening endpoint owned by the peer (the peer plays the server): a UDS SEQPACKET socket,
+/// or on Windows the instances of a message-mode named pipe.
 class Listener {
  public:
-  /// Binds `path` (removing nothing: the run directory is fresh); nullptr on failure.
+  /// Binds `path` (removing nothing: the run directory is fresh); on Windows creates the first
+  /// instance of the pipe `path`. nullptr on failure.
   static std::unique_ptr<Listener> listen(const std::string& path, std::string* why);
   ~Listener();
   /// Accepts one connection; nullptr at the deadline.
   std::unique_ptr<Conn> accept(Deadline deadline, Transcript* t, const std::string& name);
   const std::string& path() const { return path_; }
-  /// Closes the socket but leaves its file in place (a stale endpoint).
+  /// Closes the socket but leaves its file in place (a stale endpoint); on Windows the pipe
+  /// simply disappears.
   void abandon() { fd_.reset(); }
 
  private:
-  Listener(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
-  UniqueFd fd_;
+  Listener(OsConn fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  OsConn fd_;
   std::string path_;
 };
 

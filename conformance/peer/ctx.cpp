@@ -1,6 +1,8 @@
 #include "ctx.h"
 
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <bit>
@@ -14,6 +16,7 @@
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
 #include "nipc/codec/string_reverse.h"
+#include "names.h"
 
 namespace nipc::peer {
 namespace {
@@ -70,6 +73,10 @@ Session::Session(Ctx& ctx, std::unique_ptr<Conn> conn, bool peer_is_client)
 Session::~Session() = default;
 
 void Session::close() {
+#ifdef _WIN32
+  // A closing side sets its closed flag before it lets go of the pipe (WIN-SHM-CLOSE-001).
+  if (region_) region_->mark_closed();
+#endif
   conn_->close();
   region_.reset();
 }
@@ -173,22 +180,8 @@ RawAck Session::ack_for(const RawHello& hello) {
 }
 
 void Session::send_ack(const RawAck& ack, std::uint16_t status, std::optional<RawHeader> header,
-                       bool create_region, std::optional<RegionHeader> region_header) {
-  if (status == 0 && (ack.selected & kShmBits) && create_region) {
-    RegionHeader rh;
-    rh.owner_pid = static_cast<std::int32_t>(::getpid());
-    rh.owner_generation = 0x600dcafe;
-    rh.request_offset = 64;
-    rh.request_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{ack.request_payload} + 32));
-    rh.response_offset = static_cast<std::uint32_t>(align64(64 + std::uint64_t{rh.request_capacity}));
-    rh.response_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{ack.response_payload} + 32));
-    if (region_header) rh = *region_header;
-    std::string why;
-    region_ = RawRegion::create(region_file(ctx_.cfg().run_dir, ctx_.cfg().service, ack.session_id),
-                                rh, std::nullopt, &why);
-    if (!region_) ctx_.error("cannot create the SHM region: " + why);
-    ctx_.transcript().sent(name(), encode(rh));
-  }
+                       bool create, std::optional<RegionHdr> region_header) {
+  if (status == 0 && (ack.selected & kShmBits) && create) create_region(ack, region_header);
   send(ack_packet(ack, header.value_or(ack_header(status))));
   ack_ = ack;
   if (status == 0) established_ = true;
@@ -199,6 +192,23 @@ void Session::establish(const RawHello& hello, const RawAck& ack) {
   ack_ = ack;
   established_ = true;
   if (peer_is_client_ && (ack.selected & kShmBits)) check_region_after_ack();
+}
+
+#ifndef _WIN32
+void Session::create_region(const RawAck& ack, std::optional<RegionHdr> region_header) {
+  RegionHeader rh;
+  rh.owner_pid = static_cast<std::int32_t>(::getpid());
+  rh.owner_generation = 0x600dcafe;
+  rh.request_offset = 64;
+  rh.request_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{ack.request_payload} + 32));
+  rh.response_offset = static_cast<std::uint32_t>(align64(64 + std::uint64_t{rh.request_capacity}));
+  rh.response_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{ack.response_payload} + 32));
+  if (region_header) rh = *region_header;
+  std::string why;
+  region_ = RawRegion::create(region_file(ctx_.cfg().run_dir, ctx_.cfg().service, ack.session_id),
+                              rh, std::nullopt, &why);
+  if (!region_) ctx_.error("cannot create the SHM region: " + why);
+  ctx_.transcript().sent(name(), encode(rh));
 }
 
 void Session::check_region_after_ack() {
@@ -236,6 +246,60 @@ void Session::check_region_after_ack() {
               h.request_signal == 0 && h.response_signal == 0,
           "SHM-HDR-001", "region counters do not start at 0");
 }
+#else
+void Session::create_region(const RawAck& ack, std::optional<RegionHdr> region_header) {
+  WinRegionHeader rh = win_region_for(ack.selected, ack.request_payload, ack.response_payload);
+  if (region_header) rh = *region_header;
+  std::string why;
+  std::string prefix = ctx_.object_prefix_of(ack.selected, ack.session_id);
+  region_ = WinRegion::create(prefix, rh, std::nullopt, true, false, &why);
+  if (!region_) ctx_.error("cannot create the SHM region: " + why);
+  ctx_.transcript().note(name(), "region " + prefix + "-mapping" + (ack.selected == 2 ? " with both events" : ", no events"));
+  ctx_.transcript().sent(name(), encode(rh));
+}
+
+void Session::check_region_after_ack() {
+  // The mapping must be complete when the ACK arrives: open it at once, no retries
+  // (PROF-SHM-READY-001), under the name derived from the session (WIN-SHM-NAME-001).
+  std::string prefix = ctx_.object_prefix_of(ack_.selected, ack_.session_id);
+  std::string why;
+  region_ = WinRegion::open(prefix, ack_.selected, true, &why);
+  if (!region_)
+    ctx_.fail(win_mapping_exists(prefix + "-mapping") ? "PROF-SHM-READY-001" : "WIN-SHM-NAME-001",
+              "no mapping " + prefix + "-mapping right after the HELLO_ACK: " + why);
+  ctx_.transcript().note(name(), "opened " + prefix + "-mapping");
+  WinRegionHeader h = region_->header();
+  ctx_.transcript().received(name(), encode(h));
+  auto& c = ctx_;
+  c.check(h.magic == win_region_layout::kMagicValue && h.version == 3 && h.header_len == 128, "WIN-SHM-HDR-001",
+          "region header magic/version/header_len are " + hex32(h.magic) + "/" + std::to_string(h.version) + "/" +
+              std::to_string(h.header_len) + ", not 0x4e535748/3/128");
+  c.check(h.profile == ack_.selected, "WIN-SHM-HDR-001",
+          "region profile " + std::to_string(h.profile) + " is not the selected profile " + std::to_string(ack_.selected));
+  c.check(h.spin_tries != 0, "WIN-SHM-HDR-001", "the server wrote spin_tries 0");
+  c.check(h.padding == 0 && h.reserved_zero, "WIN-SHM-HDR-001", "padding or reserved bytes are not 0");
+  c.check(h.request_offset == 128, "WIN-SHM-LAYOUT-001", "request_offset " + std::to_string(h.request_offset) + " is not 128");
+  c.check(h.request_capacity % 64 == 0 && h.response_capacity % 64 == 0 && h.response_offset % 64 == 0,
+          "WIN-SHM-LAYOUT-001", "offsets and capacities must be multiples of 64");
+  c.check(h.response_offset == align64(std::uint64_t{h.request_offset} + h.request_capacity), "WIN-SHM-LAYOUT-001",
+          "response_offset " + std::to_string(h.response_offset) + " is not align64(128 + request_capacity)");
+  c.check(region_->size() >= std::uint64_t{h.response_offset} + h.response_capacity, "WIN-SHM-LAYOUT-001",
+          "the mapping is smaller than response_offset + response_capacity");
+  c.check(h.request_capacity >= std::uint64_t{ack_.request_payload} + 32, "WIN-SHM-LAYOUT-001",
+          "request area smaller than 32 + agreed_max_request_payload_bytes");
+  c.check(h.response_capacity >= std::uint64_t{ack_.response_payload} + 32, "WIN-SHM-LAYOUT-001",
+          "response area smaller than 32 + agreed_max_response_payload_bytes");
+  c.check(h.request_seq == 0 && h.response_seq == 0 && h.request_len == 0 && h.response_len == 0 &&
+              h.request_client_closed == 0 && h.response_server_closed == 0,
+          "WIN-SHM-HDR-001", "region counters and flags do not start at 0");
+  if (ack_.selected == 2)
+    c.check(region_->events_open(), "WIN-SHM-NAME-001",
+            "the hybrid session has no events " + prefix + "-req_event / -resp_event");
+  else
+    c.check(!win_event_exists(prefix + "-req_event") && !win_event_exists(prefix + "-resp_event"),
+            "WIN-SHM-BUSYWAIT-001", "the busy-wait session has events");
+}
+#endif
 
 void Session::send_message(const RawHeader& h, ConstBytes payload) {
   if (region_) {
@@ -270,13 +334,13 @@ Session::Incoming Session::receive_shm(Deadline deadline) {
   Bytes bytes;
   Area area = peer_is_client_ ? Area::kResponse : Area::kRequest;
   auto w = region_->consume(area, &bytes, deadline, [this] { return conn_->hung_up(); });
-  if (w == RawRegion::Wait::kTimeout) return in;
-  if (w == RawRegion::Wait::kHungUp) {
+  if (w == Region::Wait::kTimeout) return in;
+  if (w == Region::Wait::kHungUp) {
     ctx_.transcript().note(name(), "the IUT closed the session's socket");
     in.got = Got::kClosed;
     return in;
   }
-  if (w == RawRegion::Wait::kBadLength)
+  if (w == Region::Wait::kBadLength)
     ctx_.fail("SHM-PUB-001", "the IUT published a length of 0 or beyond its area");
   Packet p = annotate(bytes, Expect::kMessage);
   p.what = "SHM " + p.what;
@@ -562,7 +626,7 @@ IutProcess::Ready Ctx::launch_iut() {
   IutProcess::Ready ready;
   Deadline until = Deadline::after(std::chrono::milliseconds(
       static_cast<int>(std::min(opt_.ready_timeout_ms, 10000) * opt_.timeout_scale)));
-  if (opt_.ready == "socket") ready = iut_->wait_ready_socket(socket_path(), until);
+  if (opt_.ready == "socket") ready = iut_->wait_ready_socket(endpoint(), until);
   else if (opt_.ready == "delay") ready = iut_->wait_ready_delay(opt_.ready_delay_ms);
   else ready = iut_->wait_ready_line(opt_.ready_pattern, until);
   transcript_.note("iut", ready == IutProcess::Ready::kReady ? "READY" :
@@ -596,8 +660,11 @@ RawHello Ctx::hello() const {
 
 std::unique_ptr<Session> Ctx::connect() {
   std::string name = next_name();
-  auto c = connect_uds(socket_path(), &transcript_, name);
-  if (!c) fail("UDS-PATH-001", "cannot connect to " + socket_path() + ": " + std::strerror(errno));
+  std::string why;
+  // A pipe server has no free instance for a moment after each connection: the peer waits
+  // for it (WIN-PIPE-ACCEPT-001 has its own case).
+  auto c = connect_endpoint(endpoint(), &transcript_, name, &why, step());
+  if (!c) fail(endpoint_requirement(), "cannot connect to " + endpoint() + ": " + why);
   return std::make_unique<Session>(*this, std::move(c), true);
 }
 
@@ -635,8 +702,9 @@ void Ctx::probe() {
     fail(req, "liveness: the IUT server ended during the case (" + e->describe() + ")");
   transcript_.note("probe", "liveness probe: a fresh, valid session");
   std::string name = next_name();
-  auto c = connect_uds(socket_path(), &transcript_, name);
-  if (!c) fail(req, "liveness: the IUT no longer accepts connections");
+  std::string why;
+  auto c = connect_endpoint(endpoint(), &transcript_, name, &why, step());
+  if (!c) fail(req, "liveness: the IUT no longer accepts connections: " + why);
   Session s(*this, std::move(c), true);
   auto ack = s.handshake(hello_packet(hello()));
   if (!ack || ack->h.status != 0) fail(req, "liveness: the IUT no longer completes a valid handshake");
@@ -659,7 +727,27 @@ void Ctx::probe() {
   s.close();
 }
 
-void Ctx::listen() { listen_at(socket_path()); }
+void Ctx::listen() { listen_at(endpoint()); }
+
+std::string Ctx::endpoint() const {
+#ifdef _WIN32
+  return pipe_name(cfg().run_dir, cfg().service);
+#else
+  return socket_path();
+#endif
+}
+
+const char* Ctx::endpoint_requirement() const {
+#ifdef _WIN32
+  return "WIN-PIPE-NAME-001";
+#else
+  return "UDS-PATH-001";
+#endif
+}
+
+std::string Ctx::object_prefix_of(std::uint32_t profile, std::uint64_t session_id) const {
+  return object_prefix(cfg().run_dir, cfg().service, cfg().auth_token, profile, session_id);
+}
 
 void Ctx::listen_at(const std::string& path) {
   std::string why;
@@ -679,10 +767,10 @@ std::unique_ptr<Session> Ctx::accept_client(double factor) {
       if (auto e = iut_->poll_exit()) {
         if (e->signal == 0 && e->code == opt_.exit_unsupported)
           unsupported("the IUT client reports this configuration as not supported");
-        fail("UDS-PATH-001", "the client exited (" + e->describe() + ") without connecting to " + socket_path());
+        fail(endpoint_requirement(), "the client exited (" + e->describe() + ") without connecting to " + endpoint());
       }
     }
-    timed_out("UDS-PATH-001", "the client did not connect to " + socket_path());
+    timed_out(endpoint_requirement(), "the client did not connect to " + endpoint());
   }
   return std::make_unique<Session>(*this, std::move(c), false);
 }
@@ -749,6 +837,9 @@ void Ctx::expect_client_ok(std::string_view req) {
 nlohmann::json Ctx::run() {
   auto start = std::chrono::steady_clock::now();
   try {
+    if (!def_.runs_here())
+      not_applicable("the case observes " + platform_name(def_.platform, def_.id) + " objects; this peer runs on " +
+                     host_platform());
     if (def_.role == Role::kServer) {
       if (def_.start) start_iut();
     } else if (def_.start) {

@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "iut.h"
 #include "shm_raw.h"
+#include "win_region.h"
 #include "wire.h"
 
 namespace nipc::peer {
@@ -50,6 +51,15 @@ struct RunOptions {
   std::string client_success_pattern;
   bool shim = false;  // the IUT follows the shim contract (spec/shim-contract.md)
 };
+
+// The session's shared-memory region as the peer sees it on the system it was built for.
+#ifdef _WIN32
+using Region = WinRegion;
+using RegionHdr = WinRegionHeader;
+#else
+using Region = RawRegion;
+using RegionHdr = RegionHeader;
+#endif
 
 /// Thrown to end a step program early (the verdict is already recorded).
 struct CaseStop {};
@@ -111,14 +121,14 @@ class Session {
   /// unless `create_region` is false; `region_header` overrides what is written into it.
   void send_ack(const RawAck& ack, std::uint16_t status = 0,
                 std::optional<RawHeader> header = std::nullopt, bool create_region = true,
-                std::optional<RegionHeader> region_header = std::nullopt);
+                std::optional<RegionHdr> region_header = std::nullopt);
   /// Sends raw bytes as the reply to the HELLO (for malformed ACKs).
   void send_raw_reply(const Packet& p) { send(p); }
 
   // --- established session ---------------------------------------------------------------
   void establish(const RawHello& hello, const RawAck& ack);
   bool on_shm() const { return region_ != nullptr; }
-  RawRegion* region() { return region_.get(); }
+  Region* region() { return region_.get(); }
   const RawAck& ack() const { return ack_; }
   const RawHello& hello() const { return hello_; }
   std::uint32_t packet_size() const { return ack_.packet_size; }
@@ -158,6 +168,7 @@ class Session {
   Incoming receive_packets(Deadline deadline);
   Incoming receive_shm(Deadline deadline);
   void check_region_after_ack();
+  void create_region(const RawAck& ack, std::optional<RegionHdr> region_header);
   void check_incoming(const Message& m);
 
   Ctx& ctx_;
@@ -166,7 +177,7 @@ class Session {
   RawHello hello_{};
   RawAck ack_{};
   bool established_ = false;
-  std::unique_ptr<RawRegion> region_;
+  std::unique_ptr<Region> region_;
 };
 
 class Ctx {
@@ -210,6 +221,13 @@ class Ctx {
   /// Stops the IUT (SIGTERM, then SIGKILL after `grace_ms`) and returns how it ended.
   ExitStatus stop_iut(int grace_ms = 5000);
   std::string socket_path() const { return cfg().run_dir + "/" + cfg().service + ".sock"; }
+  /// Where the IUT server listens and the IUT client connects: the socket path on POSIX, the
+  /// pipe name derived from run_dir and service on Windows (WIN-PIPE-NAME-001).
+  std::string endpoint() const;
+  /// The requirement a missing endpoint breaks: UDS-PATH-001, or WIN-PIPE-NAME-001.
+  const char* endpoint_requirement() const;
+  /// Windows: the name prefix of a session's mapping and events (WIN-SHM-NAME-001).
+  std::string object_prefix_of(std::uint32_t profile, std::uint64_t session_id) const;
 
   // --- peer as client: server under test -----------------------------------------------
   /// A valid HELLO for this run: the run's profiles, the configured token, proposals that

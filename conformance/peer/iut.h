@@ -10,14 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "nipc/transport/sys.h"
+#include "platform.h"
 
 namespace nipc::peer {
 
-/// How a process ended: an exit code, or the signal that killed it.
+/// How a process ended: an exit code, or the signal that killed it. On Windows a process the
+/// peer had to terminate has signal -1 (its code is the one TerminateProcess gave it).
 struct ExitStatus {
   int code = 0;    // valid when signal == 0
-  int signal = 0;  // non-zero: killed by this signal
+  int signal = 0;  // non-zero: killed by this signal (Windows: -1, terminated)
   bool ok() const { return signal == 0 && code == 0; }
   std::string describe() const;
 };
@@ -26,7 +27,10 @@ class IutProcess {
  public:
   /// Starts `argv` in its own process group with stdout and stderr captured to files (so a
   /// chatty IUT never blocks on a full pipe). The environment is inherited (NIPC_MUTANT
-  /// selects a mutant of the reference). nullptr with `why` set when it cannot start.
+  /// selects a mutant of the reference). On Windows the process gets a new process group
+  /// (CREATE_NEW_PROCESS_GROUP) and an argv[0] given as an absolute Unix path (a build tree
+  /// seen through wine) is opened through drive Z:. nullptr with `why` set when it cannot
+  /// start.
   static std::unique_ptr<IutProcess> spawn(const std::vector<std::string>& argv, std::string* why);
   ~IutProcess();
   IutProcess(const IutProcess&) = delete;
@@ -35,7 +39,8 @@ class IutProcess {
   enum class Ready { kReady, kExited, kTimeout };
   /// Waits for a stdout line matching `pattern` (SHIM-READY-001: "^READY").
   Ready wait_ready_line(const std::string& pattern, Deadline deadline);
-  /// Waits until `socket_path` accepts a connection (the probe connection is closed at once).
+  /// Waits until the endpoint `socket_path` (Windows: the pipe name) accepts a connection
+  /// (the probe connection is closed at once).
   Ready wait_ready_socket(const std::string& socket_path, Deadline deadline);
   /// Waits `ms` milliseconds, then reports ready unless the process ended.
   Ready wait_ready_delay(int ms);
@@ -43,7 +48,8 @@ class IutProcess {
   std::optional<ExitStatus> poll_exit();
   /// Waits for the process to end; nullopt at the deadline.
   std::optional<ExitStatus> wait_exit(Deadline deadline);
-  /// Stops the process: SIGTERM to its group, then SIGKILL after `grace_ms`.
+  /// Stops the process: SIGTERM to its group, then SIGKILL after `grace_ms`. On Windows:
+  /// CTRL_BREAK_EVENT to its process group (SHIM-STOP-002), then TerminateProcess.
   ExitStatus stop(int grace_ms);
 
   pid_t pid() const { return pid_; }
@@ -53,6 +59,9 @@ class IutProcess {
  private:
   IutProcess() = default;
   pid_t pid_ = -1;
+#ifdef _WIN32
+  UniqueHandle process_;
+#endif
   std::optional<ExitStatus> exit_;
   std::string out_path_, err_path_;
 };

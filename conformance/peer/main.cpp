@@ -5,8 +5,11 @@
 //   nipc-peer run --case ID --profile P --config JSON [...] -- IUT COMMAND...
 //                                          runs one case, prints one JSON result line
 //
+// Profiles: uds | shm-hybrid | shm-futex on POSIX, pipe | shm-hybrid | shm-busywait on
+// Windows (the bits 0x01, 0x02, 0x04 of the system the peer was built for).
+//
 // Exit codes: 0 the case ran (whatever its verdict), 2 usage.
-#include <signal.h>
+#include <csignal>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -32,7 +35,8 @@ json describe(const CaseDef& d) {
           {"requirements", d.requirements},
           {"on", on},
           {"needs", d.needs.to_json()},
-          {"probe", d.role == nipc::peer::Role::kServer && d.probe}};
+          {"probe", d.role == nipc::peer::Role::kServer && d.probe},
+          {"platform", nipc::peer::platform_name(d.platform, d.id)}};
 }
 
 template <class T>
@@ -68,7 +72,9 @@ bool parse_config(const std::string& text, Config* c, std::string* why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ::signal(SIGPIPE, SIG_IGN);
+#ifdef SIGPIPE
+  std::signal(SIGPIPE, SIG_IGN);
+#endif
   CLI::App app{"nipc-peer: the netipc conformance test peer"};
   app.require_subcommand(1);
   auto* list = app.add_subcommand("list", "print the case catalogue as JSON");
@@ -77,7 +83,8 @@ int main(int argc, char** argv) {
   nipc::peer::RunOptions opt;
   std::vector<std::string> command;
   run->add_option("--case", case_id, "case id")->required();
-  run->add_option("--profile", profile, "uds | shm-hybrid | shm-futex");
+  run->add_option("--profile", profile,
+                  "uds | shm-hybrid | shm-futex (POSIX); pipe | shm-hybrid | shm-busywait (Windows)");
   run->add_option("--config", config_text, "the IUT's effective configuration (JSON)")->required();
   run->add_option("--timeout-scale", opt.timeout_scale, "stretch every step deadline");
   run->add_option("--ready", opt.ready, "how the IUT server shows readiness: line | socket | delay");
@@ -103,16 +110,18 @@ int main(int argc, char** argv) {
   }
   const CaseDef* def = nipc::peer::find_case(case_id);
   if (!def) return std::cerr << "nipc-peer: unknown case " << case_id << "\n", 2;
-  if (profile == "uds") opt.profile = 1;
+  const bool windows = std::string(nipc::peer::host_platform()) == "windows";
+  if (profile == (windows ? "pipe" : "uds")) opt.profile = 1;
   else if (profile == "shm-hybrid") opt.profile = 2;
-  else if (profile == "shm-futex") opt.profile = 4;
-  else return std::cerr << "nipc-peer: unknown profile " << profile << "\n", 2;
+  else if (profile == (windows ? "shm-busywait" : "shm-futex")) opt.profile = 4;
+  else return std::cerr << "nipc-peer: unknown profile " << profile << " on " << nipc::peer::host_platform() << "\n", 2;
   std::string why;
   if (!parse_config(config_text, &opt.iut, &why)) return std::cerr << "nipc-peer: " << why << "\n", 2;
   opt.argv = command;
   nipc::peer::Ctx ctx(*def, opt);
   json result = ctx.run();
   result["profile"] = profile;
+  result["platform"] = nipc::peer::host_platform();
   std::cout << result.dump() << std::endl;
   return 0;
 }

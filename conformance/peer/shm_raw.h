@@ -1,4 +1,5 @@
-// The peer's own view of a POSIX shared-memory region (spec/transport-shm.md): it reads the
+// The peer's own view of a POSIX shared-memory region (the region itself exists only in the
+// POSIX build; the header structure is plain data everywhere) (spec/transport-shm.md): it reads the
 // header as raw bytes to judge what the IUT wrote, publishes whatever the case says (a length
 // that disagrees with the header, a zero length) and can create regions that are subtly
 // wrong. Only the layout offsets are shared with the reference.
@@ -11,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "nipc/transport/sys.h"
+#include "platform.h"
 #include "wire.h"
 
 namespace nipc::peer {
@@ -39,6 +40,7 @@ Packet encode(const RegionHeader& h);
 
 enum class Area { kRequest, kResponse };
 
+#ifndef _WIN32
 class RawRegion {
  public:
   /// Opens and maps an existing region file read-write; nullptr with `why` when it cannot.
@@ -78,6 +80,8 @@ class RawRegion {
   bool owner_ = false;
   std::uint64_t consumed_[2] = {0, 0};
 };
+
+#endif  // _WIN32
 
 /// run_dir/service-<16 hex digits>.ipcshm (SHM-PATH-001), built by the peer itself.
 std::string region_file(const std::string& run_dir, const std::string& service, std::uint64_t sid);

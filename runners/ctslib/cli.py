@@ -6,8 +6,71 @@ import time
 from . import build, conformance, deps, fuzz, report, run, schema_check, spec_index, vectors
 
 
-def cmd_setup(_args) -> int:
-    return 0 if deps.ensure() else 1
+def cmd_setup(args) -> int:
+    ok = deps.ensure()
+    if getattr(args, "windows", False):
+        ok = deps.ensure(deps.WINDOWS_PACKAGES) and ok
+    else:
+        missing = deps.missing_packages(deps.WINDOWS_PACKAGES)
+        if missing:
+            print("cts setup: the Windows cross-build also needs %s (./cts setup --windows)"
+                  % " ".join(missing))
+    return 0 if ok else 1
+
+
+# The Windows preset's share of `./cts test` is bounded: its tests stop being started once this
+# much wall time has passed since its build finished (CTest --stop-time).
+WINDOWS_TEST_BUDGET_S = 900
+WARMUP_TIMEOUT_S = 300
+
+
+def windows_available(install: bool) -> bool:
+    """Whether the mingw-w64 toolchain and wine are there; installs them first when `install`
+    and root (as the other dependencies). Otherwise says exactly what to install."""
+    missing = deps.missing_packages(deps.WINDOWS_PACKAGES)
+    if not missing:
+        return True
+    if install and deps.is_root():
+        print("cts: installing the Windows toolchain and wine")
+        return deps.ensure(deps.WINDOWS_PACKAGES)
+    print("cts: skipping the windows preset: missing %s; install them with\n"
+          "  sudo apt-get install -y %s   (or: sudo ./cts setup --windows)"
+          % (" ".join(missing), " ".join(missing)), file=sys.stderr)
+    return False
+
+
+def warm_up_wine(preset="windows") -> float:
+    """Starts one small program of the Windows build under wine, so the wine prefix exists and
+    its services are up before the tests' own timeouts run. Returns the seconds it took."""
+    import os
+    import subprocess
+    exe = build.paths.build_dir(preset) / "reference/tools/codec_testee/nipc-codec-testee.exe"
+    start = time.monotonic()
+    if exe.exists():
+        try:
+            subprocess.run(["wine", str(exe)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, WINEDEBUG="-all"), timeout=WARMUP_TIMEOUT_S,
+                           check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return time.monotonic() - start
+
+
+def run_windows_preset(args):
+    """Configure, build and test the windows preset (label windows) under wine. Returns its
+    CtestOutcome, or None when it was skipped."""
+    if not windows_available(install=True):
+        return None
+    if not build.configure_and_build("windows"):
+        outcome = build.CtestOutcome()
+        outcome.failed.append("build of preset 'windows' failed")
+        return outcome
+    warm = warm_up_wine()
+    print("cts test: wine warm-up %.1f s" % warm, flush=True)
+    stop = time.strftime("%H:%M:%S", time.localtime(time.time() + WINDOWS_TEST_BUDGET_S))
+    return build.ctest("windows", ["--stop-time", stop] +
+                       (["-L", args.label] if args.label else []))
 
 
 def _ensure_deps() -> bool:
@@ -21,7 +84,8 @@ def cmd_test(args) -> int:
     """Configure, build and run every test: the default preset, then the sanitizer presets
     (ASan/UBSan over everything, ThreadSanitizer over the transport and interop tests), then
     the fuzz preset (seed corpora, a bounded smoke run of every libFuzzer target, saved
-    regression inputs)."""
+    regression inputs), then the windows preset (mingw-w64 cross-build, label windows under
+    wine) when its toolchain is there or can be installed."""
     if not _ensure_deps():
         return 2
     start = time.monotonic()
@@ -36,14 +100,27 @@ def cmd_test(args) -> int:
         outcome = build.ctest(preset, ["-L", args.label] if args.label else [])
         build.print_summary("Preset %s" % preset, outcome)
         total.add(outcome)
-    build.print_summary("Total across presets (%.0f s)" % (time.monotonic() - start), total)
+    windows_seconds = None
+    if args.windows:
+        w_start = time.monotonic()
+        outcome = run_windows_preset(args)
+        windows_seconds = time.monotonic() - w_start
+        if outcome is not None:
+            build.print_summary("Preset windows", outcome)
+            total.add(outcome)
+    wall = time.monotonic() - start
+    build.print_summary("Total across presets (%.0f s)" % wall, total)
+    if windows_seconds is not None:
+        print("windows share: %.0f s of %.0f s wall time (%.0f%%; its tests are bounded to %d s)"
+              % (windows_seconds, wall, 100.0 * windows_seconds / max(wall, 1e-9),
+                 WINDOWS_TEST_BUDGET_S))
     return 1 if total.failed or total.passed == 0 else 0
 
 
 def cmd_bench(args) -> int:
     if not _ensure_deps() or not build.configure_and_build("default", ["nipc_codec_bench"]):
         return 1
-    return build.run([build.paths.build_dir("default") / "reference/bench/nipc_codec_bench",
+    return build.run([build.paths.host_binary("default", "reference/bench/nipc_codec_bench"),
                       *args.bench_args])
 
 
@@ -53,6 +130,8 @@ def main(argv) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("setup", help="install missing Debian packages (root) or list them")
+    p.add_argument("--windows", action="store_true",
+                   help="also the Windows cross-build: mingw-w64 and wine")
     p.set_defaults(func=cmd_setup)
 
     p = sub.add_parser("test", help="build and run every test (CTest), sanitizers included")
@@ -60,6 +139,8 @@ def main(argv) -> int:
     p.add_argument("--no-sanitizers", action="store_true",
                    help="skip the ASan/UBSan, TSan and fuzz presets")
     p.add_argument("--no-fuzz", action="store_true", help="skip the fuzz preset (libFuzzer smoke)")
+    p.add_argument("--no-windows", dest="windows", action="store_false",
+                   help="skip the windows preset (mingw-w64 cross-build under wine)")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "

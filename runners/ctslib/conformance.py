@@ -11,6 +11,14 @@ over `nipc-ref-mutants`.
 Template placeholders, per case: {run_dir} {service} {auth_token} {profiles} {preferred}
 {max_request_payload} {max_request_batch} {max_response_payload} {packet_size}
 {service_kind} {sessions} {scenario} {count} {items}.
+
+Windows implementations (manifest platform "windows") are tested by the Windows build of the
+peer (nipc-peer.exe from the manifest's build tree), started under the manifest's launcher
+(wine); the peer then starts the IUT's .exe itself inside the same prefix, so the IUT command
+is the manifest's command without the launcher. Run profiles are named per platform
+(uds/shm-hybrid/shm-futex, pipe/shm-hybrid/shm-busywait); cases observing objects of the
+other platform are not applicable. A peer that cannot be started under its launcher is an
+environment error, never a conformance failure.
 """
 import concurrent.futures
 import json
@@ -28,7 +36,12 @@ from pathlib import Path
 
 from . import build, junit, manifest as manifest_mod, paths, spec_index
 
-PROFILE_BITS = {"uds": 1, "shm-hybrid": 2, "shm-futex": 4}
+# Run profiles per transport family (manifest platform -> family): name -> profile bit.
+FAMILY_PROFILES = {family: {name: bit for bit, name in sorted(names.items())}
+                   for family, names in manifest_mod.PROFILE_NAMES.items()}
+ALL_PROFILES = sorted({name for names in FAMILY_PROFILES.values() for name in names})
+# Under a launcher (wine) every step is slower: process start-up alone takes seconds.
+LAUNCHER_TIMEOUT_SCALE = 3.0
 CONFORMANCE = paths.ROOT / "conformance"
 MUTANT_TABLE = CONFORMANCE / "mutants" / "mutants.def"
 SURVIVORS = CONFORMANCE / "mutants" / "survivors.toml"
@@ -41,6 +54,7 @@ INT_KEYS = {"profiles", "preferred", "max_request_payload", "max_request_batch",
             "max_response_payload", "packet_size", "count", "items"}
 NIPC_REF = Path("reference/tools/nipc-ref/nipc-ref")
 BINDING_ROLES = {"client", "server", "both"}
+WINDOWS_MANIFEST = paths.ROOT / "interop" / "reference-windows.toml"
 
 
 def build_tree(args) -> Path:
@@ -48,16 +62,59 @@ def build_tree(args) -> Path:
     return Path(args.build_dir) if args.build_dir else paths.build_dir(args.preset)
 
 
-def peer_binary(tree: Path) -> Path:
-    return tree / "conformance" / "nipc-peer"
+def peer_binary(tree: Path, family: str = "posix") -> Path:
+    return tree / "conformance" / ("nipc-peer" + manifest_mod.EXE_SUFFIX[family])
 
 
-def mutants_binary(tree: Path) -> Path:
-    return tree / "conformance" / "nipc-ref-mutants"
+def mutants_binary(tree: Path, family: str = "posix") -> Path:
+    return tree / "conformance" / ("nipc-ref-mutants" + manifest_mod.EXE_SUFFIX[family])
 
 
-def load_manifest(path, tree: Path):
-    return manifest_mod.load(path, {"build_dir": str(tree)})
+def family_of(manifest) -> str:
+    """The transport family ("posix" or "windows") of a manifest's platform."""
+    return manifest_mod.PLATFORMS.get(getattr(manifest, "platform", "linux"), "posix")
+
+
+def load_manifest(path, tree: Path = None):
+    """Loads a manifest; `tree` (--build-dir) overrides {build_dir} for manifests of this
+    host's family. A Windows manifest keeps its own build preset's tree unless `tree` is a
+    Windows build (it holds nipc-peer.exe)."""
+    m = manifest_mod.load(path)
+    if tree is not None and (family_of(m) == "posix" or peer_binary(tree, "windows").exists()):
+        m = manifest_mod.load(path, {"build_dir": str(tree)})
+    return m
+
+
+def manifest_tree(manifest, tree: Path = None) -> Path:
+    """The build tree the manifest's binaries (and its platform's peer) come from."""
+    if family_of(manifest) == "windows":
+        if tree is not None and peer_binary(tree, "windows").exists():
+            return tree
+        return paths.build_dir(manifest.build)
+    return tree if tree is not None else paths.build_dir("default")
+
+
+def peer_command(manifest, tree: Path = None) -> list:
+    """How to start the test peer for `manifest`: the peer of its platform, under its
+    launcher (the Windows peer runs under wine like the implementation)."""
+    family = family_of(manifest)
+    return list(manifest.launcher if family == "windows" else []) + [
+        str(peer_binary(manifest_tree(manifest, tree), family))]
+
+
+def run_profiles(manifest) -> dict:
+    """The run profiles of the manifest's family, name -> bit."""
+    return FAMILY_PROFILES[family_of(manifest)]
+
+
+def iut_argv(manifest, role: str, values: dict) -> list:
+    """The IUT command for the peer to start: the manifest's command, without the launcher
+    when the peer itself runs under it."""
+    argv = manifest.argv(role, values)
+    n = len(manifest.launcher)
+    if family_of(manifest) == "windows" and n and argv[:n] == list(manifest.launcher):
+        argv = argv[n:]
+    return argv
 
 
 def swap_binary(manifest, old: Path, new: Path):
@@ -68,16 +125,35 @@ def swap_binary(manifest, old: Path, new: Path):
             spec.command = [str(new) if part == str(old) else part for part in spec.command]
 
 
-def load_catalogue(peer: Path):
-    out = subprocess.run([str(peer), "list"], capture_output=True, text=True, check=True)
+def load_catalogue(peer):
+    """The peer's catalogue; `peer` is the peer binary or its command (launcher first)."""
+    cmd = [str(p) for p in peer] if isinstance(peer, (list, tuple)) else [str(peer)]
+    out = subprocess.run(cmd + ["list"], capture_output=True, text=True, check=True,
+                         env=peer_env())
     return json.loads(out.stdout)
+
+
+def peer_env(extra: dict = None) -> dict:
+    """The environment of a peer run: wine's debug channels off (its messages are noise in
+    the peer's output), plus `extra`."""
+    env = dict(os.environ)
+    env.setdefault("WINEDEBUG", "-all")
+    env.update(extra or {})
+    return env
 
 
 # ---------------------------------------------------------------------------------------
 # Planning: which cases apply, and the IUT configuration each one runs with.
 
+def profile_bit(profile: str) -> int:
+    for names in FAMILY_PROFILES.values():
+        if profile in names:
+            return names[profile]
+    raise KeyError(profile)
+
+
 def run_defaults(role: str, profile: str) -> dict:
-    bit = PROFILE_BITS[profile]
+    bit = profile_bit(profile)
     return {"service_kind": "increment", "profiles": 1 | bit, "preferred": bit if bit != 1 else 0,
             "max_request_payload": 1048576 if role == "server" else 4096,
             "max_request_batch": 1, "max_response_payload": 65536, "packet_size": 65536,
@@ -88,14 +164,19 @@ def run_defaults(role: str, profile: str) -> dict:
 def plan_case(case: dict, profile: str, manifest) -> tuple:
     """Returns (config, None) for a case to run, or (None, (verdict, reason)) for one that is
     unsupported by the IUT or not applicable to its fixed configuration."""
-    wanted = "uds" if profile == "uds" else "shm"
+    bit = profile_bit(profile)
+    wanted = "uds" if bit == 1 else "shm"
     if wanted not in case["on"]:
         return None, ("skip", "case does not run on profile %s" % profile)
     role = case["role"]
     caps = manifest.capabilities
+    case_platform = case.get("platform", "both")
+    if case_platform not in ("both", family_of(manifest)):
+        return None, ("not-applicable", "the case observes %s objects; %s runs on %s"
+                      % (case_platform, manifest.name, family_of(manifest)))
     if not manifest.supports(role):
         return None, ("unsupported", "the implementation does not play the %s role" % role)
-    if PROFILE_BITS[profile] not in caps.profiles:
+    if bit not in caps.profiles:
         return None, ("unsupported", "the implementation does not support profile %s" % profile)
     needs = dict(case["needs"])
     long_run_dir = needs.pop("long_run_dir", False)
@@ -136,11 +217,14 @@ def new_tokens(fixed: dict):
 # Running one case.
 
 class Runner:
-    def __init__(self, manifest, peer: Path, timeout_scale=1.0, env=None, keep_dirs=False):
+    def __init__(self, manifest, peer, timeout_scale=1.0, env=None, keep_dirs=False):
+        """`peer`: the peer binary, or its command line (launcher first)."""
         self.manifest = manifest
-        self.peer = peer
-        self.timeout_scale = timeout_scale
-        self.env = env
+        self.peer = [str(p) for p in peer] if isinstance(peer, (list, tuple)) else [str(peer)]
+        self.launched = len(self.peer) > 1
+        # Under a launcher (wine) process start-up and every step are slower.
+        self.timeout_scale = timeout_scale * (LAUNCHER_TIMEOUT_SCALE if self.launched else 1.0)
+        self.env = peer_env(env)
         self.keep_dirs = keep_dirs
 
     def is_shim(self, role: str) -> bool:
@@ -154,7 +238,7 @@ class Runner:
         config, skip = plan_case(case, profile, self.manifest)
         base = {"case": case["id"], "profile": profile, "role": case["role"],
                 "chapter": case["chapter"], "title": case["title"],
-                "requirements": case["requirements"]}
+                "requirements": case["requirements"], "platform": self.manifest.platform}
         if skip:
             return dict(base, verdict=skip[0], reason=skip[1], seconds=0.0, failures=[])
         run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir="/tmp")
@@ -168,12 +252,12 @@ class Runner:
             token, other = new_tokens(self.manifest.fixed)
             values["auth_token"] = token
             strings = {k: format_value(k, v) for k, v in values.items()}
-            argv = self.manifest.argv(case["role"], strings)
+            argv = iut_argv(self.manifest, case["role"], strings)
             peer_config = {k: values[k] for k in ("run_dir", "service", "auth_token") if k in values}
             peer_config.update({k: int(str(values[k]), 0) if k in INT_KEYS else values[k]
                                 for k in CONFIG_KEYS if k in values and k != "service"})
             peer_config["other_token"] = other
-            cmd = [str(self.peer), "run", "--case", case["id"], "--profile", profile,
+            cmd = self.peer + ["run", "--case", case["id"], "--profile", profile,
                    "--config", json.dumps(peer_config), "--timeout-scale", str(self.timeout_scale)]
             server, client = self.manifest.server, self.manifest.client
             if self.is_shim(case["role"]):
@@ -188,22 +272,45 @@ class Runner:
             cmd += ["--", *argv]
             start = time.monotonic()
             try:
-                out = subprocess.run(cmd, capture_output=True, text=True, env=self.env,
-                                     timeout=120 * self.timeout_scale)
+                out = run_peer(cmd, self.env, 120 * self.timeout_scale)
             except subprocess.TimeoutExpired:
                 return dict(base, verdict="timeout", reason="the peer did not finish the case",
                             seconds=time.monotonic() - start, failures=[])
+            except OSError as e:
+                return dict(base, verdict="error", seconds=time.monotonic() - start, failures=[],
+                            error_class="environment",
+                            reason="environment: cannot start the peer (%s): %s" % (self.peer[0], e))
             lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
             if out.returncode != 0 or not lines:
+                # Under a launcher, a peer that printed no verdict never ran the case: the
+                # launcher (wine) failed, which says nothing about the implementation.
+                env_error = self.launched
                 return dict(base, verdict="error", seconds=time.monotonic() - start, failures=[],
-                            reason="nipc-peer exited %d: %s" % (out.returncode, out.stderr.strip()[-500:]))
+                            error_class="environment" if env_error else "harness",
+                            reason="%snipc-peer exited %d: %s" % (
+                                "environment: " if env_error else "", out.returncode,
+                                out.stderr.strip()[-500:]))
             result = json.loads(lines[-1])
             result.update(base)
             result["command"] = argv
+            if result.get("verdict") == "error":
+                result.setdefault("error_class", "harness")
             return result
         finally:
             if not self.keep_dirs:
                 shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def run_peer(cmd, env, timeout):
+    """Runs the peer with its output in files, not pipes: a launcher may leave helper
+    processes behind (wine's services) that inherit the output and would keep a pipe open
+    long after the peer has exited."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.run(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, text=True,
+                              env=env, timeout=timeout)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
 
 
 def apply_levels(result: dict, levels: dict):
@@ -353,9 +460,9 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
     result rows of the shape the matrix runner and its reports use (ctslib.run). The peer
     and the IUT's binaries come from the default build tree."""
     del run_base  # each case makes its own short-lived run dir
-    peer = peer_binary(paths.build_dir("default"))
+    peer = peer_command(manifest)
     cases = [c for c in load_catalogue(peer) if c["role"] == role]
-    profiles = [p for p, bit in PROFILE_BITS.items() if bit in manifest.capabilities.profiles]
+    profiles = [p for p, bit in run_profiles(manifest).items() if bit in manifest.capabilities.profiles]
     _, requirements = spec_index.load_index()
     levels = {k: v["level"] for k, v in requirements.items()}
     results = run_all(Runner(manifest, peer), cases, profiles, jobs, levels, quiet=True)
@@ -371,6 +478,7 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
             "suite": "conformance.%s.%s" % (r["profile"], r["chapter"]),
             "name": r["case"], "verdict": verdict, "seconds": r.get("seconds", 0.0),
             "message": message_of(r), "requirements": list(r.get("requirements", [])),
+            "platform": manifest.platform,
             "details": json.dumps({k: r.get(k) for k in ("title", "failures", "warnings",
                                                         "exchange", "iut", "command")},
                                   indent=1)[:200000]})
@@ -384,6 +492,7 @@ def write_reports(out_dir: Path, name: str, results, extra: dict):
         rows.append({"suite": "conformance.%s.%s" % (r["profile"], r["chapter"]), "name": r["case"],
                      "verdict": "fail" if verdict == "timeout" else verdict,
                      "seconds": r.get("seconds", 0.0), "message": message_of(r),
+                     "platform": r.get("platform"),
                      "details": json.dumps({k: r.get(k) for k in ("failures", "warnings", "exchange", "iut",
                                                                  "command")}, indent=1)[:200000]})
     junit.write_junit(out_dir / "junit.xml", "conformance " + name, rows)
@@ -396,24 +505,56 @@ def ensure_built(args, targets) -> bool:
     return build.configure_and_build(args.preset, targets)
 
 
+def default_impl(args) -> str:
+    if args.impl:
+        return args.impl
+    return str(WINDOWS_MANIFEST if args.platform == "windows" else paths.ROOT / "interop" / "reference.toml")
+
+
+def ensure_built_for(args, manifest, targets) -> bool:
+    """Builds `targets` in the tree the manifest runs from (its own preset for Windows)."""
+    if family_of(manifest) == "windows":
+        if not getattr(args, "build", True) or args.build_dir:
+            return True
+        return build.configure_and_build(manifest.build, targets)
+    return ensure_built(args, targets)
+
+
+def check_profiles(manifest, profiles) -> bool:
+    names = run_profiles(manifest)
+    bad = [p for p in profiles if p not in names]
+    if bad:
+        print("cts conformance: profile %s is not a %s profile (use %s)"
+              % (", ".join(bad), family_of(manifest), ", ".join(names)), file=sys.stderr)
+    return not bad
+
+
 def cmd_conformance(args) -> int:
     if args.mutants:
         return cmd_mutants(args)
-    targets = ["nipc-peer", "nipc-ref"]
-    if not ensure_built(args, targets):
-        return 1
-    tree = build_tree(args)
-    peer = peer_binary(tree)
     if args.check_coverage:
-        return check_coverage(peer)
-    manifest = load_manifest(args.impl, tree)
-    catalogue = load_catalogue(peer)
+        if not ensure_built(args, ["nipc-peer"]):
+            return 1
+        return check_coverage(peer_binary(build_tree(args)))
+    tree = Path(args.build_dir) if args.build_dir else None
+    manifest = load_manifest(default_impl(args), tree)
+    if not ensure_built_for(args, manifest, ["nipc-peer", "nipc-ref"]):
+        return 1
+    peer = peer_command(manifest, tree)
+    try:
+        catalogue = load_catalogue(peer)
+    except (OSError, subprocess.CalledProcessError, ValueError) as e:
+        print("cts conformance: environment: cannot list the catalogue with %s: %s"
+              % (" ".join(peer), e), file=sys.stderr)
+        return 1
     cases = selected_cases(catalogue, args)
     if not cases:
         print("cts conformance: no case matches", file=sys.stderr)
         return 2
-    profiles = args.profile or [p for p, bit in PROFILE_BITS.items()
+    profiles = args.profile or [p for p, bit in run_profiles(manifest).items()
                                 if bit in manifest.capabilities.profiles]
+    if not check_profiles(manifest, profiles):
+        return 2
     _, requirements = spec_index.load_index()
     levels = {k: v["level"] for k, v in requirements.items()}
     cov, _ = coverage(catalogue, requirements, load_untestable())
@@ -425,8 +566,9 @@ def cmd_conformance(args) -> int:
                          "conformance of %s (%s)" % (manifest.name, ", ".join(profiles)))
     out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / manifest.name
     write_reports(out_dir, manifest.name, results,
-                  {"implementation": manifest.name, "profiles": profiles, "seconds": seconds,
-                   "verdicts": verdicts, "coverage": cov})
+                  {"implementation": manifest.name, "platform": manifest.platform,
+                   "profiles": profiles, "seconds": seconds, "verdicts": verdicts,
+                   "coverage": cov})
     print("reports: %s" % out_dir)
     return 1 if any(r["verdict"] in KILLING for r in results) else 0
 
@@ -480,17 +622,35 @@ def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, ex
             "cases_run": tried, "seconds": time.monotonic() - start}
 
 
+def mutants_of_family(mutants, family: str):
+    """The mutants a sweep of `family` must kill: a mutant whose requirement is a WIN-* ID
+    lives in the Windows transports (and their names), every other one in the code the POSIX
+    build runs."""
+    return [m for m in mutants if m["requirement"].startswith("WIN-") == (family == "windows")]
+
+
 def cmd_mutants(args) -> int:
-    if not ensure_built(args, ["nipc-peer", "nipc-ref", "nipc-ref-mutants"]):
+    tree = Path(args.build_dir) if args.build_dir else None
+    manifest = load_manifest(default_impl(args), tree)
+    family = family_of(manifest)
+    if not ensure_built_for(args, manifest, ["nipc-peer", "nipc-ref", "nipc-ref-mutants"]):
         return 1
-    tree = build_tree(args)
-    peer = peer_binary(tree)
-    manifest = load_manifest(paths.ROOT / "interop" / "reference.toml", tree)
-    swap_binary(manifest, tree / NIPC_REF, mutants_binary(tree))
-    catalogue = load_catalogue(peer)
+    mtree = manifest_tree(manifest, tree)
+    peer = peer_command(manifest, tree)
+    swap_binary(manifest, mtree / (str(NIPC_REF) + manifest_mod.EXE_SUFFIX[family]),
+                mutants_binary(mtree, family))
+    try:
+        catalogue = load_catalogue(peer)
+    except (OSError, subprocess.CalledProcessError, ValueError) as e:
+        print("cts conformance: environment: cannot list the catalogue with %s: %s"
+              % (" ".join(peer), e), file=sys.stderr)
+        return 1
     cases = selected_cases(catalogue, args)
-    profiles = args.profile or ["uds", "shm-hybrid"]
-    mutants = load_mutants()
+    profiles = args.profile or (["uds", "shm-hybrid"] if family == "posix"
+                                else list(run_profiles(manifest)))
+    if not check_profiles(manifest, profiles):
+        return 2
+    mutants = mutants_of_family(load_mutants(), family)
     if args.mutant:
         mutants = [m for m in mutants if re.search(args.mutant, m["name"])]
     survivors_ok = load_survivors()
@@ -518,14 +678,15 @@ def cmd_mutants(args) -> int:
     killed = sum(r["killed"] for r in rows)
     unexplained = [r["mutant"] for r in rows if not r["killed"] and r["mutant"] not in survivors_ok]
     score = 100.0 * killed / len(rows) if rows else 0.0
-    print("\n== mutation score: %d of %d mutants killed (%.1f%%), %.1f s ==" % (
-        killed, len(rows), score, seconds))
+    print("\n== mutation score (%s): %d of %d mutants killed (%.1f%%), %.1f s ==" % (
+        family, killed, len(rows), score, seconds))
     for name in unexplained:
         print("  SURVIVOR without a listed reason: %s" % name)
-    out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / "mutants"
+    out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / (
+        "mutants" if family == "posix" else "mutants-" + family)
     junit.write_json(out_dir / "mutants.json", {"score": score, "killed": killed,
                                                 "total": len(rows), "seconds": seconds,
-                                                "mutants": rows})
+                                                "platform": manifest.platform, "mutants": rows})
     junit.write_junit(out_dir / "junit.xml", "mutants", [
         {"suite": "conformance.mutants", "name": r["mutant"],
          "verdict": "pass" if r["killed"] or r["mutant"] in survivors_ok else "fail",
@@ -537,12 +698,16 @@ def cmd_mutants(args) -> int:
 
 def add_parser(sub):
     p = sub.add_parser("conformance", help="run the conformance catalogue against an implementation")
-    p.add_argument("--impl", default=str(paths.ROOT / "interop" / "reference.toml"),
-                   help="implementation manifest (default: the reference)")
+    p.add_argument("--impl", default=None,
+                   help="implementation manifest (default: the reference of --platform)")
+    p.add_argument("--platform", choices=["posix", "windows"], default="posix",
+                   help="without --impl: test the POSIX reference or the Windows one (under wine); "
+                        "with --mutants: sweep that platform's mutants")
     p.add_argument("--role", choices=["server", "client"], help="only cases with the IUT in this role")
     p.add_argument("--case", help="only case ids matching this regex")
-    p.add_argument("--profile", action="append", choices=sorted(PROFILE_BITS),
-                   help="run profile (repeatable; default: every profile the IUT supports)")
+    p.add_argument("--profile", action="append", choices=ALL_PROFILES,
+                   help="run profile (repeatable; default: every profile the IUT supports): "
+                        "uds, shm-hybrid, shm-futex on POSIX; pipe, shm-hybrid, shm-busywait on Windows")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="cases in parallel")
     p.add_argument("--timeout-scale", type=float, default=1.0,
                    help="stretch every step deadline (slow machines, sanitizers)")

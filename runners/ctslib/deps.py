@@ -23,6 +23,21 @@ BUILD_PACKAGES = {
 }
 
 
+# What the Windows cross-build and its tests add (`./cts setup --windows`, `./cts test`): the
+# mingw-w64 compiler with POSIX threads (cmake/mingw-w64-x86_64.cmake), wine to run the
+# binaries, and GoogleTest's sources, which the cross-build compiles itself.
+WINDOWS_PACKAGES = {
+    "g++-mingw-w64-x86-64-posix": "Windows x86_64 cross-compiler (mingw-w64, POSIX threads)",
+    "wine": "runs the Windows build's tests and binaries",
+    "wine64": "the 64-bit wine loader",
+    "googletest": "GoogleTest sources, compiled for Windows by the cross-build",
+}
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
 def _installed(package: str) -> bool:
     try:
         out = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
@@ -53,7 +68,7 @@ def ensure(packages=None, quiet=False) -> bool:
             print("cts setup: all %d required packages are installed" % len(packages))
         return True
     print("cts setup: missing Debian packages: " + " ".join(missing))
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+    if not is_root() or shutil.which("apt-get") is None:
         print("cts setup: run as root, or install them yourself:\n"
               "  sudo apt-get update && sudo apt-get install -y " + " ".join(missing),
               file=sys.stderr)

@@ -4,12 +4,14 @@ Each message in either direction is a 4-byte little-endian length followed by th
 of UTF-8 JSON (one object). The child answers every request with exactly one response.
 """
 import json
-import os
-import select
+import queue
 import struct
 import subprocess
+import threading
 import time
 from collections import deque
+
+from . import hostplatform as host
 
 
 class TesteeError(Exception):
@@ -17,49 +19,63 @@ class TesteeError(Exception):
 
 
 class JsonProcess:
-    """A child process spoken to with length-prefixed JSON. Keeps the tail of its stderr."""
+    """A child process spoken to with length-prefixed JSON. Keeps the tail of its stderr.
+
+    Two threads read its stdout and stderr (pipes cannot be polled portably), so waiting for a
+    response works the same on every host."""
 
     MAX_MESSAGE = 64 * 1024 * 1024
 
     def __init__(self, argv, cwd=None, env=None, stderr_lines=40):
         self.argv = list(argv)
         self._stderr_tail = deque(maxlen=stderr_lines)
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=cwd, env=env,
-                                     start_new_session=True)
+        self.proc = host.popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=cwd, env=env)
         self._buf = b""
+        self._chunks = queue.Queue()
+        self._eof = False
+        self._readers = [threading.Thread(target=self._pump_stdout, daemon=True),
+                         threading.Thread(target=self._pump_stderr, daemon=True)]
+        for t in self._readers:
+            t.start()
 
-    def stderr_tail(self):
-        self._drain_stderr(0)
-        return list(self._stderr_tail)
-
-    def _drain_stderr(self, timeout):
-        err = self.proc.stderr
-        while err is not None:
-            ready, _, _ = select.select([err], [], [], timeout)
-            if not ready:
-                return
-            chunk = os.read(err.fileno(), 65536)
+    def _pump_stdout(self):
+        read = getattr(self.proc.stdout, "read1", self.proc.stdout.read)
+        while True:
+            try:
+                chunk = read(1 << 20)
+            except (OSError, ValueError):
+                chunk = b""
+            self._chunks.put(chunk)
             if not chunk:
                 return
-            for line in chunk.decode("utf-8", "replace").splitlines():
-                self._stderr_tail.append(line)
-            timeout = 0
+
+    def _pump_stderr(self):
+        try:
+            for raw in iter(self.proc.stderr.readline, b""):
+                self._stderr_tail.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        except (OSError, ValueError):
+            pass
+
+    def stderr_tail(self):
+        self._readers[1].join(0.05)
+        return list(self._stderr_tail)
 
     def _read_exact(self, n, deadline):
-        out = self.proc.stdout
         while len(self._buf) < n:
+            if self._eof:
+                raise TesteeError("testee closed its stdout (exit code %s)" % self.proc.poll())
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TesteeError("timed out waiting for a response")
-            ready, _, _ = select.select([out, self.proc.stderr], [], [], remaining)
-            if self.proc.stderr in ready:
-                self._drain_stderr(0)
-            if out in ready:
-                chunk = os.read(out.fileno(), 1 << 20)
-                if not chunk:
-                    raise TesteeError("testee closed its stdout (exit code %s)" % self.proc.poll())
-                self._buf += chunk
+            try:
+                chunk = self._chunks.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if not chunk:
+                self._eof = True
+                continue
+            self._buf += chunk
         data, self._buf = self._buf[:n], self._buf[n:]
         return data
 
@@ -95,9 +111,10 @@ class JsonProcess:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, 9)
+                host.kill_tree(self.proc)
                 self.proc.wait()
-        self._drain_stderr(0)
+        for t in self._readers:
+            t.join(2.0)
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()

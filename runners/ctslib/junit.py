@@ -6,7 +6,8 @@ from pathlib import Path
 
 def write_junit(path: Path, suite_name: str, results):
     """`results`: dicts with keys suite, name, verdict (pass|fail|unsupported|not-applicable|
-    error), seconds, message, details. Unsupported and not-applicable become <skipped>."""
+    error), seconds, message, details, and optionally platform (a testcase property).
+    Unsupported and not-applicable become <skipped>."""
     root = ET.Element("testsuites", name=suite_name)
     suites = {}
     for r in results:
@@ -21,6 +22,9 @@ def write_junit(path: Path, suite_name: str, results):
         for r in rows:
             case = ET.SubElement(el, "testcase", classname=suite, name=r["name"],
                                  time="%.3f" % r.get("seconds", 0.0))
+            if r.get("platform"):
+                props = ET.SubElement(case, "properties")
+                ET.SubElement(props, "property", name="platform", value=r["platform"])
             message = r.get("message", "")
             if r["verdict"] == "fail":
                 ET.SubElement(case, "failure", message=message).text = r.get("details", "")

@@ -11,7 +11,8 @@ from pathlib import Path
 from . import paths
 
 TOP_KEYS = {"implementation", "codec", "server", "client", "capabilities", "fixed"}
-IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform", "launcher"}
+IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform", "launcher",
+                       "build", "probe"}
 CODEC_KEYS = {"command", "families"}
 SERVER_KEYS = {"command", "ready", "ready_pattern", "ready_delay_ms", "ready_timeout_ms",
                "sessions", "stop_timeout_ms", "env"}
@@ -23,6 +24,13 @@ FIXED_KEYS = {"service", "auth_token", "profiles", "preferred", "max_request_pay
               "snapshot_items", "snapshot_seed"}
 
 ROLES = ("server", "client", "codec")
+# platform -> the transport family it speaks. Implementations of different families share no
+# transport, so matrix cells between them are not applicable.
+PLATFORMS = {"linux": "posix", "freebsd": "posix", "macos": "posix", "windows": "windows"}
+# Profile names per transport family (profile bit -> name in cell ids and reports).
+PROFILE_NAMES = {"posix": {0x01: "uds", 0x02: "shm-hybrid", 0x04: "shm-futex"},
+                 "windows": {0x01: "pipe", 0x02: "shm-hybrid", 0x04: "shm-busywait"}}
+EXE_SUFFIX = {"posix": "", "windows": ".exe"}
 SERVICE_KINDS = ("increment", "string-reverse", "cgroups-snapshot", "echo")
 SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
 # Scenarios a client may list beyond the defaults: "connect" (the handshake alone).
@@ -37,7 +45,7 @@ CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferre
                        "max_request_payload", "max_request_batch", "max_response_payload",
                        "packet_size", "service_kind", "sessions", "scenario", "count", "items",
                        "depth", "size", "snapshot_items", "snapshot_seed")
-PATH_PLACEHOLDERS = ("root", "build_dir")
+PATH_PLACEHOLDERS = ("root", "build_dir", "exe")
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -60,8 +68,10 @@ class ServerSpec:
     ready_delay_ms: int = 500       # with ready = "delay"
     ready_timeout_ms: int = 10000
     sessions: str = "forever"       # forever | one (serves one session, then exits)
-    stop_timeout_ms: int = 5000     # SIGTERM, then SIGKILL after this long
+    stop_timeout_ms: int = 5000     # the stop request, then a kill after this long
     env: dict = field(default_factory=dict)  # extra environment variables
+    stop: str = "terminate"         # from the platform: terminate (SIGTERM) | interrupt
+                                    # (a console control event; SIGINT to wine)
 
 
 @dataclass
@@ -91,13 +101,39 @@ class Manifest:
     language: str
     version: str
     platform: str
-    launcher: list = field(default_factory=list)
+    launcher: list = field(default_factory=list)   # prepended to every command
     version_command: list = field(default_factory=list)
+    build: str = "default"          # the CMake preset whose tree {build_dir} names
+    uses_build_dir: bool = False    # some command names {build_dir}: `./cts run` builds it
+    probe: list = field(default_factory=list)      # launcher first; must exit 0 (see probe())
     codec: CodecTesteeSpec = None
     server: ServerSpec = None
     client: ClientSpec = None
     capabilities: Capabilities = field(default_factory=Capabilities)
     fixed: dict = field(default_factory=dict)  # knob -> value, when not configurable
+
+    @property
+    def family(self) -> str:
+        """The transport family of the platform: "posix" or "windows"."""
+        return PLATFORMS[self.platform]
+
+    def profile_name(self, bit: int) -> str:
+        return PROFILE_NAMES[self.family][bit]
+
+    def build_targets(self):
+        """CMake targets this manifest runs from its build tree: the executables its commands
+        name under {build_dir} (a target is named like its executable, suffix dropped)."""
+        tree = str(paths.build_dir(self.build)) + "/"
+        commands = [self.probe] + [spec.command for spec in (self.codec, self.server,
+                                                             self.client) if spec]
+        targets = []
+        for part in (p for cmd in commands for p in cmd):
+            if part.startswith(tree):
+                name = part.rsplit("/", 1)[-1]
+                name = name[:-len(EXE_SUFFIX["windows"])] if name.endswith(".exe") else name
+                if name not in targets:
+                    targets.append(name)
+        return targets
 
     def supports(self, role: str) -> bool:
         return role in self.capabilities.roles
@@ -174,16 +210,27 @@ def expand(template: str, values: dict, where="") -> str:
     return _PLACEHOLDER_RE.sub(sub, template)
 
 
-def _check_placeholders(command, where):
+def _mentions_build_dir(value) -> bool:
+    if isinstance(value, str):
+        return "{build_dir}" in value
+    if isinstance(value, dict):
+        return any(_mentions_build_dir(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_build_dir(v) for v in value)
+    return False
+
+
+def _check_placeholders(command, where, paths_only=False):
     for part in command:
         for name in _PLACEHOLDER_RE.findall(part):
-            if name not in CONFIG_PLACEHOLDERS and name not in PATH_PLACEHOLDERS:
+            if name not in PATH_PLACEHOLDERS and (paths_only or name not in CONFIG_PLACEHOLDERS):
                 raise ManifestError("%s: unknown placeholder {%s} (known: %s)" % (
                     where, name, ", ".join(PATH_PLACEHOLDERS + CONFIG_PLACEHOLDERS)))
 
 
-def default_placeholders(build_preset="default"):
-    return {"root": str(paths.ROOT), "build_dir": str(paths.build_dir(build_preset))}
+def default_placeholders(build_preset="default", platform="linux"):
+    return {"root": str(paths.ROOT), "build_dir": str(paths.build_dir(build_preset)),
+            "exe": EXE_SUFFIX[PLATFORMS[platform]]}
 
 
 def _expand_paths(command, values):
@@ -210,13 +257,28 @@ def load(path, placeholders=None) -> Manifest:
     if not re.match(r"^[A-Za-z0-9._-]+$", impl["name"]):
         raise ManifestError("%s: implementation name %r must match [A-Za-z0-9._-]+"
                             % (where, impl["name"]))
-    values = dict(default_placeholders(), **(placeholders or {}))
+    platform = impl.get("platform", "linux")
+    if platform not in PLATFORMS:
+        raise ManifestError("%s: platform must be one of %s, not %r"
+                            % (where, sorted(PLATFORMS), platform))
+    preset = impl.get("build", "default")
+    if not isinstance(preset, str) or preset not in paths.configure_presets():
+        raise ManifestError("%s: build must name a configure preset of CMakePresets.json "
+                            "(%s), not %r" % (where, ", ".join(paths.configure_presets()),
+                                              preset))
+    values = dict(default_placeholders(preset, platform), **(placeholders or {}))
+    launcher = _string_list(impl.get("launcher", []), where + " launcher", True)
+    _check_placeholders(launcher, where + " launcher", paths_only=True)
+    launcher = _expand_paths(launcher, values)
+    probe = _string_list(impl.get("probe", []), where + " probe", True)
+    _check_placeholders(probe, where + " probe", paths_only=True)
     m = Manifest(path=path, name=impl["name"], language=impl["language"],
-                 version=str(impl.get("version", "unknown")),
-                 platform=impl.get("platform", "linux"),
-                 launcher=_string_list(impl.get("launcher", []), where + " launcher", True),
+                 version=str(impl.get("version", "unknown")), platform=platform,
+                 launcher=launcher, build=preset,
+                 probe=launcher + _expand_paths(probe, values) if probe else [],
                  version_command=_string_list(impl.get("version_command", []),
                                               where + " version_command", True))
+    m.uses_build_dir = _mentions_build_dir(doc)
 
     if "codec" in doc:
         codec = doc["codec"]
@@ -239,7 +301,9 @@ def load(path, placeholders=None) -> Manifest:
                               ready_timeout_ms=_int(s, "ready_timeout_ms", 10000, w),
                               sessions=_choice(s, "sessions", SESSION_MODES, "forever", w),
                               stop_timeout_ms=_int(s, "stop_timeout_ms", 5000, w),
-                              env=_env(s, w, values))
+                              env=_env(s, w, values),
+                              stop="interrupt" if PLATFORMS[platform] == "windows"
+                              else "terminate")
         _compile(m.server.ready_pattern, w + " ready_pattern")
 
     if "client" in doc:

@@ -17,9 +17,13 @@ from pathlib import Path
 
 from . import hostplatform as host
 from . import procs
+from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES
 from .seqproxy import SeqProxy
 
-PROFILE_NAMES = {0x01: "uds", 0x02: "shm-hybrid", 0x04: "shm-futex"}
+# POSIX profile names (the default); Windows implementations use FAMILY_PROFILE_NAMES.
+PROFILE_NAMES = FAMILY_PROFILE_NAMES["posix"]
+# Every profile name a report can show, in display order.
+ALL_PROFILE_NAMES = ("uds", "pipe", "shm-hybrid", "shm-futex", "shm-busywait")
 AUTH_TOKEN = "0x5eed00c0ffee0001"
 
 # Knob values when a cell does not need anything particular (0: the implementation's default).
@@ -87,6 +91,16 @@ PROFILE_REQUIREMENTS = {
 }
 HYGIENE_REQUIREMENTS = {0x01: ("UDS-CLOSE-001",), 0x02: ("UDS-CLOSE-001", "SHM-CLEAN-001"),
                         0x04: ("UDS-CLOSE-001", "SHM-CLEAN-001")}
+# The same per profile for Windows transports (spec/transport-windows.md).
+WINDOWS_PROFILE_REQUIREMENTS = {
+    0x01: ("WIN-PIPE-NAME-001", "WIN-PIPE-MODE-001", "WIN-PIPE-CONNECT-001", "WIN-PKT-001"),
+    0x02: ("WIN-PIPE-NAME-001", "WIN-SHM-NAME-001", "WIN-SHM-CREATE-001", "WIN-SHM-ATTACH-001",
+           "WIN-SHM-PUB-001", "WIN-PROF-001"),
+    0x04: ("WIN-PIPE-NAME-001", "WIN-SHM-NAME-001", "WIN-SHM-CREATE-001", "WIN-SHM-ATTACH-001",
+           "WIN-SHM-PUB-001", "WIN-SHM-BUSYWAIT-001", "WIN-PROF-001"),
+}
+WINDOWS_HYGIENE_REQUIREMENTS = {0x01: (), 0x02: ("WIN-SHM-CLOSE-001",),
+                                0x04: ("WIN-SHM-CLOSE-001",)}
 
 
 @dataclass
@@ -101,14 +115,36 @@ class Cell:
     params: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     note: str = ""
+    environment: bool = False  # the verdict is an environment error (a launcher failed)
 
     @property
     def id(self):
-        return cell_id(self.client.name, self.server.name, self.profile, self.scenario.id)
+        return cell_id(self.client.name, self.server.name, self.profile, self.scenario.id,
+                       _family(self.server))
+
+    @property
+    def profile_name(self):
+        """The profile as the server's platform names it (a cell runs over its transport)."""
+        return FAMILY_PROFILE_NAMES[_family(self.server)][self.profile]
+
+    @property
+    def platform(self):
+        """The platform of the cell: one name, or "client/server" when they differ."""
+        c, s = _platform(self.client), _platform(self.server)
+        return c if c == s else "%s/%s" % (c, s)
 
 
-def cell_id(client, server, profile, scenario):
-    return "matrix/%s/%s/%s/%s" % (client, server, PROFILE_NAMES[profile], scenario)
+def _platform(m):
+    return getattr(m, "platform", "linux")
+
+
+def _family(m):
+    return getattr(m, "family", "posix")
+
+
+def cell_id(client, server, profile, scenario, family="posix"):
+    return "matrix/%s/%s/%s/%s" % (client, server, FAMILY_PROFILE_NAMES[family][profile],
+                                   scenario)
 
 
 def slug(case_id: str) -> str:
@@ -119,6 +155,13 @@ def _resolve(cell: Cell):
     """Decides what a cell runs and whether it can: fills client_scenario, params and the
     knob config, or sets verdict to unsupported / not-applicable with the reason."""
     c, s, sc = cell.client, cell.server, cell.scenario
+    # POSIX and Windows implementations share no transport (sockets and SHM files on one side,
+    # named pipes and kernel objects on the other).
+    if _family(c) != _family(s):
+        cell.verdict = "not-applicable"
+        cell.message = ("client %s runs on %s and server %s on %s: no shared transport"
+                        % (c.name, _platform(c), s.name, _platform(s)))
+        return cell
     # A side fixed at another service kind cannot play the scenario whatever it supports.
     for role, m in (("client", c), ("server", s)):
         ok, why = m.applicable({"service_kind": sc.service_kind})
@@ -238,20 +281,33 @@ def _env(extra):
     return dict(os.environ, **extra)
 
 
+def _profile_requirements(cell: Cell, hygiene=False):
+    windows = _family(cell.server) == "windows"
+    if hygiene:
+        table = WINDOWS_HYGIENE_REQUIREMENTS if windows else HYGIENE_REQUIREMENTS
+    else:
+        table = WINDOWS_PROFILE_REQUIREMENTS if windows else PROFILE_REQUIREMENTS
+    return list(table.get(cell.profile, ()))
+
+
 def base_row(cell: Cell):
     sc = cell.scenario
-    reqs = list(sc.requirements) + list(PROFILE_REQUIREMENTS.get(cell.profile, ()))
-    return {"id": cell.id, "kind": "matrix", "suite": "matrix." + sc.id,
-            "name": "%s -> %s [%s]" % (cell.client.name, cell.server.name,
-                                       PROFILE_NAMES[cell.profile]),
-            "client": cell.client.name, "server": cell.server.name,
-            "implementations": sorted({cell.client.name, cell.server.name}),
-            "profile": PROFILE_NAMES[cell.profile], "scenario": sc.id,
-            "requirements": reqs, "verdict": cell.verdict or "error",
-            "message": cell.message, "details": "", "seconds": 0.0}
+    reqs = list(sc.requirements)
+    if cell.verdict != "not-applicable" or _family(cell.client) == _family(cell.server):
+        reqs += _profile_requirements(cell)
+    row = {"id": cell.id, "kind": "matrix", "suite": "matrix." + sc.id,
+           "name": "%s -> %s [%s]" % (cell.client.name, cell.server.name, cell.profile_name),
+           "client": cell.client.name, "server": cell.server.name,
+           "implementations": sorted({cell.client.name, cell.server.name}),
+           "profile": cell.profile_name, "platform": cell.platform, "scenario": sc.id,
+           "requirements": reqs, "verdict": cell.verdict or "error",
+           "message": cell.message, "details": "", "seconds": 0.0}
+    if cell.environment:
+        row["environment"] = True
+    return row
 
 
-def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env):
+def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env, stop="terminate"):
     """Shell lines that run the cell alone, without the runner."""
     def env_prefix(env):
         return "".join("%s=%s " % (k, shlex.quote(v)) for k, v in sorted(env.items()))
@@ -259,7 +315,8 @@ def reproduce_lines(run_dir, server_argv, client_argv, server_env, client_env):
         "mkdir -p %s" % shlex.quote(run_dir),
         "%s%s &   # wait for it to be ready" % (env_prefix(server_env), shlex.join(server_argv)),
         "%s%s; echo client exit $?" % (env_prefix(client_env), shlex.join(client_argv)),
-        "kill -TERM %1; wait %1; ls -A " + shlex.quote(run_dir) + "   # must list nothing",
+        "kill -%s %%1; wait %%1; ls -A %s   # must list nothing" % (
+            "INT" if stop == "interrupt" else "TERM", shlex.quote(run_dir)),
     ]
 
 
@@ -271,7 +328,8 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         return row
     row["verdict"] = "running"
     start = time.monotonic()
-    capture = ctx.capture and host.CAN_RELAY
+    # The recording relay speaks SEQPACKET sockets; named-pipe cells run unrecorded.
+    capture = ctx.capture and host.CAN_RELAY and _family(cell.server) == "posix"
     tag = "%04d%s" % (index, ctx.attempt.replace("rerun-", "r"))
     cell_dir = ctx.run_base / tag
     server_dir = cell_dir / "s"
@@ -299,7 +357,7 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         senv, cenv = cell.server.server.env, cell.client.client.env
         evidence["reproduce"] = reproduce_lines(
             str(server_dir), sargv, cell.client.argv("client", dict(config, run_dir=str(server_dir))),
-            senv, cenv)
+            senv, cenv, cell.server.server.stop)
         server = procs.ManagedServer(cell.server.server, sargv, server_dir, config["service"],
                                      log_dir, env=_env(senv))
         try:
@@ -340,12 +398,14 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         if server:
             code, killed, how = server.stop()
             if server.child is not None:
+                stop = cell.server.server.stop
+                request = host.STOP_MECHANISMS[stop]
                 if killed:
-                    failures.append(("server", "server did not stop within %d ms of SIGTERM "
-                                     "(killed)" % cell.server.server.stop_timeout_ms))
-                elif how == "stopped" and code not in (0, -15):
-                    failures.append(("server", "server %s after SIGTERM"
-                                     % host.describe_exit(code)))
+                    failures.append(("server", "server did not stop within %d ms of %s "
+                                     "(killed)" % (cell.server.server.stop_timeout_ms, request)))
+                elif how == "stopped" and not host.clean_stop(code, stop):
+                    failures.append(("server", "server %s after %s"
+                                     % (host.describe_exit(code), request)))
                 elif how == "exited" and code != 0:
                     failures.append(("server", "one-session server %s"
                                      % host.describe_exit(code)))
@@ -360,7 +420,7 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         if left and row["verdict"] != "error":
             failures.append(("server", "files left in the server's run dir: %s"
                              % ", ".join(left)))
-            row["requirements"] += list(HYGIENE_REQUIREMENTS.get(cell.profile, ()))
+            row["requirements"] += _profile_requirements(cell, hygiene=True)
         shutil.rmtree(cell_dir, ignore_errors=True)
         row["seconds"] = round(time.monotonic() - start, 3)
     if row["verdict"] == "error":

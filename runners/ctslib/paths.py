@@ -1,4 +1,6 @@
 """Well-known locations in the source tree and the build trees."""
+import functools
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -10,3 +12,20 @@ OUT = ROOT / "out"
 def build_dir(preset: str) -> Path:
     """The binary directory CMakePresets.json gives `preset`."""
     return BUILD / preset
+
+
+def host_binary(preset: str, relative: str) -> Path:
+    """A program the host builds and runs itself (generator, benchmarks), with the host's
+    executable suffix."""
+    from . import hostplatform
+    return build_dir(preset) / (relative + hostplatform.EXE_SUFFIX)
+
+
+@functools.lru_cache(maxsize=None)
+def configure_presets() -> tuple:
+    """Names of the configure presets in CMakePresets.json (empty when it cannot be read)."""
+    try:
+        doc = json.loads((ROOT / "CMakePresets.json").read_text())
+    except (OSError, ValueError):
+        return ()
+    return tuple(p["name"] for p in doc.get("configurePresets", []) if "name" in p)

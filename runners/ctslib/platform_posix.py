@@ -15,6 +15,8 @@ from pathlib import Path
 NAME = "posix"
 # The recording relay (seqproxy) needs AF_UNIX SOCK_SEQPACKET.
 CAN_RELAY = hasattr(__import__("socket"), "AF_UNIX")
+# Suffix of executables built for this host.
+EXE_SUFFIX = ""
 
 # sun_path holds 107 bytes; run dirs stay well below so "<run_dir>/<service>.sock" fits.
 MAX_RUN_BASE = 48
@@ -50,8 +52,28 @@ def kill_tree(proc_or_pgid) -> bool:
 
 
 def interrupt_tree(proc) -> bool:
-    """What Ctrl-C would send the tree (SIGINT)."""
+    """What Ctrl-C would send the tree (SIGINT). Wine turns SIGINT into CTRL_C_EVENT for the
+    Windows program it runs, so this is also how a Windows server under wine is stopped."""
     return _signal_group(proc.pid, signal.SIGINT)
+
+
+# How a server is asked to stop (manifest.ServerSpec.stop): a POSIX server by SIGTERM, a
+# Windows one by a console control event (SIGINT, which wine delivers as CTRL_C_EVENT).
+STOP_MECHANISMS = {"terminate": "SIGTERM", "interrupt": "SIGINT"}
+# Exit codes that count as a clean stop: 0, or death by the stop signal itself.
+_CLEAN_STOP = {"terminate": (0, -signal.SIGTERM), "interrupt": (0, -signal.SIGINT)}
+
+
+def stop_tree(proc, mechanism="terminate") -> bool:
+    """Asks the tree to stop by `mechanism` (a key of STOP_MECHANISMS)."""
+    if mechanism == "interrupt":
+        return interrupt_tree(proc)
+    return terminate_tree(proc)
+
+
+def clean_stop(code, mechanism="terminate") -> bool:
+    """Whether exit `code` after a stop by `mechanism` is an orderly end."""
+    return code in _CLEAN_STOP[mechanism]
 
 
 def _stat_fields(pid: int):
@@ -98,6 +120,24 @@ def descendants(pid: int):
         out += nxt
         frontier = nxt
     return out
+
+
+# Processes a launcher starts for itself and shares between all its users (wine's server and
+# its Windows services): never treated as strays of a run.
+LAUNCHER_INFRASTRUCTURE = {"wineserver", "wineserver64", "services.exe", "winedevice.exe",
+                           "explorer.exe", "plugplay.exe", "svchost.exe", "rpcss.exe",
+                           "conhost.exe", "wineboot.exe", "tabtip.exe"}
+
+
+def launcher_infrastructure(pid: int) -> bool:
+    """Whether `pid` is one of the processes a launcher keeps for itself."""
+    try:
+        argv0 = Path("/proc/%d/cmdline" % pid).read_bytes().split(b"\0")[0].decode(
+            "utf-8", "replace")
+    except OSError:
+        return False
+    name = argv0.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return name in LAUNCHER_INFRASTRUCTURE
 
 
 def kill_pids(pids):

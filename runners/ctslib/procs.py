@@ -3,8 +3,9 @@ logged to files, and killed with their whole group. A registry of every live chi
 interrupted run take everything down.
 
 `ManagedServer` adds the server lifecycle of a manifest: readiness (a stdout line, the socket
-file appearing, or a delay), stop (SIGTERM, then SIGKILL after stop_timeout_ms), and restart
-for servers that serve one session and exit.
+file appearing, or a delay), stop (the platform's stop request — SIGTERM for a POSIX server,
+SIGINT that wine turns into CTRL_C_EVENT for a Windows one — then a kill after
+stop_timeout_ms), and restart for servers that serve one session and exit.
 """
 import re
 import subprocess
@@ -120,11 +121,11 @@ class Child:
         self._finish()
         return self.proc.returncode, timed_out
 
-    def stop(self, timeout: float):
-        """SIGTERM to the group, up to `timeout` s, then SIGKILL. Returns (exit code, whether it
-        had to be killed)."""
+    def stop(self, timeout: float, mechanism: str = "terminate"):
+        """Asks the group to stop by `mechanism` (hostplatform.STOP_MECHANISMS), waits up to
+        `timeout` s, then kills it. Returns (exit code, whether it had to be killed)."""
         if self.proc.poll() is None:
-            host.terminate_tree(self.proc)
+            host.stop_tree(self.proc, mechanism)
             try:
                 self.proc.wait(timeout)
             except Exception:  # noqa: BLE001
@@ -240,15 +241,15 @@ class ManagedServer:
         while c.running() and time.monotonic() < deadline:
             time.sleep(0.01)
         if c.running():
-            c.stop(timeout)
+            c.stop(timeout, self.spec.stop)
         else:
             c._finish()
         self.previous.append(c)
 
     def stop(self):
         """Stops the current server. Returns (exit code, killed, how) where how says what was
-        done: "exited" (a one-session server that ended by itself), "stopped" (SIGTERM) or
-        "killed"."""
+        done: "exited" (a one-session server that ended by itself), "stopped" (the stop
+        request) or "killed"."""
         c = self.child
         if c is None:
             return None, False, "never started"
@@ -260,7 +261,7 @@ class ManagedServer:
             if not c.running():
                 c._finish()
                 return c.proc.returncode, False, "exited"
-        code, killed = c.stop(timeout)
+        code, killed = c.stop(timeout, self.spec.stop)
         return code, killed, "killed" if killed else "stopped"
 
     def children(self):

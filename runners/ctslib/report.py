@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import expected, junit, matrix, paths
+from . import expected, junit, manifest, matrix, paths
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
 SCHEMA_VERSION = 1
@@ -23,7 +23,8 @@ def load_requirements():
 
 def _impl_doc(m, lists):
     return {"name": m.name, "language": m.language, "version": m.version,
-            "platform": m.platform, "manifest": str(m.path),
+            "platform": m.platform, "launcher": list(m.launcher), "build": m.build,
+            "manifest": str(m.path),
             "roles": list(m.capabilities.roles), "profiles": list(m.capabilities.profiles),
             "service_kinds": list(m.capabilities.service_kinds),
             "scenarios": list(m.capabilities.scenarios),
@@ -99,7 +100,9 @@ def summarize(rows):
         k = by_kind.setdefault(r.get("kind", "other"), {o2: 0 for o2 in OUTCOMES})
         k[o] += 1
     return {"counts": counts, "outcomes": outcomes, "by_kind": by_kind,
-            "failed": [r["id"] for r in rows if expected.outcome(r) == "fail"],
+            "failed": [r["id"] for r in rows if expected.outcome(r) == "fail"
+                       and not r.get("environment")],
+            "environment_errors": [r["id"] for r in rows if r.get("environment")],
             "expected_failures": [r["id"] for r in rows if expected.outcome(r) == "xfail"],
             "unexpected_passes": [r["id"] for r in rows if expected.outcome(r) == "xpass"],
             "flaky": [r["id"] for r in rows if any(d["verdict"] == "pass"
@@ -128,7 +131,7 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
                        "params": {k: str(v) for k, v in s.params.items()},
                        "needs": {k: str(v) for k, v in s.needs.items()},
                        "requirements": list(s.requirements)} for s in matrix.SCENARIOS],
-        "profiles": [matrix.PROFILE_NAMES[p] for p in sorted(matrix.PROFILE_NAMES)],
+        "profiles": list(matrix.ALL_PROFILE_NAMES),
         "results": rows,
         "compliance": compliance(rows, manifests, requirements),
         "summary": dict(summarize(rows), exit_code=0),
@@ -167,6 +170,13 @@ def junit_rows(rows):
     return out
 
 
+def profile_names(impl_doc):
+    """The profile names of an implementation document, as its platform names them."""
+    names = manifest.PROFILE_NAMES[manifest.PLATFORMS.get(impl_doc.get("platform", "linux"),
+                                                          "posix")]
+    return [names.get(p, str(p)) for p in impl_doc["profiles"]]
+
+
 def markdown(doc):
     s = doc["summary"]
     o = s["outcomes"]
@@ -176,19 +186,23 @@ def markdown(doc):
                  " (interrupted)" if doc["interrupted"] else ""), "",
              "| outcome | rows |", "|---|---|"]
     lines += ["| %s | %d |" % (k, o[k]) for k in OUTCOMES]
-    lines += ["", "## Implementations", "", "| name | language | version | roles | profiles |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Implementations", "",
+              "| name | language | version | platform | roles | profiles |",
+              "|---|---|---|---|---|---|"]
     for i in doc["implementations"]:
-        lines.append("| %s | %s | %s | %s | %s |" % (
-            i["name"], i["language"], i["version"], ", ".join(i["roles"]),
-            ", ".join(matrix.PROFILE_NAMES.get(p, str(p)) for p in i["profiles"])))
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            i["name"], i["language"], i["version"], i.get("platform", "linux"),
+            ", ".join(i["roles"]), ", ".join(profile_names(i))))
     lines += ["", "## By kind", "", "| kind | pass | fail | xfail | xpass | skip |",
               "|---|---|---|---|---|---|"]
     for k, v in sorted(s["by_kind"].items()):
         lines.append("| %s | %d | %d | %d | %d | %d |" % (k, v["pass"], v["fail"],
                                                          v["xfail"], v["xpass"], v["skip"]))
     rows = {r["id"]: r for r in doc["results"]}
-    for title, ids in (("Failures", s["failed"]), ("Expected failures", s["expected_failures"]),
+    for title, ids in (("Failures", s["failed"]),
+                       ("Environment errors (not conformance results)",
+                        s.get("environment_errors", [])),
+                       ("Expected failures", s["expected_failures"]),
                        ("Unexpected passes", s["unexpected_passes"])):
         if not ids:
             continue
@@ -237,6 +251,14 @@ def print_summary(doc, out_dir):
         if r.get("diagnosis"):
             reruns = " [alone: %s]" % ", ".join(d["verdict"] for d in r["diagnosis"])
         print("FAILED %s: %s%s" % (i, r.get("message", ""), reruns))
+    env = s.get("environment_errors", [])
+    seen = set()
+    for i in env:
+        message = rows[i].get("message", "")
+        if message not in seen:
+            seen.add(message)
+            print("ENVIRONMENT ERROR (%d rows) %s" % (
+                sum(rows[j].get("message") == message for j in env), message))
     for i in s["expected_failures"]:
         print("expected failure %s: %s" % (i, rows[i].get("expected_reason", "")))
     for i in s["unexpected_passes"]:
@@ -245,8 +267,9 @@ def print_summary(doc, out_dir):
         print("note: " + n)
     o = s["outcomes"]
     print("report: %s (index.html, report.json, junit.xml, summary.md)" % out_dir)
-    print("run: %d passed, %d failed, %d skipped (%d expected failures, %d unexpected passes)"
-          " in %.1f s" % (o["pass"], o["fail"], o["skip"], o["xfail"], o["xpass"],
+    print("run: %d passed, %d failed, %d skipped (%d expected failures, %d unexpected passes%s)"
+          " in %.1f s" % (o["pass"], o["fail"] - len(env), o["skip"], o["xfail"], o["xpass"],
+                          ", %d environment errors" % len(env) if env else "",
                           doc["seconds"]))
     sys.stdout.flush()
 

@@ -4,7 +4,7 @@ failures/ with its evidence. No external assets and no scripts: everything is in
 import html
 from pathlib import Path
 
-from . import expected, matrix, wire
+from . import expected, matrix, report, wire
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
@@ -61,9 +61,15 @@ def _counts(summary):
         ("pass", "fail", "xfail", "xpass", "skip")) + "</p>"
 
 
-def _grid(rows_by_key, clients, servers, profile, scenario):
+def _grid(rows_by_key, clients, servers, profile, scenario, platforms=None):
+    """One client x server table; `platforms` (name -> platform), when given, labels the
+    headers (runs mixing platforms)."""
+    def name(n):
+        if not platforms:
+            return esc(n)
+        return "%s <span class=\"note\">(%s)</span>" % (esc(n), esc(platforms.get(n, "")))
     head = "<tr><th>client \\ server</th>%s</tr>" % "".join(
-        "<th>%s</th>" % esc(s) for s in servers)
+        "<th>%s</th>" % name(s) for s in servers)
     body = []
     for c in clients:
         tds = []
@@ -80,7 +86,7 @@ def _grid(rows_by_key, clients, servers, profile, scenario):
             tds.append("<td class=\"v-%s\" data-cell=\"%s\" data-verdict=\"%s\" title=\"%s\">"
                        "%s</td>" % (cls, esc(r["id"]), esc(cls),
                                     esc(r.get("message", "")), label))
-        body.append("<tr><th>%s</th>%s</tr>" % (esc(c), "".join(tds)))
+        body.append("<tr><th>%s</th>%s</tr>" % (name(c), "".join(tds)))
     return "<table class=\"grid\">%s%s</table>" % (head, "".join(body))
 
 
@@ -94,19 +100,21 @@ def index(doc):
                  esc(", ".join("%s=%s" % kv for kv in doc["options"].items()))),
              _counts(s)]
     parts.append("<h2>Implementations</h2><table><tr><th>name</th><th>language</th>"
-                 "<th>version</th><th>roles</th><th>profiles</th><th>configuration</th>"
+                 "<th>version</th><th>platform</th><th>roles</th><th>profiles</th>"
+                 "<th>configuration</th>"
                  "<th>expected failures</th></tr>")
     for i in doc["implementations"]:
         conf = "adjustable" if i["configurable"] else "fixed: " + ", ".join(
             "%s=%s" % kv for kv in sorted(i["fixed"].items()))
         if i.get("server_sessions") == "one":
             conf += "; one session per server start"
+        platform = i.get("platform", "linux") + (
+            " (under %s)" % " ".join(i["launcher"]) if i.get("launcher") else "")
         parts.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                     "<td>%d</td></tr>" % (
-                         esc(i["name"]), esc(i["language"]), esc(i["version"]),
+                     "<td>%s</td><td>%d</td></tr>" % (
+                         esc(i["name"]), esc(i["language"]), esc(i["version"]), esc(platform),
                          esc(", ".join(i["roles"])),
-                         esc(", ".join(matrix.PROFILE_NAMES.get(p, str(p))
-                                       for p in i["profiles"])),
+                         esc(", ".join(report.profile_names(i))),
                          esc(conf), len(i["expected_failures"])))
     parts.append("</table>")
 
@@ -134,6 +142,9 @@ def index(doc):
         servers = sorted({r["server"] for r in mrows})
         by_key = {(r["client"], r["server"], r["profile"], r["scenario"]): r for r in mrows}
         profiles = [p for p in doc["profiles"] if any(r["profile"] == p for r in mrows)]
+        platforms = {i["name"]: i.get("platform", "linux") for i in doc["implementations"]}
+        if len(set(platforms.values())) < 2:
+            platforms = None
         for sc in doc["scenarios"]:
             if not any(r["scenario"] == sc["id"] for r in mrows):
                 continue
@@ -142,7 +153,7 @@ def index(doc):
             parts.append("<div class=\"grids\">")
             for p in profiles:
                 parts.append("<div><b>%s</b>%s</div>" % (esc(p), _grid(
-                    by_key, clients, servers, p, sc["id"])))
+                    by_key, clients, servers, p, sc["id"], platforms)))
             parts.append("</div>")
     else:
         parts.append("<p>No matrix cells in this run.</p>")

@@ -9,10 +9,12 @@ conformance cases and vector cases all arrive here as such rows.
 import argparse
 import concurrent.futures as futures
 import datetime
+import importlib
 import os
 import platform as pyplatform
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -49,7 +51,9 @@ def conformance_tasks(manifests, ctx):
     with "conformance/", verdict, requirements, …). Until then the run says so in its notes.
     """
     try:
-        from . import conformance  # noqa: F401
+        # Through sys.modules (not the package attribute), so the module in force is the one
+        # registered there, whoever imported the package first.
+        conformance = importlib.import_module(__package__ + ".conformance")
     except ImportError:
         return [], ["conformance catalogue: not in this tree yet (ctslib/conformance.py); "
                     "no conformance rows"]
@@ -70,6 +74,7 @@ def conformance_tasks(manifests, ctx):
                     r.setdefault("implementations", [m.name])
                     r.setdefault("implementation", m.name)
                     r.setdefault("role", role)
+                    r.setdefault("platform", m.platform)
                 return rows
             tasks.append(Task("conformance/%s/%s" % (m.name, role), run, weight=20,
                               rerunnable=False))
@@ -96,17 +101,18 @@ def vector_tasks(manifests, out_dir):
                 r["implementations"] = [m.name]
                 r["implementation"] = m.name
                 r["role"] = "codec"
+                r["platform"] = m.platform
             return rows
 
         def guarded(attempt, m=m, run=run):
-            exe = m.codec.command[0]
+            exe = m.codec.command[len(m.launcher)]  # the testee itself, not its launcher
             if os.sep in exe and not Path(exe).exists():
                 return [{"id": "vectors/%s" % m.name, "kind": "vectors",
                          "suite": "vectors", "name": m.name, "verdict": "error",
                          "message": "codec testee %s does not exist" % exe,
                          "details": "the manifest's [codec] command names a missing binary",
                          "seconds": 0.0, "requirements": [], "implementations": [m.name],
-                         "implementation": m.name, "role": "codec"}]
+                         "implementation": m.name, "role": "codec", "platform": m.platform}]
             try:
                 return run(attempt)
             except Exception as e:  # noqa: BLE001
@@ -115,9 +121,88 @@ def vector_tasks(manifests, out_dir):
                          "message": "replay failed: %s: %s" % (type(e).__name__, e),
                          "details": "", "seconds": 0.0, "requirements": [],
                          "implementations": [m.name], "implementation": m.name,
-                         "role": "codec"}]
+                         "role": "codec", "platform": m.platform}]
         tasks.append(Task("vectors/%s" % m.name, guarded, weight=5, rerunnable=False))
     return tasks, []
+
+
+# ---- launcher probe -------------------------------------------------------------------------
+
+PROBE_TIMEOUT = 120.0  # a cold wine prefix can take a while to come up
+
+
+def probe(m, timeout=PROBE_TIMEOUT):
+    """Runs the manifest's probe (launcher first) once. Returns "" when it exits 0, else why
+    not. Only the probe process itself is killed on a timeout: what the launcher starts for
+    itself (wineserver and wine's own services) is shared and left alone."""
+    if not m.probe:
+        return ""
+    try:
+        proc = host.popen(m.probe, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    except OSError as e:
+        return "cannot start %s: %s" % (m.probe[0], e)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return "%s did not finish within %.0f s" % (" ".join(m.probe), timeout)
+    except BaseException:  # Ctrl-C: the probe must not outlive the run
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        return "%s: %s%s" % (" ".join(m.probe), host.describe_exit(proc.returncode),
+                             ("; " + " / ".join(tail)) if tail else "")
+    return ""
+
+
+def environment_error_row(task_id, m, reason, kind):
+    """The row standing for a task that could not run because the launcher or the build of
+    `m` is broken: an error of the environment, held against nobody's conformance."""
+    launcher = " ".join(m.launcher) or "the platform"
+    return {"id": task_id, "kind": kind, "suite": kind, "name": task_id, "verdict": "error",
+            "message": "environment: %s could not start %s (%s)" % (launcher, m.name, reason),
+            "details": "the launcher probe failed before any case ran; this is not a "
+                       "conformance result", "seconds": 0.0, "requirements": [],
+            "implementations": [m.name], "implementation": m.name, "platform": m.platform,
+            "environment": True}
+
+
+def guard_environment(tasks, manifests, broken):
+    """Replaces every task touching an implementation in `broken` (name -> reason) by one
+    that returns an environment error row."""
+    by_name = {m.name: m for m in manifests}
+    out = []
+    for t in tasks:
+        parts = t.id.split("/")
+        kind = parts[0]
+        m = by_name.get(parts[1]) if len(parts) > 1 else None
+        if kind == "matrix" or m is None or m.name not in broken:
+            out.append(t)  # matrix cells are marked when planned (mark_environment)
+            continue
+        role = parts[2] if kind == "conformance" and len(parts) > 2 else "codec"
+
+        def run(attempt, t=t, m=m, kind=kind, role=role):
+            return [dict(environment_error_row(t.id, m, broken[m.name], kind), role=role)]
+        out.append(Task(t.id, run, weight=0, rerunnable=False))
+    return out
+
+
+def mark_environment(cells, broken):
+    """Matrix cells with a side whose launcher probe failed become environment errors (cells
+    that are not applicable anyway keep that verdict)."""
+    for c in cells:
+        bad = [m for m in (c.server, c.client) if m.name in broken]
+        if bad and c.verdict != "not-applicable":
+            m = bad[0]
+            c.verdict = "error"
+            c.environment = True
+            c.message = "environment: %s could not start %s (%s)" % (
+                " ".join(m.launcher) or "the platform", m.name, broken[m.name])
+    return cells
 
 
 # ---- self-check -----------------------------------------------------------------------------
@@ -209,11 +294,14 @@ def attribute(rows):
               if r.get("kind") == "matrix" and r.get("client") == REFERENCE_NAME
               and r.get("server") == REFERENCE_NAME}
     for r in rows:
-        if r["verdict"] not in expected.FAILING:
+        if r["verdict"] not in expected.FAILING or r.get("environment"):
             r["blame"] = []
             continue
         if r.get("kind") != "matrix":
             r["blame"] = list(r.get("implementations", []))
+            continue
+        if r.get("environment"):
+            r["blame"] = []
             continue
         c, s = r["client"], r["server"]
         if c == s:
@@ -250,10 +338,24 @@ def load_manifests(paths_):
     return manifests
 
 
-def _needs_build(manifests):
-    text = " ".join(" ".join(x.command) for m in manifests for x in (m.server, m.client, m.codec)
-                    if x is not None)
-    return str(paths.build_dir("default")) in text
+def build_presets(manifests):
+    """What `./cts run` builds first, as (preset, targets) in a stable order: each manifest's
+    `build` preset when its commands name {build_dir}, the targets they run (None: the whole
+    preset); the default preset is built whole when the bundled reference takes part (its
+    self-check needs every test)."""
+    wanted = {}
+    for m in manifests:
+        if not m.uses_build_dir:
+            continue
+        targets = m.build_targets()
+        if m.build == "default" or not targets or wanted.get(m.build, []) is None:
+            wanted[m.build] = None
+        else:
+            wanted[m.build] = wanted.get(m.build, []) + [t for t in targets
+                                                         if t not in wanted.get(m.build, [])]
+    if any(m.name == REFERENCE_NAME for m in manifests):
+        wanted["default"] = None
+    return sorted(wanted.items(), key=lambda kv: (kv[0] != "default", kv[0]))
 
 
 def execute(tasks, jobs, progress, diagnose=0, results=None):
@@ -327,13 +429,17 @@ def cmd_run(args) -> int:
     out_dir = Path(args.out) if args.out else paths.OUT / "report"
     notes = []
 
-    if args.build and (has_reference or _needs_build(manifests)):
-        from .cli import _ensure_deps
+    presets = build_presets(manifests) if args.build else []
+    if presets:
+        from .cli import _ensure_deps, windows_available
         if not _ensure_deps():
             return EXIT_SETUP
-        if not build.configure_and_build("default"):
-            print("cts run: the build failed", file=sys.stderr)
-            return EXIT_FAILED
+        if any(p == "windows" for p, _ in presets) and not windows_available(install=True):
+            return EXIT_SETUP
+        for preset, targets in presets:
+            if not build.configure_and_build(preset, targets):
+                print("cts run: the build of preset '%s' failed" % preset, file=sys.stderr)
+                return EXIT_FAILED
 
     rows = []
     if args.self_check and has_reference and args.shard == (1, 1) and not args.only:
@@ -343,6 +449,26 @@ def cmd_run(args) -> int:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    if any(m.launcher for m in manifests):
+        os.environ.setdefault("WINEDEBUG", "-all")
+    # Probes run before this process becomes a subreaper, so whatever a launcher leaves
+    # running for itself is not adopted (and not swept up as a stray at the end).
+    broken = {}
+    for m in manifests:
+        if m.launcher and not m.probe:
+            notes.append("%s runs under %s without a probe: a broken launcher would show as "
+                         "failures (interop/README.md, probe)" % (m.name, " ".join(m.launcher)))
+        if m.probe:
+            t = time.monotonic()
+            why = probe(m)
+            print("cts run: probe %s under %s: %s (%.1f s)" % (
+                m.name, " ".join(m.launcher) or "no launcher", why or "ok",
+                time.monotonic() - t), flush=True)
+            if why:
+                broken[m.name] = why
+                notes.append("environment: %s could not start %s: %s; its rows are "
+                             "environment errors, not conformance results"
+                             % (" ".join(m.launcher) or "the platform", m.name, why))
     run_base = host.run_base()
     host.become_subreaper()
     restore = host.install_stop_signals(lambda: _raise_interrupt())
@@ -351,7 +477,7 @@ def cmd_run(args) -> int:
     try:
         ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
         scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
-        cells = matrix.plan(manifests, scen)
+        cells = mark_environment(matrix.plan(manifests, scen), broken)
         tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
             c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
             rerunnable=True) for i, c in enumerate(cells)]
@@ -360,6 +486,8 @@ def cmd_run(args) -> int:
         vt, n2 = vector_tasks(manifests, out_dir)
         notes += n1 + n2
         tasks += more + vt
+        if broken:
+            tasks = guard_environment(tasks, manifests, broken)
         if args.only:
             tasks = [t for t in tasks if re.search(args.only, t.id)]
         k, n = args.shard
@@ -378,7 +506,8 @@ def cmd_run(args) -> int:
     finally:
         restore()
         procs.stop_all(grace=0.5)
-        strays = host.descendants(os.getpid())
+        strays = [p for p in host.descendants(os.getpid())
+                  if not host.launcher_infrastructure(p)]
         if strays:
             host.kill_pids(strays)
             host.wait_gone(strays, 2.0)
@@ -394,8 +523,11 @@ def cmd_run(args) -> int:
     doc = report.document(rows=rows, manifests=manifests, lists=lists, notes=notes,
                           started=started, seconds=time.monotonic() - t0, args=args,
                           interrupted=interrupted)
+    judged = [r for r in rows if not r.get("environment")]
     exit_code = EXIT_INTERRUPTED if interrupted else (
-        EXIT_FAILED if expected.run_failed(rows, args.strict) or not rows else EXIT_OK)
+        EXIT_FAILED if expected.run_failed(judged, args.strict) or not rows else EXIT_OK)
+    if exit_code == EXIT_OK and len(judged) != len(rows):
+        exit_code = EXIT_SETUP  # nothing failed, but an implementation could not be tested
     doc["summary"]["exit_code"] = exit_code
     report.write_all(out_dir, doc)
     report.print_summary(doc, out_dir)

@@ -12,14 +12,19 @@ from . import paths
 
 SCHEMA = paths.ROOT / "vectors" / "schema" / "vector-file.schema.json"
 ERRORS_H = paths.ROOT / "reference" / "include" / "nipc" / "codec" / "errors.h"
+# windows_names cases are refused with transport error kinds (NameTooLong, ...).
+TRANSPORT_ERRORS_H = paths.ROOT / "reference" / "include" / "nipc" / "transport" / "error.h"
 HANDSHAKE_VERDICTS = {"StatusBadEnvelope", "StatusAuthFailed", "StatusIncompatible",
                       "StatusUnsupported", "StatusLimitExceeded", "StatusInternalError",
                       "SilentClose"}
 
 
 def error_classes():
-    """The error names of the reference's table plus the handshake verdict classes."""
-    names = set(re.findall(r"X\((\w+),\s*\"", ERRORS_H.read_text()))
+    """The error names of the reference's codec and transport tables plus the handshake
+    verdict classes."""
+    names = set()
+    for header in (ERRORS_H, TRANSPORT_ERRORS_H):
+        names |= set(re.findall(r"X\((\w+),\s*\"", header.read_text()))
     return names | HANDSHAKE_VERDICTS
 
 

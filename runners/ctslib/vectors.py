@@ -20,7 +20,9 @@ CASE_KEYS = {"id", "name", "requirements", "comment", "result", "flags", "hex", 
 CASE_REQUIRED = {"id", "name", "requirements", "comment", "result", "flags"}
 RESULTS = {"valid", "invalid", "acceptable"}
 HEX_RE = re.compile(r"^(?:[0-9a-f]{2})*$")
-FAMILY_OPS = {"handshake_decide": "decide", "handshake_check_ack": "check_ack"}
+FAMILY_OPS = {"handshake_decide": "decide", "handshake_check_ack": "check_ack",
+              "windows_names": "names"}
+INPUTS = ("hex", "packets", "context")
 STATUS_CODES = {"OK": 0, "BAD_ENVELOPE": 1, "AUTH_FAILED": 2, "INCOMPATIBLE": 3,
                 "UNSUPPORTED": 4, "LIMIT_EXCEEDED": 5, "INTERNAL_ERROR": 6}
 
@@ -41,6 +43,9 @@ def load_file(path: Path) -> dict:
     if doc["schema_version"] != 1:
         raise VectorFileError("%s: schema_version %r unsupported" % (path.name,
                                                                      doc["schema_version"]))
+    if doc["input"] not in INPUTS:
+        raise VectorFileError("%s: input %r is not one of %s" % (path.name, doc["input"],
+                                                                 list(INPUTS)))
     seen_ids, seen_names = set(), set()
     for case in doc["cases"]:
         where = "%s case %s" % (path.name, case.get("id"))
@@ -57,7 +62,11 @@ def load_file(path: Path) -> dict:
         seen_ids.add(case["id"])
         seen_names.add(case["name"])
         blobs = [case["hex"]] if "hex" in case else case.get("packets", [])
-        if ("hex" in case) == ("packets" in case):
+        if doc["input"] == "context":
+            if "hex" in case or "packets" in case or not case.get("context"):
+                raise VectorFileError("%s: a context-input case has a context and no bytes"
+                                      % where)
+        elif ("hex" in case) == ("packets" in case):
             raise VectorFileError("%s: exactly one of hex / packets" % where)
         for blob in blobs:
             if not isinstance(blob, str) or not HEX_RE.match(blob):
@@ -90,7 +99,7 @@ def _request(family: str, case: dict) -> dict:
     req = {"op": op, "family": family}
     if "hex" in case:
         req["hex"] = case["hex"]
-    else:
+    elif "packets" in case:
         req["packets"] = case["packets"]
     req["context"] = case.get("context", {})
     return req
@@ -234,7 +243,7 @@ REFERENCE_TARGETS = ["nipc-vectors", "nipc-codec-testee", "nipc-ref"]
 
 
 def _generator_path():
-    return paths.build_dir("default") / GENERATOR
+    return paths.host_binary("default", GENERATOR)
 
 
 def _build_generator() -> bool:
@@ -301,6 +310,16 @@ def cmd_replay(args) -> int:
         if not _build_generator():
             return 1
     out_dir = Path(args.out) if args.out else paths.OUT / "vectors" / m.name
+    if m.launcher:
+        os.environ.setdefault("WINEDEBUG", "-all")
+    if m.probe:
+        from .run import probe
+        why = probe(m)
+        if why:
+            print("vector replay: environment: %s could not start %s: %s (not a conformance "
+                  "result)" % (" ".join(m.launcher) or "the platform", m.name, why),
+                  file=sys.stderr)
+            return 2
     start = time.monotonic()
     rows = replay(m, out_dir, families=args.family, case_filter=args.case,
                   strict_errors=not args.lenient_errors, verbose=args.verbose)

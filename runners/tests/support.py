@@ -16,10 +16,19 @@ def new_marker():
 
 def fake_manifest(directory: Path, name, marker, server=None, client=None, sessions="forever",
                   profiles=(1,), kinds=None, fixed=None, scenarios=None, stop_timeout_ms=2000,
-                  client_timeout_ms=10000, ready_timeout_ms=3000, state=None):
-    """Writes a manifest for the fake implementation; server/client: behaviour names."""
+                  client_timeout_ms=10000, ready_timeout_ms=3000, state=None, platform=None,
+                  launcher=None, probe=None):
+    """Writes a manifest for the fake implementation; server/client: behaviour names.
+    platform, launcher and probe go to [implementation] when given."""
     py = sys.executable
-    lines = ['[implementation]', 'name = "%s"' % name, 'language = "Python"', '']
+    lines = ['[implementation]', 'name = "%s"' % name, 'language = "Python"']
+    if platform:
+        lines.append('platform = "%s"' % platform)
+    if launcher is not None:
+        lines.append('launcher = %s' % _toml_list(launcher))
+    if probe is not None:
+        lines.append('probe = %s' % _toml_list(probe))
+    lines.append('')
     roles = []
     if server is not None:
         roles.append("server")

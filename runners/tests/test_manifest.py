@@ -120,6 +120,57 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(m.codec.command, ["wine", "t.exe"])
         self.assertEqual(m.argv("server", {}), ["wine", "s.exe"])
 
+    def test_a_launcher_expands_path_placeholders_and_rejects_run_knobs(self):
+        m = load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\n'
+                                      'launcher = ["{root}/tools/run-under"]'))
+        self.assertEqual(m.launcher, [str(manifest.paths.ROOT) + "/tools/run-under"])
+        with self.assertRaisesRegex(manifest.ManifestError, "unknown placeholder \\{service\\}"):
+            load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\n'
+                                      'launcher = ["x", "{service}"]'))
+
+    def test_the_platform_is_checked_and_names_the_transport_family(self):
+        self.assertEqual(load_text(MINIMAL).platform, "linux")
+        self.assertEqual(load_text(MINIMAL).family, "posix")
+        win = load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nplatform = "windows"'))
+        self.assertEqual(win.family, "windows")
+        self.assertEqual([win.profile_name(b) for b in (1, 2, 4)],
+                         ["pipe", "shm-hybrid", "shm-busywait"])
+        self.assertEqual([load_text(MINIMAL).profile_name(b) for b in (1, 2, 4)],
+                         ["uds", "shm-hybrid", "shm-futex"])
+        with self.assertRaisesRegex(manifest.ManifestError, "platform must be one of"):
+            load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nplatform = "win32"'))
+
+    def test_the_build_key_chooses_the_tree_build_dir_names(self):
+        text = MINIMAL.replace('language = "Go"', 'language = "Go"\nplatform = "windows"\n'
+                               'build = "windows"\nlauncher = ["wine"]') + \
+            '[codec]\ncommand = ["{build_dir}/t{exe}", "codec"]\n'
+        m = load_text(text)
+        self.assertEqual(m.build, "windows")
+        self.assertTrue(m.uses_build_dir)
+        self.assertEqual(m.codec.command, ["wine", str(ROOT / "build/windows/t.exe"), "codec"])
+        plain = load_text(MINIMAL + '[codec]\ncommand = ["{build_dir}/t{exe}"]\n')
+        self.assertEqual(plain.codec.command, [str(ROOT / "build/default/t")])
+        self.assertFalse(load_text(MINIMAL).uses_build_dir)
+        with self.assertRaisesRegex(manifest.ManifestError, "build must name a configure preset"):
+            load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nbuild = "nope"'))
+
+    def test_every_checked_in_manifest_loads(self):
+        found = sorted((ROOT / "interop").rglob("*.toml"))
+        self.assertIn(ROOT / "interop" / "windows-codec.toml", found)
+        for path in found:
+            m = manifest.load(path)
+            self.assertIn(m.platform, manifest.PLATFORMS, path)
+
+    def test_a_probe_runs_under_the_launcher(self):
+        m = load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nlauncher = ["wine"]\n'
+                                      'build = "windows"\n'
+                                      'probe = ["{build_dir}/p.exe", "--help"]'))
+        self.assertEqual(m.probe, ["wine", str(ROOT / "build/windows/p.exe"), "--help"])
+        self.assertEqual(load_text(MINIMAL).probe, [])
+        with self.assertRaisesRegex(manifest.ManifestError, "unknown placeholder"):
+            load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\n'
+                                      'probe = ["p", "{run_dir}"]'))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iostream>
 #include <istream>
 #include <map>
 #include <ostream>
@@ -11,6 +12,12 @@
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
 #include "nipc/codec/string_reverse.h"
+#include "nipc/transport/win_names.h"
+
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #ifndef NIPC_VERSION
 #define NIPC_VERSION "unknown"
@@ -19,11 +26,12 @@
 namespace nipc::tools {
 namespace {
 
-constexpr std::array<std::string_view, 12> kFamilies = {
+constexpr std::array<std::string_view, 13> kFamilies = {
     "outer_header",       "chunk_header",       "hello",
     "hello_ack",          "batch",              "chunked_message",
     "increment",          "string_reverse",     "cgroups_snapshot_request",
-    "cgroups_snapshot_response", "handshake_decide", "handshake_check_ack"};
+    "cgroups_snapshot_response", "handshake_decide", "handshake_check_ack",
+    "windows_names"};
 
 // A chunked message's payload is buffered whole; a larger declared payload is refused as a
 // request this testee cannot serve rather than allocated.
@@ -278,6 +286,73 @@ Json check_ack_family(const Json& request) {
   return ack ? valid(hello_ack_to_json(*ack)) : invalid(ack.error());
 }
 
+// ---- windows_names: the names op ------------------------------------------------------------
+
+std::string get_string(const Json& object, std::string_view key) {
+  const Json& v = member(object, key);
+  if (!v.is_string()) throw FieldError("\"" + std::string(key) + "\": expected a string");
+  return v.get<std::string>();
+}
+
+// A hash given as its 16 lower-case hex digits (the form hex16 writes).
+std::uint64_t get_hash16(const Json& object, std::string_view key) {
+  const std::string text = get_string(object, key);
+  std::uint64_t h = 0;
+  for (char c : text) {
+    const bool digit = c >= '0' && c <= '9';
+    const bool lower = c >= 'a' && c <= 'f';
+    if (!digit && !lower) throw FieldError("\"" + std::string(key) + "\": expected lower-case hex");
+    h = (h << 4) | static_cast<std::uint64_t>(digit ? c - '0' : c - 'a' + 10);
+  }
+  if (text.size() != 16) throw FieldError("\"" + std::string(key) + "\": expected 16 hex digits");
+  return h;
+}
+
+Json invalid(const TransportError& e) { return invalid(transport_error_name(e.kind)); }
+
+// context.object says which name is derived: "pipe" (an endpoint's pipe), "shm" (a session's
+// kernel objects, hashing run_dir, service and token) or "shm_from_hash" (the same from a
+// hash given directly: the only way to reach the zero-hash rule).
+Json names_answer(const Json& request) {
+  if (request.contains("hex") || request.contains("packets"))
+    throw RequestError("windows_names takes only \"context\"");
+  const Json& context = context_of(request);
+  const std::string object = get_string(context, "object");
+  if (object == "pipe") {
+    expect_keys(context, {"object", "run_dir", "service"}, "context");
+    const std::string run_dir = get_string(context, "run_dir");
+    const TransportResult<std::string> name = win::pipe_name(run_dir, get_string(context, "service"));
+    if (!name) return invalid(name.error());
+    return valid(Json{{"run_dir_hash", win::hex16(win::fnv1a64(run_dir))}, {"pipe_name", *name}});
+  }
+  if (object == "shm") {
+    expect_keys(context, {"object", "run_dir", "service", "auth_token", "profile", "session_id"},
+                "context");
+    const std::string run_dir = get_string(context, "run_dir");
+    const std::string service = get_string(context, "service");
+    const std::uint64_t token = get_u64(context, "auth_token");
+    const TransportResult<win::ShmObjectNames> names =
+        win::shm_object_names(run_dir, service, token, get_u32(context, "profile"),
+                              get_u64(context, "session_id"));
+    if (!names) return invalid(names.error());
+    const std::string input = win::shm_hash_input(run_dir, service, token);
+    return valid(Json{{"hash_input", input},
+                      {"hash", win::hex16(win::fnv1a64(input))},
+                      {"mapping", names->mapping},
+                      {"request_event", names->request_event},
+                      {"response_event", names->response_event}});
+  }
+  if (object == "shm_from_hash") {
+    expect_keys(context, {"object", "hash", "service", "profile", "session_id"}, "context");
+    const TransportResult<std::string> prefix = win::shm_prefix_from_hash(
+        get_hash16(context, "hash"), get_string(context, "service"), get_u32(context, "profile"),
+        get_u64(context, "session_id"));
+    if (!prefix) return invalid(prefix.error());
+    return valid(Json{{"prefix", *prefix}});
+  }
+  throw FieldError("\"object\": expected pipe, shm or shm_from_hash");
+}
+
 // ---- dispatch -------------------------------------------------------------------------------
 
 struct FamilyOps {
@@ -301,6 +376,7 @@ const std::map<std::string_view, FamilyOps>& family_table() {
        {decode_snapshot_response_family, encode_snapshot_response_family}},
       {"handshake_decide", {nullptr, nullptr}},
       {"handshake_check_ack", {nullptr, nullptr}},
+      {"windows_names", {nullptr, nullptr}},
   };
   return table;
 }
@@ -319,7 +395,7 @@ Json answer(const Json& request) {
   if (!op_json.is_string()) throw FieldError("\"op\": expected a string");
   const std::string& op = op_json.get_ref<const std::string&>();
   if (op == "hello") return hello_answer();
-  if (op != "decode" && op != "encode" && op != "decide" && op != "check_ack")
+  if (op != "decode" && op != "encode" && op != "decide" && op != "check_ack" && op != "names")
     return unsupported("unknown op " + op);
 
   const Json& family_json = member(request, "family");
@@ -333,6 +409,11 @@ Json answer(const Json& request) {
     if (family != "handshake_decide") return unsupported("decide is for handshake_decide");
     return decide_first_packet_family(request);
   }
+  if (op == "names") {
+    if (family != "windows_names") return unsupported("names is for windows_names");
+    return names_answer(request);
+  }
+  if (family == "windows_names") return unsupported("windows_names is answered by names");
   if (op == "check_ack") {
     if (family != "handshake_check_ack") return unsupported("check_ack is for handshake_check_ack");
     return check_ack_family(request);
@@ -418,6 +499,18 @@ int run_codec_testee(std::istream& in, std::ostream& out) {
     }
     if (!write_message(out, response)) return 1;
   }
+}
+
+int run_codec_testee_on_stdio() {
+#ifdef _WIN32
+  _setmode(_fileno(stdin), _O_BINARY);
+  _setmode(_fileno(stdout), _O_BINARY);
+#endif
+  // run_codec_testee flushes after each answer, so the streams need neither C stdio
+  // synchronisation nor tying.
+  std::ios::sync_with_stdio(false);
+  std::cin.tie(nullptr);
+  return run_codec_testee(std::cin, std::cout);
 }
 
 }  // namespace nipc::tools

@@ -14,10 +14,10 @@
 
 namespace nipc::tools {
 
-/// The vector families this testee implements: all twelve, in vectors/README.md order.
+/// The vector families this testee implements: all thirteen, in vectors/README.md order.
 std::span<const std::string_view> codec_testee_families();
 
-/// Answers one request object (op hello, decode, encode, decide or check_ack). Never throws:
+/// Answers one request object (op hello, decode, encode, decide, check_ack or names). Never throws:
 /// a request that is not shaped as the contract says is answered
 /// {"result":"error","message":...}; an op or family it does not implement
 /// {"result":"unsupported","reason":...}.
@@ -29,6 +29,11 @@ Json answer_codec_request(const Json& request) noexcept;
 /// stream that ends in the middle of a message ends the loop. Returns the process exit code:
 /// 0 when `in` ended, 1 when `out` failed.
 int run_codec_testee(std::istream& in, std::ostream& out);
+
+/// run_codec_testee on the process's stdin and stdout, switched to binary mode first where
+/// the C runtime distinguishes text from binary (Windows: text mode would rewrite 0x0a bytes
+/// of a frame and stop reading at 0x1a). For the testee binaries' main().
+int run_codec_testee_on_stdio();
 
 }  // namespace nipc::tools
 

@@ -548,6 +548,6 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kUsage;
   }
   if (server->parsed()) return run_server(sc, sessions);
-  if (codec->parsed()) return nipc::tools::run_codec_testee(std::cin, std::cout);
+  if (codec->parsed()) return nipc::tools::run_codec_testee_on_stdio();
   return run_client(cc, ca);
 }

@@ -1,4 +1,4 @@
-// The twelve vector families, one builder each (vectors/README.md lists the files).
+// The thirteen vector families, one builder each (vectors/README.md lists the files).
 #ifndef NIPC_TOOLS_NIPC_VECTORS_FAMILIES_H_
 #define NIPC_TOOLS_NIPC_VECTORS_FAMILIES_H_
 
@@ -20,6 +20,7 @@ Family snapshot_request_family();    // snapshot_families.cpp
 Family snapshot_response_family();   // snapshot_families.cpp
 Family handshake_decide_family();    // handshake_families.cpp
 Family handshake_check_ack_family(); // handshake_families.cpp
+Family windows_names_family();       // names_family.cpp
 
 /// Every family, in file-table order.
 std::vector<Family> all_families();

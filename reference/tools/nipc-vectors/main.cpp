@@ -1,6 +1,7 @@
 // nipc-vectors: writes the golden wire vectors (vectors/README.md), one file per family,
 // after checking every case against the reference codec. Deterministic: the same sources
 // always produce the same bytes.
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -25,8 +26,15 @@ const std::set<std::string_view> kNotDecoderOutcomes = {
 
 constexpr int kMinCasesPerOutcome = 3;
 
-// Every rejection a decoder, the server's handshake or the client's ACK check can produce
-// has at least kMinCasesPerOutcome cases (invalid, or acceptable with that reference error).
+// Refusals of the Windows name functions (windows_names). BadParameter there is an invalid
+// service name; NameHashZero is reached only through a hash given directly.
+constexpr std::array<TransportErrorKind, 4> kNameOutcomes = {
+    TransportErrorKind::kNameTooLong, TransportErrorKind::kNameInputTooLong,
+    TransportErrorKind::kNameHashZero, TransportErrorKind::kBadParameter};
+
+// Every rejection a decoder, the server's handshake, the client's ACK check or the Windows
+// name functions can produce has at least kMinCasesPerOutcome cases (invalid, or acceptable
+// with that reference error).
 std::vector<std::string> check_coverage(const std::vector<Family>& families) {
   std::map<std::string, int> count;
   for (const Family& f : families) {
@@ -41,6 +49,7 @@ std::vector<std::string> check_coverage(const std::vector<Family>& families) {
   for (std::uint16_t s = 1; s <= 5; ++s)
     outcomes.push_back(tools::status_class(static_cast<TransportStatus>(s)));
   outcomes.emplace_back(tools::kSilentClose);
+  for (TransportErrorKind kind : kNameOutcomes) outcomes.emplace_back(transport_error_name(kind));
 
   std::vector<std::string> problems;
   for (const std::string& o : outcomes) {
@@ -104,6 +113,7 @@ std::vector<Family> all_families() {
   families.push_back(snapshot_response_family());
   families.push_back(handshake_decide_family());
   families.push_back(handshake_check_ack_family());
+  families.push_back(windows_names_family());
   return families;
 }
 

@@ -30,11 +30,13 @@ bool is_pascal(std::string_view s) {
 std::string_view op_for(std::string_view family) {
   if (family == "handshake_decide") return "decide";
   if (family == "handshake_check_ack") return "check_ack";
+  if (family == "windows_names") return "names";
   return "decode";
 }
 
 bool has_encoder(std::string_view family) {
-  return family != "handshake_decide" && family != "handshake_check_ack";
+  return family != "handshake_decide" && family != "handshake_check_ack" &&
+         family != "windows_names";
 }
 
 std::string_view result_name(Verdict v) {
@@ -56,7 +58,7 @@ Json hex_list(const std::vector<Bytes>& packets) {
 Json decode_request(const Family& family, const Case& c) {
   Json request{{"op", op_for(family.name())}, {"family", family.name()}};
   if (c.hex) request["hex"] = tools::to_hex(*c.hex);
-  else request["packets"] = hex_list(c.packets);
+  else if (!c.packets.empty()) request["packets"] = hex_list(c.packets);
   request["context"] = c.context;
   return request;
 }
@@ -167,7 +169,9 @@ Family::Family(std::string_view name, std::string_view description)
     : name_(name), description_(description) {}
 
 std::string_view Family::input() const {
-  return name_ == "chunked_message" ? "packets" : "hex";
+  if (name_ == "chunked_message") return "packets";
+  if (name_ == "windows_names") return "context";
+  return "hex";
 }
 
 Case& Family::add(std::string_view name, std::string_view comment, Verdict verdict) {
@@ -237,6 +241,22 @@ CaseRef Family::invalid(std::string_view name, std::string_view comment,
   return ref;
 }
 
+CaseRef Family::valid_context(std::string_view name, std::string_view comment, Json context,
+                              Json fields) {
+  Case& c = add(name, comment, Verdict::kValid);
+  c.context = std::move(context);
+  c.fields = std::move(fields);
+  return CaseRef(c);
+}
+
+CaseRef Family::invalid_context(std::string_view name, std::string_view comment, Json context,
+                                TransportErrorKind kind) {
+  Case& c = add(name, comment, Verdict::kInvalid);
+  c.context = std::move(context);
+  c.error = transport_error_name(kind);
+  return CaseRef(c).req(transport_error_info(kind).requirement);
+}
+
 std::vector<std::string> verify(const Family& family) {
   std::vector<std::string> problems;
   std::set<std::string> names;
@@ -251,7 +271,9 @@ std::vector<std::string> verify(const Family& family) {
     for (const std::string& f : c.flags) {
       if (!is_pascal(f)) problem("flag " + f + " is not PascalCase");
     }
-    if ((family.input() == "hex") != c.hex.has_value())
+    if ((family.input() == "hex") != c.hex.has_value() ||
+        (family.input() == "packets") == c.packets.empty() ||
+        (family.input() == "context" && c.context.empty()))
       problem(std::string("the family's input is ") + std::string(family.input()));
     if (c.verdict == Verdict::kInvalid && c.error.empty()) problem("invalid without an error");
     if (!c.context.is_object()) problem("context is not an object");
@@ -273,7 +295,7 @@ Json to_document(const Family& family) {
            {"result", result_name(c.verdict)},
            {"flags", c.flags}};
     if (c.hex) j["hex"] = tools::to_hex(*c.hex);
-    else j["packets"] = hex_list(c.packets);
+    else if (!c.packets.empty()) j["packets"] = hex_list(c.packets);
     if (!c.context.empty()) j["context"] = c.context;
     if (c.error.empty()) j["fields"] = c.fields;
     else j["error"] = c.error;

@@ -13,6 +13,7 @@
 
 #include "common/fields_json.h"
 #include "nipc/codec/errors.h"
+#include "nipc/transport/error.h"
 
 namespace nipc::vectors {
 
@@ -33,7 +34,7 @@ struct Case {
   Verdict verdict = Verdict::kValid;
   std::optional<Bytes> hex;    // single-buffer families
   std::vector<Bytes> packets;  // chunked_message
-  Json context = Json::object();
+  Json context = Json::object();  // windows_names: the whole input
   /// kValid: what the bytes decode to. kAcceptable: the reference's fields when it accepts.
   Json fields;
   /// kInvalid: the error class. kAcceptable: the reference's error class when it rejects.
@@ -69,7 +70,8 @@ class Family {
   const std::string& name() const { return name_; }
   const std::string& description() const { return description_; }
   const std::vector<Case>& cases() const { return cases_; }
-  /// "packets" for chunked_message, "hex" for every other family.
+  /// "packets" for chunked_message, "context" for windows_names (no bytes: every input is in
+  /// the context), "hex" for every other family.
   std::string_view input() const;
 
   /// The bytes decode to `fields`.
@@ -90,6 +92,13 @@ class Family {
                 Json fields);
   CaseRef invalid(std::string_view name, std::string_view comment, std::vector<Bytes> packets,
                   Error error);
+
+  /// Context-only versions (windows_names): `context` derives to `fields`, or is refused with
+  /// the transport error `kind` (its requirement is added to the case).
+  CaseRef valid_context(std::string_view name, std::string_view comment, Json context,
+                        Json fields);
+  CaseRef invalid_context(std::string_view name, std::string_view comment, Json context,
+                          TransportErrorKind kind);
 
  private:
   Case& add(std::string_view name, std::string_view comment, Verdict verdict);

@@ -41,11 +41,11 @@ std::vector<Json> serve(const std::string& input) {
 
 std::string result_of(const Json& answer) { return answer.value("result", "(none)"); }
 
-TEST(CodecTestee, ListsAllTwelveFamilies) {
+TEST(CodecTestee, ListsAllThirteenFamilies) {
   const Json hello = answer_codec_request(Json{{"op", "hello"}});
   EXPECT_EQ(result_of(hello), "valid");
-  EXPECT_EQ(hello["families"].size(), 12u);
-  EXPECT_EQ(codec_testee_families().size(), 12u);
+  EXPECT_EQ(hello["families"].size(), 13u);
+  EXPECT_EQ(codec_testee_families().size(), 13u);
 }
 
 TEST(CodecTestee, DecodesAndEncodesThroughTheReference) {
@@ -60,6 +60,46 @@ TEST(CodecTestee, DecodesAndEncodesThroughTheReference) {
                                                  {"fields", {{"string_hex", "616263"}}},
                                                  {"context", Json::object()}});
   EXPECT_EQ(encoded, (Json{{"result", "valid"}, {"hex", "080000000300000061626300"}}));
+}
+
+TEST(CodecTestee, DerivesWindowsNamesThroughTheNamesOp) {
+  const Json pipe = answer_codec_request(
+      Json{{"op", "names"},
+           {"family", "windows_names"},
+           {"context", {{"object", "pipe"}, {"run_dir", "/run/netdata"}, {"service", "cgroups-snapshot"}}}});
+  EXPECT_EQ(pipe, (Json{{"result", "valid"},
+                        {"fields",
+                         {{"run_dir_hash", "efc07ed598ac339b"},
+                          {"pipe_name", R"(\\.\pipe\netipc-efc07ed598ac339b-cgroups-snapshot)"}}}}));
+  const Json zero = answer_codec_request(
+      Json{{"op", "names"},
+           {"family", "windows_names"},
+           {"context", {{"object", "shm_from_hash"}, {"hash", "0000000000000000"}, {"service", "s"},
+                        {"profile", 2u}, {"session_id", "1"}}}});
+  EXPECT_EQ(zero, (Json{{"result", "invalid"}, {"error", "NameHashZero"}}));
+  const Json too_long = answer_codec_request(
+      Json{{"op", "names"},
+           {"family", "windows_names"},
+           {"context", {{"object", "shm"}, {"run_dir", std::string(508, 'r')}, {"service", "s"},
+                        {"auth_token", "0"}, {"profile", 2u}, {"session_id", "1"}}}});
+  EXPECT_EQ(too_long, (Json{{"result", "invalid"}, {"error", "NameInputTooLong"}}));
+}
+
+TEST(CodecTestee, AnswersTheNamesOpOnlyForWindowsNames) {
+  EXPECT_EQ(result_of(answer_codec_request(
+                Json{{"op", "names"}, {"family", "increment"}, {"context", Json::object()}})),
+            "unsupported");
+  EXPECT_EQ(result_of(answer_codec_request(
+                Json{{"op", "decode"}, {"family", "windows_names"}, {"hex", ""}})),
+            "unsupported");
+  for (const Json& context : {Json::object(), Json{{"object", "mailslot"}},
+                              Json{{"object", "pipe"}, {"run_dir", "/r"}},
+                              Json{{"object", "shm_from_hash"}, {"hash", "00"}, {"service", "s"},
+                                   {"profile", 2u}, {"session_id", "1"}}}) {
+    const Json answer = answer_codec_request(
+        Json{{"op", "names"}, {"family", "windows_names"}, {"context", context}});
+    EXPECT_EQ(result_of(answer), "error") << context.dump() << " -> " << answer.dump();
+  }
 }
 
 TEST(CodecTestee, AnswersUnsupportedForUnknownOpsAndFamilies) {
