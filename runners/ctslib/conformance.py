@@ -479,6 +479,7 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
             "name": r["case"], "verdict": verdict, "seconds": r.get("seconds", 0.0),
             "message": message_of(r), "requirements": list(r.get("requirements", [])),
             "platform": manifest.platform,
+            **({"environment": True} if r.get("error_class") == "environment" else {}),
             "details": json.dumps({k: r.get(k) for k in ("title", "failures", "warnings",
                                                         "exchange", "iut", "command")},
                                   indent=1)[:200000]})
