@@ -13,6 +13,10 @@
 #include <type_traits>
 #include <utility>
 
+#if defined(_WIN32)
+#include "nipc/transport/error.h"  // the Windows waits return TransportResult
+#endif
+
 namespace nipc {
 
 #if defined(_WIN32)
@@ -101,11 +105,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 #else   // _WIN32
-}  // namespace nipc
-
-#include "nipc/transport/error.h"
-
-namespace nipc {
 
 class Deadline;
 class Canceller;

@@ -168,7 +168,14 @@ PipeListener::PipeListener(std::string name, std::u16string wide, std::uint32_t 
 TransportResult<UniqueHandle> PipeListener::create_instance(bool first) {
   DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
   // The first instance claims the name: it fails if any instance of it exists already.
-  if (first && !NIPC_MUTANT(kWinPipeNoFirstInstance)) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+  if (first && !NIPC_MUTANT(kWinPipeNoFirstInstance)) {
+    open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+    // Some Win32 implementations (wine) accept the flag without enforcing it, so the name is
+    // probed first: any existing instance, free or busy, means another server owns it. The
+    // flag stays the authority where it is enforced (it closes the probe's race).
+    if (!::WaitNamedPipeW(wide_ptr(wide_), 1) ? ::GetLastError() != ERROR_FILE_NOT_FOUND : true)
+      return TransportError{TransportErrorKind::kAddressInUse, std::nullopt, ERROR_PIPE_BUSY};
+  }
   UniqueHandle h(::CreateNamedPipeW(wide_ptr(wide_), open_mode,
                                     PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT,
                                     PIPE_UNLIMITED_INSTANCES, buffer_size_, buffer_size_, 0,

@@ -76,7 +76,7 @@ WinShmRegion::~WinShmRegion() {
 
 bool WinShmRegion::uses_events() const noexcept {
   return geometry_.profile == profile::kShmHybrid ||
-         (geometry_.profile == profile::kShmFutex && NIPC_MUTANT(kWinBusyWaitUsesEvents));
+         (geometry_.profile == profile::kShmBusywait && NIPC_MUTANT(kWinBusyWaitUsesEvents));
 }
 
 std::uint32_t WinShmRegion::capacity(WinShmDirection dir) const noexcept {
