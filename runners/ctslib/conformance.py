@@ -302,7 +302,7 @@ class Runner:
 
 
 def run_peer(cmd, env, timeout):
-    """Runs the peer with its output in files, not pipes: a launcher may leave helper
+    """Runs the peer with its output in files, not pipes: a launcher may leave background
     processes behind (wine's services) that inherit the output and would keep a pipe open
     long after the peer has exited."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
