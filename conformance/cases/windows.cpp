@@ -43,11 +43,13 @@ std::unique_ptr<Session> connect_retrying(Ctx& c, const std::string& name, Deadl
   }
 }
 
-/// WIN-PIPE-FIRST-001 is observable only where the system refuses a second first instance.
-void need_first_instance_rule(Ctx& c) {
-  if (!first_instance_enforced())
-    c.not_applicable("this system ignores FILE_FLAG_FIRST_PIPE_INSTANCE (wine does), so a second "
-                     "first instance cannot be refused here");
+/// Where the system ignores FILE_FLAG_FIRST_PIPE_INSTANCE (wine), a server must find the
+/// owner by probing the name first (spec/transport-windows.md, "First instance"): a failure
+/// says so.
+std::string first_instance_hint() {
+  return first_instance_enforced() ? ""
+                                   : " (this system ignores FILE_FLAG_FIRST_PIPE_INSTANCE: a server must "
+                                     "probe the name before it creates its first instance)";
 }
 
 /// Waits until the session's pipe reports the other side gone; false at the deadline.
@@ -105,7 +107,6 @@ const Registrar pipe_first_srv({
     .requirements = {"WIN-PIPE-FIRST-001", "SHIM-EXIT-001"},
     .on = kOnUds,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
-      need_first_instance_rule(c);
       std::string why;
       auto second = IutProcess::spawn(c.opt().argv, &why);
       if (!second) c.error("cannot start the second server: " + why);
@@ -113,7 +114,7 @@ const Registrar pipe_first_srv({
       auto e = second->wait_exit(c.step(4));
       if (!e) {
         second->stop(500);
-        c.fail("WIN-PIPE-FIRST-001", "a second server on the same pipe name is still running");
+        c.fail("WIN-PIPE-FIRST-001", "a second server on the same pipe name is still running" + first_instance_hint());
       }
       c.note("second server " + e->describe());
       c.check(!e->ok(), "WIN-PIPE-FIRST-001", "the second server exited 0 instead of reporting address-in-use");
@@ -132,11 +133,10 @@ const Registrar pipe_taken_srv({
     .start = false,
     .probe = false,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
-      need_first_instance_rule(c);
       c.listen();  // the peer owns the first instance of the server's pipe
       auto ready = c.launch_iut();
       c.check(ready != IutProcess::Ready::kReady, "WIN-PIPE-FIRST-001",
-              "the server became ready on a pipe name another process owns");
+              "the server became ready on a pipe name another process owns" + first_instance_hint());
       auto e = c.iut()->wait_exit(c.step(2));
       if (!e) c.fail("WIN-PIPE-FIRST-001", "the server keeps running on a pipe name another process owns");
       c.check(!e->ok(), "WIN-PIPE-FIRST-001", "the server exited 0 instead of reporting address-in-use");
@@ -176,6 +176,30 @@ const Registrar pipe_eof_srv({
       b->send(parts.first);
       b->close();  // two continuations never come
       c.sleep_ms(100);
+    })});
+
+const Registrar stop_event_srv({
+    .id = "shim.srv.stop-event",
+    .title = "setting the manual-reset event Local\\netipc-shim-stop-<pid> stops the server with exit code 0 and its pipe goes away",
+    .requirements = {"SHIM-STOP-002", "SHIM-STOP-001"},
+    .on = kOnAny,
+    .probe = false,
+    .platform = Platform::kWindows,
+    .run = NIPC_WINDOWS_BODY([](Ctx& c) {
+      if (!c.shim()) c.not_applicable("the implementation is not driven through the shim contract");
+      auto s = c.open();
+      round_trip(c, *s, 1, "SHIM-STOP-002");
+      std::string name = "Local\\netipc-shim-stop-" + std::to_string(c.iut()->pid());
+      UniqueHandle stop(::OpenEventW(EVENT_MODIFY_STATE, FALSE, widen_bytes(name).c_str()));
+      if (!stop.valid()) c.fail("SHIM-STOP-002", "the server has no stop event " + name + ": " + last_error_text());
+      c.note("peer sets " + name);
+      ::SetEvent(stop.get());
+      auto e = c.iut()->wait_exit(c.step(4));
+      if (!e) c.timed_out("SHIM-STOP-002", "the server still runs after its stop event was set");
+      c.check(e->ok(), "SHIM-STOP-002", "the server ended with " + e->describe() + " after its stop event");
+      std::string why;
+      c.check(connect_endpoint(c.endpoint(), &c.transcript(), "after-stop", &why) == nullptr, "SHIM-STOP-001",
+              "the pipe " + c.endpoint() + " still accepts connections after the server stopped");
     })});
 
 // ---------------------------------------------------------------------------------------

@@ -302,7 +302,7 @@ class Runner:
 
 
 def run_peer(cmd, env, timeout):
-    """Runs the peer with its output in files, not pipes: a launcher may leave helper
+    """Runs the peer with its output in files, not pipes: a launcher may leave background
     processes behind (wine's services) that inherit the output and would keep a pipe open
     long after the peer has exited."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -479,6 +479,7 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
             "name": r["case"], "verdict": verdict, "seconds": r.get("seconds", 0.0),
             "message": message_of(r), "requirements": list(r.get("requirements", [])),
             "platform": manifest.platform,
+            **({"environment": True} if r.get("error_class") == "environment" else {}),
             "details": json.dumps({k: r.get(k) for k in ("title", "failures", "warnings",
                                                         "exchange", "iut", "command")},
                                   indent=1)[:200000]})
@@ -600,7 +601,13 @@ def candidate_order(mutant, cases, profiles):
                                          rank[cp[1]], cp[0]["id"]))
 
 
-def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, exhaustive=False):
+def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, exhaustive=False,
+              listed=False):
+    """Runs cases against one mutant until one kills it. A mutant listed as a survivor is
+    tried only against the cases citing its requirement: enough to notice when it becomes
+    killable, without running the whole catalogue for a known outcome."""
+    if listed:
+        cases = [c for c in cases if mutant["requirement"] in c["requirements"]]
     env = dict(os.environ, NIPC_MUTANT=mutant["name"])
     runner = Runner(manifest, peer, timeout_scale, env=env)
     tried = 0
@@ -660,7 +667,7 @@ def cmd_mutants(args) -> int:
     rows = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {pool.submit(sweep_one, m, cases, profiles, manifest, peer, args.timeout_scale,
-                               levels): m for m in mutants}
+                               levels, listed=m["name"] in survivors_ok): m for m in mutants}
         for fut in concurrent.futures.as_completed(futures):
             row = fut.result()
             rows.append(row)

@@ -184,5 +184,61 @@ class Mutants(unittest.TestCase):
                          [("b", "uds"), ("b", "shm-hybrid"), ("a", "uds"), ("a", "shm-hybrid")])
 
 
+WINDOWS = """
+[implementation]
+name = "w"
+language = "C"
+platform = "windows"
+launcher = ["false"]
+
+[server]
+command = ["srv.exe", "{run_dir}", "{service}", "{profiles}"]
+
+[capabilities]
+roles = ["server"]
+service_kinds = ["increment"]
+profiles = [1, 2, 4]
+"""
+
+
+class Platforms(unittest.TestCase):
+    def test_a_case_of_the_other_platform_is_not_applicable_and_says_why(self):
+        _, skip = conformance.plan_case(dict(case(), platform="posix"), "pipe", load(WINDOWS))
+        self.assertEqual(skip[0], "not-applicable")
+        self.assertIn("posix objects", skip[1])
+        _, skip = conformance.plan_case(dict(case(), platform="windows"), "uds", load(SHIM))
+        self.assertEqual(skip[0], "not-applicable")
+
+    def test_a_transport_neutral_case_runs_on_the_windows_profiles(self):
+        config, skip = conformance.plan_case(dict(case(), platform="both"), "shm-busywait", load(WINDOWS))
+        self.assertIsNone(skip)
+        self.assertEqual((config["profiles"], config["preferred"]), (0x05, 0x04))
+        self.assertEqual(conformance.run_profiles(load(WINDOWS)),
+                         {"pipe": 1, "shm-hybrid": 2, "shm-busywait": 4})
+
+    def test_the_windows_peer_runs_under_the_launcher_and_starts_the_iut_without_it(self):
+        m = load(WINDOWS)
+        peer = conformance.peer_command(m, Path("/b"))
+        self.assertEqual(peer[0], "false")
+        self.assertTrue(peer[-1].endswith("conformance/nipc-peer.exe"))
+        argv = conformance.iut_argv(m, "server", {"run_dir": "/r", "service": "s", "profiles": "0x01"})
+        self.assertEqual(argv, ["srv.exe", "/r", "s", "0x01"])
+        self.assertEqual(conformance.peer_command(load(SHIM), Path("/b")), ["/b/conformance/nipc-peer"])
+
+    def test_a_launcher_that_fails_is_an_environment_error_not_a_failure(self):
+        runner = conformance.Runner(load(WINDOWS), ["false", "nipc-peer.exe"])
+        r = runner.run(dict(case(), platform="both"), "pipe")
+        self.assertEqual((r["verdict"], r["error_class"]), ("error", "environment"))
+        self.assertEqual(r["platform"], "windows")
+
+    def test_win_mutants_belong_to_the_windows_sweep_only(self):
+        mutants = conformance.load_mutants()
+        win = conformance.mutants_of_family(mutants, "windows")
+        posix = conformance.mutants_of_family(mutants, "posix")
+        self.assertTrue(win and posix)
+        self.assertTrue(all(m["requirement"].startswith("WIN-") for m in win))
+        self.assertEqual(len(win) + len(posix), len(mutants))
+
+
 if __name__ == "__main__":
     unittest.main()
