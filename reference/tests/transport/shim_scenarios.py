@@ -180,6 +180,12 @@ def main():
         ap.error("profile %s does not exist %s" % (a.profile, "under wine" if a.wine else "natively"))
     if a.wine:
         LAUNCHER.append(a.wine)
+        # The first wine process starts wine's background services, which inherit that
+        # process's descriptors: started with captured output they hold its pipes open and
+        # the capture never ends. So wine is started once with nothing to inherit.
+        subprocess.run([a.wine, a.nipc_ref, "--help"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+                       check=False)
     profile = names[a.profile]
     failures = []
     ran = 1

@@ -71,7 +71,7 @@ TEST(Pipe, ASecondServerOnTheSameNameGetsAddressInUse) {
   ASSERT_TRUE(first.ok());
   auto second = PipeListener::listen(dir, "svc");
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().kind, TransportErrorKind::kAddressInUse);
+  EXPECT_EQ(second.error().kind, TransportErrorKind::kPipeInUse);
   // ACCESS_DENIED from the flag on Windows; the name probe reports PIPE_BUSY.
   EXPECT_TRUE(second.error().sys_errno == ERROR_ACCESS_DENIED ||
               second.error().sys_errno == ERROR_PIPE_BUSY);
@@ -584,7 +584,7 @@ TEST(WinSession, ASecondServerForTheSameServiceIsRefused) {
   cfg.service = "echo";
   auto second = Server::start(cfg, std::make_shared<EchoService>());
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().kind, TransportErrorKind::kAddressInUse);
+  EXPECT_EQ(second.error().kind, TransportErrorKind::kPipeInUse);
 }
 
 TEST(WinSession, AFailedRegionCreationWithdrawsSharedMemory) {

@@ -127,6 +127,7 @@ bool is_environment(const TransportError& e) {
   switch (e.kind) {
     case TransportErrorKind::kNotFound:
     case TransportErrorKind::kAddressInUse:
+    case TransportErrorKind::kPipeInUse:
     case TransportErrorKind::kPathTooLong:
     case TransportErrorKind::kSystem:
       return true;

@@ -25,6 +25,7 @@ namespace nipc {
   X(NameInputTooLong, "WIN-SHM-NAME-002", "the object-name hash input exceeds 511 bytes")       \
   X(NameHashZero, "WIN-SHM-NAME-003", "the object-name hash is 0")                              \
   X(AddressInUse, "UDS-LIVE-001", "a live owner holds the endpoint or region")                 \
+  X(PipeInUse, "WIN-PIPE-FIRST-001", "another server owns the pipe name")                       \
   X(NotFound, "UDS-CONNECT-001", "no server listens at the endpoint")                          \
   X(PeerClosed, "UDS-EOF-001", "the peer closed the connection")                               \
   X(Timeout, "UDS-TIMEOUT-001", "the deadline passed before the operation completed")          \

@@ -60,7 +60,7 @@ TransportResult<std::unique_ptr<PipeChannel>> pipe_connect(std::string_view run_
 class PipeListener final : public PacketListener {
  public:
   /// Creates the first instance with FILE_FLAG_FIRST_PIPE_INSTANCE (WIN-PIPE-FIRST-001):
-  /// access-denied or pipe-busy means another server owns the name, kAddressInUse.
+  /// access-denied or pipe-busy means another server owns the name, kPipeInUse.
   /// `packet_size` 0 means 65536; the pipe buffers are max(packet_size, 65536).
   static TransportResult<std::unique_ptr<PipeListener>> listen(std::string_view run_dir,
                                                                std::string_view service,

@@ -22,9 +22,9 @@ namespace nipc::platform {
 /// (WIN-PIPE-NAME-001). Fails as the name derivation does.
 TransportResult<std::string> endpoint_name(std::string_view run_dir, std::string_view service);
 
-/// Starts listening at the service's endpoint. kAddressInUse when a live server owns it
-/// (UDS-LIVE-001, WIN-PIPE-FIRST-001). `backlog` <= 0 means the default (sockets only);
-/// `packet_size` sizes the pipe buffers (pipes only, 0 = 65536).
+/// Starts listening at the service's endpoint. kAddressInUse (UDS-LIVE-001), or kPipeInUse on
+/// Windows (WIN-PIPE-FIRST-001), when a live server owns it. `backlog` <= 0 means the default
+/// (sockets only); `packet_size` sizes the pipe buffers (pipes only, 0 = 65536).
 TransportResult<std::unique_ptr<PacketListener>> listen(std::string_view run_dir,
                                                         std::string_view service, int backlog,
                                                         std::uint32_t packet_size);

@@ -174,7 +174,7 @@ TransportResult<UniqueHandle> PipeListener::create_instance(bool first) {
     // probed first: any existing instance, free or busy, means another server owns it. The
     // flag stays the authority where it is enforced (it closes the probe's race).
     if (!::WaitNamedPipeW(wide_ptr(wide_), 1) ? ::GetLastError() != ERROR_FILE_NOT_FOUND : true)
-      return TransportError{TransportErrorKind::kAddressInUse, std::nullopt, ERROR_PIPE_BUSY};
+      return TransportError{TransportErrorKind::kPipeInUse, std::nullopt, ERROR_PIPE_BUSY};
   }
   UniqueHandle h(::CreateNamedPipeW(wide_ptr(wide_), open_mode,
                                     PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT,
@@ -183,7 +183,7 @@ TransportResult<UniqueHandle> PipeListener::create_instance(bool first) {
   if (!h.valid()) {
     DWORD code = ::GetLastError();
     if (first && (code == ERROR_ACCESS_DENIED || code == ERROR_PIPE_BUSY))
-      return TransportError{TransportErrorKind::kAddressInUse, std::nullopt,
+      return TransportError{TransportErrorKind::kPipeInUse, std::nullopt,
                             static_cast<int>(code)};  // WIN-PIPE-FIRST-001
     return sys::win_error(code);
   }
