@@ -120,6 +120,18 @@ TEST(WinShmHeader, AttachRefusesAMappingShorterThanTheHeader) {
   EXPECT_EQ(g.error().kind, TransportErrorKind::kWinShmBadLayout);
 }
 
+TEST(WinShmHeader, AttachRefusesAResponseAreaEndingBeyondTheMappedView) {
+  REQUIREMENT("WIN-SHM-ATTACH-002");
+  auto h = encoded();
+  auto g = validate_win_shm_header(h, profile::kShmHybrid);
+  ASSERT_TRUE(g.ok());
+  const std::uint64_t size = g->region_size();
+  EXPECT_TRUE(validate_win_shm_header(h, profile::kShmHybrid, size).ok());
+  auto short_view = validate_win_shm_header(h, profile::kShmHybrid, size - 1);
+  ASSERT_FALSE(short_view.ok());
+  EXPECT_EQ(short_view.error().kind, TransportErrorKind::kWinShmBadLayout);
+}
+
 TEST(WinShmHeader, AttachAdoptsTheServersSpinTries) {
   REQUIREMENT("WIN-SHM-SPIN-001");
   auto h = encoded();
