@@ -2,6 +2,8 @@
 for processes left behind."""
 import os
 import sys
+import tempfile
+import unittest
 import uuid
 from pathlib import Path
 
@@ -85,3 +87,19 @@ def kill_marker(marker):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+class ManifestDirTest(unittest.TestCase):
+    """A test with a fresh temporary directory (self.dir) for fake manifests."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def load(self, name, **kw):
+        """Loads a fake manifest named `name`; keywords as fake_manifest takes them."""
+        from ctslib import manifest
+        return manifest.load(fake_manifest(self.dir, name, "m", **kw))

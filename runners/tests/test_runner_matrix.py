@@ -8,21 +8,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import ROOT, kill_marker, marker_processes, new_marker, fake_manifest  # noqa
+from support import ROOT, ManifestDirTest, kill_marker, marker_processes, new_marker, fake_manifest  # noqa
 from ctslib import hostplatform as host, manifest, matrix, procs  # noqa: E402
 
 
-class PlanTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = Path(self.tmp.name)
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def load(self, name, **kw):
-        return manifest.load(fake_manifest(self.dir, name, "m", **kw))
-
+class PlanTest(ManifestDirTest):
     def test_every_client_meets_every_server_on_every_common_profile_and_scenario(self):
         a = self.load("a", server="ok", client="ok", profiles=(1, 2, 4))
         b = self.load("b", server="ok", client="ok", profiles=(1, 2))

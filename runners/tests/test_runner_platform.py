@@ -12,23 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import ROOT, fake_manifest, kill_marker, marker_processes, new_marker  # noqa
+from support import ROOT, ManifestDirTest, fake_manifest, kill_marker, marker_processes, new_marker  # noqa
 from ctslib import hostplatform as host, manifest, matrix, procs, report, run  # noqa: E402
 
 LAUNCHER = Path(__file__).parent / "fixtures" / "launcher.py"
 
 
-class PlatformPlanTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = Path(self.tmp.name)
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def load(self, name, **kw):
-        return manifest.load(fake_manifest(self.dir, name, "m", **kw))
-
+class PlatformPlanTest(ManifestDirTest):
     def test_cells_between_posix_and_windows_are_not_applicable_both_ways(self):
         lin = self.load("lin", server="ok", client="ok", profiles=(1, 2))
         win = self.load("win", server="ok", client="ok", profiles=(1, 2), platform="windows")
