@@ -103,3 +103,31 @@ class ManifestDirTest(unittest.TestCase):
         """Loads a fake manifest named `name`; keywords as fake_manifest takes them."""
         from ctslib import manifest
         return manifest.load(fake_manifest(self.dir, name, "m", **kw))
+
+
+def in_ci() -> bool:
+    """True when the environment says this is a CI run (CI=true, as CI services set it)."""
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def requires(available: bool, why: str, setup_provides: bool = True):
+    """Class decorator for tests that need something outside Python: skipped when it is
+    missing, except in CI when `./cts setup` or the build provides it (`setup_provides`): there
+    a skip would hide a broken set-up, so the tests fail instead."""
+    if available:
+        return lambda cls: cls
+    if setup_provides and in_ci():
+        def fail_instead(cls):
+            def setUpClass(_cls):
+                raise AssertionError("CI run: %s, but the set-up provides it; a skip here would "
+                                     "hide a broken set-up" % why)
+            cls.setUpClass = classmethod(setUpClass)
+            return cls
+        return fail_instead
+    return unittest.skip(why)
+
+
+def build_dir() -> Path:
+    """The build tree the tests run in: NIPC_BUILD_DIR (CTest sets it to its own tree), else
+    build/default."""
+    return Path(os.environ.get("NIPC_BUILD_DIR") or ROOT / "build" / "default")

@@ -1,7 +1,8 @@
 """The acceptance runs on real binaries: the reference against itself, against a
 deliberately broken server (a mixed grid and a failing exit code naming the cells), and
-against the fixed-CLI Go server driven by its manifest alone. Skipped when the binaries have
-not been built (nipc-ref; Go's example needs `go`)."""
+against the fixed-CLI Go server driven by its manifest alone, all from the build tree CTest
+runs in (NIPC_BUILD_DIR). Skipped when the binaries have not been built (nipc-ref; Go's example
+needs `go`); in CI a missing nipc-ref fails, since the build makes it."""
 import json
 import subprocess
 import sys
@@ -11,23 +12,49 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import ROOT  # noqa: E402
+from support import ROOT, build_dir, requires  # noqa: E402
 from ctslib import paths, report  # noqa: E402
 
-NIPC_REF = paths.build_dir("default") / "reference/tools/nipc-ref/nipc-ref"
-GO_SERVER = paths.build_dir("default") / "interop/examples/go-fixed/nipc-go-fixed-server"
+BUILD = build_dir()
+NIPC_REF = BUILD / "reference/tools/nipc-ref/nipc-ref"
+GO_SERVER = BUILD / "interop/examples/go-fixed/nipc-go-fixed-server"
+
+
+def preset_of(tree: Path) -> str:
+    """The configure preset whose tree `tree` is ({build_dir} in a manifest names a preset)."""
+    for preset in json.loads((ROOT / "CMakePresets.json").read_text())["configurePresets"]:
+        if paths.build_dir(preset["name"]).resolve() == tree.resolve():
+            return preset["name"]
+    raise AssertionError("%s is not the tree of a configure preset" % tree)
+
+
+def in_this_tree(manifest: str, out: Path) -> Path:
+    """`manifest` with its `build` preset set to the tree the tests run in."""
+    text = (ROOT / manifest).read_text()
+    preset = preset_of(BUILD)
+    if preset == "default":
+        return ROOT / manifest
+    lines = text.splitlines()
+    at = lines.index("[implementation]") + 1
+    lines = [line for line in lines if not line.startswith("build =")]
+    lines.insert(at, 'build = "%s"' % preset)
+    text = "\n".join(lines)
+    (out / "manifests").mkdir(exist_ok=True)
+    target = out / "manifests" / ("%s-%s" % (preset, Path(manifest).name))
+    target.write_text(text + "\n")
+    return target
 
 
 def cts_run(out, *impls, extra=()):
     cmd = [sys.executable, str(ROOT / "cts"), "run", "--no-build", "--no-conformance", "--no-self-check",
            "--out", str(out), "--progress", "lines", "--jobs", "2", *extra]
     for m in impls:
-        cmd += ["--impl", str(ROOT / m)]
+        cmd += ["--impl", str(in_this_tree(m, Path(out)))]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     return p, json.loads((Path(out) / "report.json").read_text())
 
 
-@unittest.skipUnless(NIPC_REF.exists(), "nipc-ref is not built (cmake --build --preset default)")
+@requires(NIPC_REF.exists(), "nipc-ref is not built in %s" % BUILD)
 class ReferenceTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -71,8 +98,9 @@ class ReferenceTest(unittest.TestCase):
         self.assertEqual(verdicts, {"uds": "fail", "shm-hybrid": "pass", "shm-futex": "pass"})
 
 
-@unittest.skipUnless(NIPC_REF.exists() and GO_SERVER.exists(),
-                     "nipc-ref or the Go example server is not built (Go missing?)")
+@requires(NIPC_REF.exists(), "nipc-ref is not built in %s" % BUILD)
+@requires(GO_SERVER.exists(), "the Go example server is not built in %s (Go missing?)" % BUILD,
+          setup_provides=False)
 class FixedCliGoServerTest(unittest.TestCase):
     def test_a_manifest_alone_drives_the_fixed_cli_go_server(self):
         with tempfile.TemporaryDirectory() as d:
