@@ -615,6 +615,7 @@ const Registrar cli_bad_name({
     .requirements = {"UDS-NAME-001"},
     .on = kOnUds,
     .needs = {.service = std::string("..")},
+    .client_connects = false,
     .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.expect_client_failed("UDS-NAME-001");
       c.check(!c.client_connected(), "UDS-NAME-001", "the client connected to " + c.socket_path());
@@ -642,6 +643,7 @@ const Registrar cli_no_server({
     .requirements = {"UDS-CONNECT-001", "SHIM-EXIT-001"},
     .on = kOnUds,
     .start = false,
+    .client_connects = false,
     .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.listen();
       c.close_listener();  // the socket file stays, nobody listens
@@ -665,6 +667,7 @@ const Registrar cli_long_path({
     .on = kOnUds,
     .needs = {.long_run_dir = true},
     .start = false,
+    .client_connects = false,
     .run = NIPC_POSIX_BODY([](Ctx& c) {
       c.listen_at(c.socket_path().substr(0, 107));
       c.start_iut();

@@ -225,6 +225,7 @@ const Registrar cli_unknown_flag({
     .role = Role::kClient,
     .requirements = {"SHIM-FLAG-001", "SHIM-EXIT-001"},
     .start = false,
+    .client_connects = false,
     .run = [](Ctx& c) {
       need_shim(c);
       c.listen();
@@ -241,6 +242,7 @@ const Registrar unsupported_scenario({
     .role = Role::kClient,
     .requirements = {"SHIM-SCENARIO-001", "SHIM-EXIT-001"},
     .needs = {.scenario = std::string("large")},
+    .client_connects = false,
     .run = [](Ctx& c) {
       need_shim(c);
       auto r = c.client_exit(false);

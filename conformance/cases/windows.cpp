@@ -224,6 +224,7 @@ const Registrar pipe_missing_cli({
     .requirements = {"WIN-PIPE-CONNECT-001", "SHIM-EXIT-001"},
     .on = kOnUds,
     .start = false,
+    .client_connects = false,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       c.launch_iut();
       auto e = c.iut()->wait_exit(c.step(2));
@@ -241,6 +242,7 @@ const Registrar pipe_busy_cli({
     .requirements = {"WIN-PIPE-CONNECT-001"},
     .on = kOnUds,
     .start = false,
+    .client_connects = false,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       c.listen();
       std::string why;
@@ -293,6 +295,7 @@ const Registrar name_too_long_cli({
     .on = kOnUds,
     .needs = {.service = std::string(240, 'n')},
     .start = false,
+    .client_connects = false,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       c.listen_at(c.endpoint().substr(0, 255));
       c.launch_iut();

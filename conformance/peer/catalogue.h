@@ -63,6 +63,10 @@ struct CaseDef {
   Needs needs;
   bool start = true;  // server role: start the IUT and wait for READY before the steps
   bool probe = true;  // server role: end with the liveness probe (a fresh, valid session)
+  /// Client role: a pass needs the client to have connected to the peer at least once (a
+  /// client that never connected showed nothing). False only for cases whose correct client
+  /// connects nowhere (a refused name, path or flag).
+  bool client_connects = true;
   Platform platform = Platform::kAuto;
   std::function<void(Ctx&)> run;
   /// True when the case can run on the system this peer was built for.

@@ -301,6 +301,22 @@ void Session::check_region_after_ack() {
 }
 #endif
 
+Region* Session::region() {
+  if (!region_)
+    ctx_.fail("PROF-BITS-001", "the case needs a shared-memory session, but the IUT selected profile " +
+                                   std::to_string(ack_.selected) + " (" + (established_ ? "established" : "no session") + ")");
+  check_region_intact();
+  return region_.get();
+}
+
+void Session::check_region_intact() {
+#ifndef _WIN32
+  if (region_ && !region_->intact())
+    ctx_.fail("SHM-LAYOUT-001", "the region file shrank below the " + std::to_string(region_->file_size()) +
+                                    " bytes it had when the session began");
+#endif
+}
+
 void Session::send_message(const RawHeader& h, ConstBytes payload) {
   if (region_) {
     Packet m = message_packet(h, payload);
@@ -316,6 +332,7 @@ void Session::send_message(const RawHeader& h, ConstBytes payload) {
 
 void Session::publish(ConstBytes msg, std::optional<std::uint32_t> len) {
   if (!region_) ctx_.error("publish on a session without a region");
+  check_region_intact();
   Area out = peer_is_client_ ? Area::kRequest : Area::kResponse;
   Packet p = annotate(msg, Expect::kMessage);
   p.what = "SHM publish " + p.what + (len ? " (len word " + std::to_string(*len) + ")" : "");
@@ -333,6 +350,7 @@ Session::Incoming Session::receive_shm(Deadline deadline) {
   Incoming in;
   Bytes bytes;
   Area area = peer_is_client_ ? Area::kResponse : Area::kRequest;
+  check_region_intact();
   auto w = region_->consume(area, &bytes, deadline, [this] { return conn_->hung_up(); });
   if (w == Region::Wait::kTimeout) return in;
   if (w == Region::Wait::kHungUp) {
@@ -756,12 +774,24 @@ void Ctx::listen_at(const std::string& path) {
 }
 
 bool Ctx::client_connected() {
-  return listener_ && listener_->accept(Deadline::after(std::chrono::milliseconds(0)), &transcript_, next_name()) != nullptr;
+  bool connected = listener_ && listener_->accept(Deadline::after(std::chrono::milliseconds(0)), &transcript_, next_name()) != nullptr;
+  client_connections_ += connected;
+  return connected;
 }
 
 std::unique_ptr<Session> Ctx::accept_client(double factor) {
   std::string name = next_name();
-  auto c = listener_->accept(step(factor), &transcript_, name);
+  // Wait in slices, so a client that exits without connecting is noticed at once; a
+  // connection it made before exiting is still taken.
+  const Deadline until = step(factor);
+  std::unique_ptr<Conn> c;
+  for (;;) {
+    bool exited = iut_ && iut_->poll_exit().has_value();
+    const int left = until.poll_timeout_ms();
+    const int slice = exited ? 0 : (left < 0 || left > 50 ? 50 : left);
+    c = listener_->accept(Deadline::after(std::chrono::milliseconds(slice)), &transcript_, name);
+    if (c || exited || until.expired()) break;
+  }
   if (!c) {
     if (iut_) {
       if (auto e = iut_->poll_exit()) {
@@ -772,6 +802,7 @@ std::unique_ptr<Session> Ctx::accept_client(double factor) {
     }
     timed_out(endpoint_requirement(), "the client did not connect to " + endpoint());
   }
+  ++client_connections_;
   return std::make_unique<Session>(*this, std::move(c), false);
 }
 
@@ -779,6 +810,7 @@ std::unique_ptr<Session> Ctx::try_accept_client(int ms) {
   auto c = listener_->accept(Deadline::after(std::chrono::milliseconds(ms)), &transcript_, "s" + std::to_string(conns_ + 1));
   if (!c) return nullptr;
   ++conns_;
+  ++client_connections_;
   return std::make_unique<Session>(*this, std::move(c), false);
 }
 
@@ -834,6 +866,36 @@ void Ctx::expect_client_ok(std::string_view req) {
     fail(req, "the client failed (" + r.exit.describe() + "): " + (r.result.is_null() ? "" : r.result.dump()));
 }
 
+std::string Ctx::verdict_of(const std::optional<ExitStatus>& ended) {
+  // Positive evidence only: a case whose IUT never ran observed nothing of it. Exit 126/127
+  // is what the spawn reports when the program cannot be executed (and what shells use for
+  // "not executable" / "not found"): every verdict of such a run is an environment error.
+  if (!iut_ && verdict_override_.empty()) {
+    verdict_override_ = "error";
+    override_reason_ = "the case never started the IUT: nothing was observed";
+  }
+  if (ended && ended->signal == 0 && (ended->code == 126 || ended->code == 127)) {
+    override_reason_ = "the IUT could not be executed (" + ended->describe() + "): nothing was observed" +
+                       (override_reason_.empty() ? "" : "; " + override_reason_);
+    return "error";
+  }
+  // A client that never connected showed nothing of itself on the wire.
+  if (def_.role == Role::kClient && def_.client_connects && client_connections_ == 0 && failures_.empty() &&
+      verdict_override_.empty())
+    failures_.push_back({def_.requirements.empty() ? std::string("HS-CLI-USE-001") : def_.requirements.front(),
+                         "the client never connected to the peer: the case observed nothing of it", "fail"});
+  // A recorded failure beats every later way of ending the case: a client that broke a rule
+  // and then exits "unsupported" has failed, whatever it says afterwards.
+  if (!failures_.empty()) {
+    if (!verdict_override_.empty())
+      override_reason_ = "after the failure the case ended as " + verdict_override_ + ": " + override_reason_;
+    for (const Failure& f : failures_)
+      if (f.kind == "timeout") return "timeout";
+    return "fail";
+  }
+  return verdict_override_.empty() ? "pass" : verdict_override_;
+}
+
 nlohmann::json Ctx::run() {
   auto start = std::chrono::steady_clock::now();
   try {
@@ -854,21 +916,16 @@ nlohmann::json Ctx::run() {
     override_reason_ = std::string("peer exception: ") + e.what();
   }
   nlohmann::json iut = nullptr;
+  std::optional<ExitStatus> ended;
   if (iut_) {
     ExitStatus e = def_.role == Role::kServer ? iut_->stop(2000) : iut_->stop(500);
+    ended = e;
     iut = {{"pid", iut_->pid()}, {"exit", e.describe()}, {"stderr_tail", iut_->stderr_tail(30)}};
     std::string out = iut_->stdout_text();
     if (out.size() > 4000) out = out.substr(0, 4000) + "...";
     iut["stdout"] = out;
   }
-  std::string verdict = "pass";
-  if (!verdict_override_.empty()) {
-    verdict = verdict_override_;
-  } else if (!failures_.empty()) {
-    verdict = "fail";
-    for (const Failure& f : failures_)
-      if (f.kind == "timeout") verdict = "timeout";
-  }
+  std::string verdict = verdict_of(ended);
   nlohmann::json fails = nlohmann::json::array();
   for (const Failure& f : failures_)
     fails.push_back({{"requirement", f.requirement}, {"message", f.message}, {"kind", f.kind}});

@@ -128,7 +128,12 @@ class Session {
   // --- established session ---------------------------------------------------------------
   void establish(const RawHello& hello, const RawAck& ack);
   bool on_shm() const { return region_ != nullptr; }
-  Region* region() { return region_.get(); }
+  /// The session's SHM region. A session the IUT did not put on shared memory (it selected
+  /// another profile) fails the case under PROF-BITS-001: the steps that follow need the
+  /// region, and an IUT's choice must never leave the peer without one.
+  Region* region();
+  /// Fails the case (SHM-LAYOUT-001) when the IUT truncated the region file under the mapping.
+  void check_region_intact();
   const RawAck& ack() const { return ack_; }
   const RawHello& hello() const { return hello_; }
   std::uint32_t packet_size() const { return ack_.packet_size; }
@@ -289,12 +294,15 @@ class Ctx {
   std::unique_ptr<Listener> listener_;
   std::vector<std::string> extra_args_;
   std::optional<ExitStatus> client_exit_;
+  /// The verdict once the case has ended (`ended`: how the IUT ended, if it was started).
+  std::string verdict_of(const std::optional<ExitStatus>& ended);
   struct Failure {
     std::string requirement, message, kind;
   };
   std::vector<Failure> failures_;
   std::string verdict_override_, override_reason_;
   int conns_ = 0;
+  int client_connections_ = 0;  // connections the IUT client made to the peer's listener
   std::uint64_t sid_ = 0;
 };
 

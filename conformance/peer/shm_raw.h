@@ -69,6 +69,9 @@ class RawRegion {
   Wait consume(Area area, Bytes* out, Deadline deadline, const std::function<bool()>& hung_up);
   std::uint64_t seq(Area area) const;
   void drop_ownership() { owner_ = false; }
+  /// False when the file is now shorter than the peer's mapping (the IUT truncated it):
+  /// touching the missing pages would raise SIGBUS, so callers check before every access.
+  bool intact() const;
 
  private:
   RawRegion() = default;

@@ -120,6 +120,11 @@ RawRegion::~RawRegion() {
   if (owner_) ::unlink(path_.c_str());
 }
 
+bool RawRegion::intact() const {
+  struct stat st;
+  return ::fstat(fd_.get(), &st) == 0 && st.st_size >= static_cast<off_t>(size_);
+}
+
 RegionHeader RawRegion::header() const {
   std::atomic_thread_fence(std::memory_order_acquire);
   const std::uint8_t* p = base_;
@@ -168,6 +173,7 @@ RawRegion::Wait RawRegion::consume(Area a, Bytes* out, Deadline deadline,
     std::uint32_t seen_signal = sig.load(std::memory_order_acquire);
     if (seq(a) > done) break;
     if (spin > 64) {
+      if (!intact()) return Wait::kBadLength;
       if (hung_up && hung_up()) return Wait::kHungUp;
       if (deadline.expired()) return Wait::kTimeout;
       futex_wait(reinterpret_cast<std::uint32_t*>(base_ + sig_off(a)), seen_signal, 10);

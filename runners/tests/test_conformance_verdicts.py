@@ -1,0 +1,128 @@
+"""Verdicts need positive evidence: the real peer runs the real catalogue against IUTs that
+show nothing. A program that does not exist, or exits 127 at once, passes no case in either
+role; a client that never connects passes no client case that expects a connection; a client
+that broke a rule and then exits 4 ("not supported") has failed, not declined."""
+import json
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support import ROOT, build_dir, requires  # noqa: E402
+
+BUILD = build_dir()
+PEER = BUILD / "conformance" / "nipc-peer"
+LAZY = Path(__file__).parent / "fixtures" / "lazy_client.py"
+
+
+def manifest(directory: Path, name: str, server=None, client=None) -> Path:
+    """A configurable manifest whose server and client commands are the given argv lists."""
+    lines = ['[implementation]', 'name = "%s"' % name, 'language = "none"', '']
+    roles = []
+    for role, cmd in (("server", server), ("client", client)):
+        if cmd is not None:
+            roles.append(role)
+            lines += ['[%s]' % role, 'command = %s' % json.dumps(cmd), '']
+    lines += ['[capabilities]', 'roles = %s' % json.dumps(roles), 'profiles = [1, 2, 4]',
+              'service_kinds = ["increment", "string-reverse", "cgroups-snapshot", "echo"]',
+              'scenarios = ["single", "batch", "pipeline", "large", "snapshot", "connect"]',
+              'configurable = true']
+    path = directory / (name + ".toml")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def conformance(impl: Path, out: Path, *extra):
+    """Runs the catalogue on UDS; returns (exit status, result rows, catalogue size)."""
+    cmd = [sys.executable, str(ROOT / "cts"), "conformance", "--impl", str(impl), "--no-build",
+           "--build-dir", str(BUILD), "--profile", "uds", "--jobs", "2", "--quiet",
+           "--out", str(out), *extra]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    doc = json.loads((out / "results.json").read_text())
+    return p, doc["results"]
+
+
+def passed(rows):
+    return sorted("%s [%s]" % (r["case"], r["profile"]) for r in rows if r["verdict"] == "pass")
+
+
+ARGS = ["{run_dir}", "{service}"]
+
+
+@requires(PEER.exists(), "nipc-peer is not built in %s" % BUILD)
+class NothingThereTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_a_program_that_does_not_exist_passes_no_case_and_every_case_is_an_error(self):
+        missing = str(self.dir / "no-such-program")
+        m = manifest(self.dir, "nothing-there", server=[missing, *ARGS], client=[missing, *ARGS])
+        p, rows = conformance(m, self.dir / "out")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertGreater(len(rows), 100, p.stdout[-2000:])
+        self.assertEqual(passed(rows), [])
+        wrong = sorted("%s: %s %s" % (r["case"], r["verdict"], r.get("reason", ""))[:200] for r in rows
+                       if r["verdict"] not in ("error", "not-applicable", "unsupported"))
+        self.assertEqual(wrong, [])
+
+    def test_a_program_that_exits_127_at_once_passes_no_case(self):
+        m = manifest(self.dir, "exits-127", server=["sh", "-c", "exit 127", *ARGS],
+                     client=["sh", "-c", "exit 127", *ARGS])
+        _, rows = conformance(m, self.dir / "out")
+        self.assertEqual(passed(rows), [])
+        self.assertIn("could not be executed",
+                      [r for r in rows if r["case"] == "uds.srv.live-owner-kept"][0]["reason"])
+
+
+@requires(PEER.exists(), "nipc-peer is not built in %s" % BUILD)
+class ClientThatNeverConnectsTest(unittest.TestCase):
+    """Every client case needs the client to connect, except the cases marked as expecting
+    it to connect nowhere; those are the only ones a silent client may pass."""
+
+    NOT_CONNECTING = {"uds.cli.bad-service-name", "uds.cli.path-too-long", "uds.cli.no-server",
+                      "shim.cli.unknown-flag", "shim.cli.unsupported-scenario"}
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def check_behaviour(self, behaviour):
+        m = manifest(self.dir, "lazy-" + behaviour,
+                     client=[sys.executable, str(LAZY), behaviour, *ARGS])
+        _, rows = conformance(m, self.dir / ("out-" + behaviour), "--role", "client")
+        self.assertGreater(len(rows), 20)
+        unexplained = [c for c in passed(rows) if c.split(" ")[0] not in self.NOT_CONNECTING]
+        self.assertEqual(unexplained, [], "client cases passed by a client that never connected")
+
+    def test_a_client_that_claims_success_without_connecting_passes_no_connecting_case(self):
+        self.check_behaviour("exit-0")
+
+    def test_a_client_that_fails_without_connecting_passes_no_connecting_case(self):
+        self.check_behaviour("exit-1")
+
+
+@requires(PEER.exists(), "nipc-peer is not built in %s" % BUILD)
+class FailureBeatsUnsupportedTest(unittest.TestCase):
+    def test_a_client_that_breaks_a_rule_and_then_exits_4_has_failed(self):
+        with tempfile.TemporaryDirectory() as d:
+            m = manifest(Path(d), "bad-hello", client=[sys.executable, str(LAZY), "bad-hello-exit-4", *ARGS])
+            _, rows = conformance(m, Path(d) / "out", "--role", "client", "--case", r"^hs\.cli\.")
+        self.assertTrue(rows)
+        verdicts = {r["case"]: r["verdict"] for r in rows if r["verdict"] != "not-applicable"}
+        self.assertIn("fail", verdicts.values())
+        self.assertNotIn("unsupported", verdicts.values(), verdicts)
+        self.assertNotIn("pass", verdicts.values(), verdicts)
+
+
+if __name__ == "__main__":
+    unittest.main()
