@@ -303,8 +303,9 @@ void Session::check_region_after_ack() {
 
 Region* Session::region() {
   if (!region_)
-    ctx_.fail("PROF-BITS-001", "the case needs a shared-memory session, but the IUT selected profile " +
-                                   std::to_string(ack_.selected) + " (" + (established_ ? "established" : "no session") + ")");
+    ctx_.fail("PROF-BITS-001", "the case needs a shared-memory session, but the session is on profile " +
+                                   std::to_string(ack_.selected) + (established_ ? "" : " (not established)") +
+                                   ": the IUT did not offer or select the SHM profile of this run");
   check_region_intact();
   return region_.get();
 }
@@ -331,12 +332,18 @@ void Session::send_message(const RawHeader& h, ConstBytes payload) {
 }
 
 void Session::publish(ConstBytes msg, std::optional<std::uint32_t> len) {
-  if (!region_) ctx_.error("publish on a session without a region");
-  check_region_intact();
+  region();  // fails the case when the session is not on shared memory
   Area out = peer_is_client_ ? Area::kRequest : Area::kResponse;
   Packet p = annotate(msg, Expect::kMessage);
   p.what = "SHM publish " + p.what + (len ? " (len word " + std::to_string(*len) + ")" : "");
-  if (!region_->publish(out, msg, len)) ctx_.error("message does not fit the region mapping");
+  if (!region_->publish(out, msg, len)) {
+    // The area's offset comes from the header of whoever created the region: the IUT's
+    // header placing it beyond the file is the IUT's fault, the peer's own is a peer error.
+    if (peer_is_client_)
+      ctx_.fail("SHM-LAYOUT-001", "a message of " + std::to_string(msg.size()) +
+                                      " bytes does not fit the request area the region header places in the file");
+    ctx_.error("message does not fit the region mapping");
+  }
   ctx_.transcript().sent(name(), p);
 }
 

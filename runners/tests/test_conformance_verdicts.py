@@ -1,7 +1,8 @@
 """Verdicts need positive evidence: the real peer runs the real catalogue against IUTs that
 show nothing. A program that does not exist, or exits 127 at once, passes no case in either
 role; a client that never connects passes no client case that expects a connection; a client
-that broke a rule and then exits 4 ("not supported") has failed, not declined."""
+that broke a rule and then exits 4 ("not supported") has failed, not declined; a server that
+never puts a session on shared memory gets failures, never a crashed peer."""
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from support import ROOT, build_dir, requires  # noqa: E402
 BUILD = build_dir()
 PEER = BUILD / "conformance" / "nipc-peer"
 LAZY = Path(__file__).parent / "fixtures" / "lazy_client.py"
+NIPC_REF = BUILD / "reference/tools/nipc-ref/nipc-ref"
 
 
 def manifest(directory: Path, name: str, server=None, client=None) -> Path:
@@ -35,10 +37,10 @@ def manifest(directory: Path, name: str, server=None, client=None) -> Path:
     return path
 
 
-def conformance(impl: Path, out: Path, *extra):
-    """Runs the catalogue on UDS; returns (exit status, result rows, catalogue size)."""
+def conformance(impl: Path, out: Path, *extra, profile="uds"):
+    """Runs the catalogue on one profile; returns (the finished process, result rows)."""
     cmd = [sys.executable, str(ROOT / "cts"), "conformance", "--impl", str(impl), "--no-build",
-           "--build-dir", str(BUILD), "--profile", "uds", "--jobs", "2", "--quiet",
+           "--build-dir", str(BUILD), "--profile", profile, "--jobs", "2", "--quiet",
            "--out", str(out), *extra]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     doc = json.loads((out / "results.json").read_text())
@@ -122,6 +124,25 @@ class FailureBeatsUnsupportedTest(unittest.TestCase):
         self.assertIn("fail", verdicts.values())
         self.assertNotIn("unsupported", verdicts.values(), verdicts)
         self.assertNotIn("pass", verdicts.values(), verdicts)
+
+
+@requires(PEER.exists() and NIPC_REF.exists(), "nipc-peer or nipc-ref is not built in %s" % BUILD)
+class ServerThatStaysOffSharedMemoryTest(unittest.TestCase):
+    def test_a_server_that_selects_uds_on_an_shm_run_fails_cases_and_never_crashes_the_peer(self):
+        text = (ROOT / "interop/reference.toml").read_text()
+        text = text.replace('"--profiles", "{profiles}"', '"--profiles", "1"')
+        text = text.replace('name = "reference"', 'name = "uds-only-server"')
+        self.assertIn('"--profiles", "1"', text)
+        with tempfile.TemporaryDirectory() as d:
+            m = Path(d) / "uds-only.toml"
+            m.write_text(text.replace("{build_dir}", str(BUILD)))
+            _, rows = conformance(m, Path(d) / "out", "--role", "server", "--case", r"^shm\.srv\.",
+                                  profile="shm-hybrid")
+        crashed = [r["case"] for r in rows if r["verdict"] == "error"]
+        self.assertEqual(crashed, [])
+        row = [r for r in rows if r["case"] == "shm.srv.publication-words"][0]
+        self.assertEqual(row["verdict"], "fail")
+        self.assertEqual(row["failures"][0]["requirement"], "PROF-BITS-001")
 
 
 if __name__ == "__main__":
