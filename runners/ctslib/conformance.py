@@ -34,7 +34,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from . import build, junit, manifest as manifest_mod, paths, spec_index
+from . import build, declines, junit, manifest as manifest_mod, paths, spec_index
 
 # Run profiles per transport family (manifest platform -> family): name -> profile bit.
 FAMILY_PROFILES = {family: {name: bit for bit, name in sorted(names.items())}
@@ -563,6 +563,9 @@ def cmd_conformance(args) -> int:
     start = time.monotonic()
     results = run_all(runner, cases, profiles, args.jobs, levels, quiet=args.quiet)
     seconds = time.monotonic() - start
+    if declines.is_reference(default_impl(args)):
+        section = "conformance" if family_of(manifest) == "posix" else "conformance-windows"
+        declines.hold(results, declines.load()[section], lambda r: r["case"], "conformance")
     verdicts = summarize(results, catalogue, cov, seconds,
                          "conformance of %s (%s)" % (manifest.name, ", ".join(profiles)))
     out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / manifest.name

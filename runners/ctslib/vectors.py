@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import build, junit, manifest as manifest_mod, paths
+from . import build, declines, junit, manifest as manifest_mod, paths
 from .framing import JsonProcess, TesteeError
 
 VECTORS = paths.ROOT / "vectors"
@@ -324,6 +324,9 @@ def cmd_replay(args) -> int:
     rows = replay(m, out_dir, families=args.family, case_filter=args.case,
                   strict_errors=not args.lenient_errors, verbose=args.verbose)
     elapsed = time.monotonic() - start
+    if declines.is_reference(args.impl):
+        declines.hold(rows, declines.load()["vectors"], lambda r: "%s/%s" % (r["family"], r["name"]),
+                      "vector replay")
     counts = summarize(rows)
     junit.write_junit(out_dir / "junit.xml", "vectors-" + m.name, rows)
     junit.write_json(out_dir / "replay.json", {
