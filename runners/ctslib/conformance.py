@@ -604,32 +604,48 @@ def candidate_order(mutant, cases, profiles):
                                          rank[cp[1]], cp[0]["id"]))
 
 
+def is_strict_kill(mutant, case, verdict) -> bool:
+    """A kill the mutant's requirement explains: a fail or timeout of a case citing it. A
+    harness error, or a failure of a case about another requirement, kills only incidentally."""
+    return verdict in ("fail", "timeout") and mutant["requirement"] in case["requirements"]
+
+
 def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, exhaustive=False,
               listed=False):
-    """Runs cases against one mutant until one kills it. A mutant listed as a survivor is
-    tried only against the cases citing its requirement: enough to notice when it becomes
-    killable, without running the whole catalogue for a known outcome."""
+    """Runs cases against one mutant until one kills it strictly (is_strict_kill). Cases citing
+    the mutant's requirement run first; when none of them kills it, the first incidental kill
+    (an error, or a case about another requirement) ends the sweep. A mutant listed as a
+    survivor is tried only against the cases citing its requirement: enough to notice when it
+    becomes killable, without running the whole catalogue for a known outcome."""
     if listed:
         cases = [c for c in cases if mutant["requirement"] in c["requirements"]]
     env = dict(os.environ, NIPC_MUTANT=mutant["name"])
     runner = Runner(manifest, peer, timeout_scale, env=env)
     tried = 0
-    kills = []
+    kills, incidental = [], []
     start = time.monotonic()
     for case, profile in candidate_order(mutant, cases, profiles):
+        if incidental and not exhaustive and mutant["requirement"] not in case["requirements"]:
+            break  # every citing case has run: no strict kill is left to find
         config, skip = plan_case(case, profile, manifest)
         if skip:
             continue
         tried += 1
         r = apply_levels(runner.run(case, profile), levels)
         if r["verdict"] in KILLING:
-            kills.append({"case": case["id"], "profile": profile, "verdict": r["verdict"],
-                          "message": message_of(r)})
-            if not exhaustive:
-                break
+            kill = {"case": case["id"], "profile": profile, "verdict": r["verdict"],
+                    "message": message_of(r)}
+            if is_strict_kill(mutant, case, r["verdict"]):
+                kills.append(kill)
+                if not exhaustive:
+                    break
+            else:
+                incidental.append(kill)
     return {"mutant": mutant["name"], "requirement": mutant["requirement"],
-            "description": mutant["description"], "killed": bool(kills), "killed_by": kills,
-            "cases_run": tried, "seconds": time.monotonic() - start}
+            "description": mutant["description"], "killed": bool(kills or incidental),
+            "strict": bool(kills), "killed_by": kills + incidental, "strict_kills": kills,
+            "incidental_kills": incidental, "cases_run": tried,
+            "seconds": time.monotonic() - start}
 
 
 def mutants_of_family(mutants, family: str):
@@ -676,8 +692,9 @@ def cmd_mutants(args) -> int:
             rows.append(row)
             if row["killed"]:
                 k = row["killed_by"][0]
-                print("killed    %-32s by %s [%s] after %d case(s), %.1fs" % (
-                    row["mutant"], k["case"], k["profile"], row["cases_run"], row["seconds"]), flush=True)
+                print("%-9s %-32s by %s [%s] %s after %d case(s), %.1fs" % (
+                    "killed" if row["strict"] else "incident", row["mutant"], k["case"], k["profile"],
+                    k["verdict"], row["cases_run"], row["seconds"]), flush=True)
             else:
                 listed = row["mutant"] in survivors_ok
                 print("%-9s %-32s %d cases, none failed%s" % (
@@ -686,22 +703,38 @@ def cmd_mutants(args) -> int:
     rows.sort(key=lambda r: r["mutant"])
     seconds = time.monotonic() - start
     killed = sum(r["killed"] for r in rows)
-    unexplained = [r["mutant"] for r in rows if not r["killed"] and r["mutant"] not in survivors_ok]
+    strict = sum(r["strict"] for r in rows)
+    # The gate is strict: a mutant only killed incidentally is as unexplained as a survivor.
+    unexplained = [r["mutant"] for r in rows if not r["strict"] and r["mutant"] not in survivors_ok]
     score = 100.0 * killed / len(rows) if rows else 0.0
-    print("\n== mutation score (%s): %d of %d mutants killed (%.1f%%), %.1f s ==" % (
-        family, killed, len(rows), score, seconds))
+    strict_score = 100.0 * strict / len(rows) if rows else 0.0
+    print("\n== mutation score (%s): strict %d of %d (%.1f%%), loose %d of %d (%.1f%%), %.1f s ==" % (
+        family, strict, len(rows), strict_score, killed, len(rows), score, seconds))
+    print("strict: killed by a fail or timeout of a case citing the mutant's requirement; "
+          "loose: also by a harness error or a case about another requirement")
+    for r in rows:
+        if r["killed"] and not r["strict"]:
+            k = r["incidental_kills"][0]
+            print("  INCIDENTAL %-32s (%s) only by %s [%s] %s: %s" % (
+                r["mutant"], r["requirement"], k["case"], k["profile"], k["verdict"], k["message"][:120]))
     for name in unexplained:
-        print("  SURVIVOR without a listed reason: %s" % name)
+        print("  %s without a listed reason: %s" % (
+            "ONLY INCIDENTALLY KILLED" if next(r for r in rows if r["mutant"] == name)["killed"]
+            else "SURVIVOR", name))
     out_dir = Path(args.out) if args.out else paths.OUT / "conformance" / (
         "mutants" if family == "posix" else "mutants-" + family)
     junit.write_json(out_dir / "mutants.json", {"score": score, "killed": killed,
+                                                "strict_score": strict_score, "strict_killed": strict,
+                                                "incidental": [r["mutant"] for r in rows
+                                                               if r["killed"] and not r["strict"]],
                                                 "total": len(rows), "seconds": seconds,
                                                 "platform": manifest.platform, "mutants": rows})
     junit.write_junit(out_dir / "junit.xml", "mutants", [
         {"suite": "conformance.mutants", "name": r["mutant"],
-         "verdict": "pass" if r["killed"] or r["mutant"] in survivors_ok else "fail",
+         "verdict": "pass" if r["strict"] or r["mutant"] in survivors_ok else "fail",
          "seconds": r["seconds"],
-         "message": (r["killed_by"][0]["case"] if r["killed"] else "survived"),
+         "message": (("" if r["strict"] else "incidental: ") + r["killed_by"][0]["case"]
+                     if r["killed"] else "survived"),
          "details": json.dumps(r, indent=1)} for r in rows])
     return 1 if unexplained else 0
 
