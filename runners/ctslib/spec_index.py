@@ -18,9 +18,18 @@ SPEC_REVISION = "2026-11-25"
 ROLES = {"client", "server", "codec", "transport", "both"}
 JSON_KEYS = {"id", "chapter", "level", "roles", "statement"}
 
-# Where a requirement counts as exercised: tests, conformance cases, vectors, fuzz targets.
-EVIDENCE_DIRS = ["reference/tests", "conformance", "vectors", "fuzz", "interop", "runners/tests"]
-EVIDENCE_SUFFIXES = {".cpp", ".cc", ".h", ".hpp", ".py", ".json", ".toml"}
+# Where a requirement counts as exercised: structured evidence only, never a mere mention
+# (a comment, a mutant table, a message text).
+#  - a test tagged with the REQUIREMENT("ID") macro (reference/tests, fuzz);
+#  - a golden vector listing the ID in its "requirements" (vectors/*.json);
+#  - a conformance case: a string literal that is exactly the ID in a case source, outside
+#    comments (a case's requirements, a row's requirements, a check's requirement).
+TAG_DIRS = ["reference/tests", "fuzz"]
+TAG_SUFFIXES = {".cpp", ".cc", ".h", ".hpp"}
+TAG_RE = re.compile(r"\bREQUIREMENT\(\s*\"(" + ID_BODY + r")\"\s*\)")
+CASE_DIR = "conformance/cases"
+LITERAL_ID_RE = re.compile(r'"(' + ID_BODY + r')"')
+VECTOR_DIR = "vectors"
 
 
 def load_index(path: Path = None):
@@ -98,18 +107,52 @@ def markdown_definitions():
     return defs, mentions
 
 
-def evidence():
-    """{id: [files naming it]} over the evidence directories."""
+def strip_cpp_comments(text: str) -> str:
+    """C++ source without // and /* */ comments (string literals are kept intact)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"' or c == "'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def evidence(root: Path = None):
+    """{id: [files with structured evidence for it]} (see TAG_DIRS, CASE_DIR, VECTOR_DIR)."""
+    root = root or paths.ROOT
     found = {}
-    for d in EVIDENCE_DIRS:
-        base = paths.ROOT / d
-        if not base.exists():
-            continue
-        for f in base.rglob("*"):
-            if f.suffix not in EVIDENCE_SUFFIXES or not f.is_file():
-                continue
-            for ident in set(ID_RE.findall(f.read_text(errors="ignore"))):
-                found.setdefault(ident, []).append(str(f.relative_to(paths.ROOT)))
+
+    def add(ident, f):
+        where = str(f.relative_to(root))
+        if where not in found.setdefault(ident, []):
+            found[ident].append(where)
+
+    for d in TAG_DIRS:
+        for f in sorted((root / d).rglob("*")) if (root / d).exists() else []:
+            if f.suffix in TAG_SUFFIXES and f.is_file():
+                for ident in TAG_RE.findall(strip_cpp_comments(f.read_text(errors="ignore"))):
+                    add(ident, f)
+    for f in sorted((root / CASE_DIR).glob("*.cpp")) if (root / CASE_DIR).exists() else []:
+        for ident in LITERAL_ID_RE.findall(strip_cpp_comments(f.read_text(errors="ignore"))):
+            add(ident, f)
+    for f in sorted((root / VECTOR_DIR).glob("*.json")) if (root / VECTOR_DIR).exists() else []:
+        doc = json.loads(f.read_text())
+        for case in doc.get("cases", []) if isinstance(doc, dict) else []:
+            for ident in case.get("requirements", []) if isinstance(case, dict) else []:
+                add(ident, f)
     return found
 
 

@@ -5,9 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "nipc/codec/batch.h"
@@ -725,6 +729,11 @@ TEST(SessionService, AFailingBatchItemFailsTheWholeBatch) {
 // ---------------------------------------------------------------------------------------
 // Concurrency
 
+// Runs 64 concurrent sessions of 40 calls each. Every session's id is recorded: they must be
+// distinct and non-zero (HS-SID-001), and an SHM session's region must be the file named after
+// its id while the session is open (SHM-PATH-001).
+constexpr std::uint32_t kShmProfiles = 0x02 | 0x04;  // SHM hybrid, SHM futex
+
 void run_concurrent(std::uint32_t server_profiles, std::uint32_t client_profiles,
                     std::uint32_t want_profile) {
   RunDir dir;
@@ -732,12 +741,26 @@ void run_concurrent(std::uint32_t server_profiles, std::uint32_t client_profiles
   constexpr int kSessions = 64;
   constexpr int kCalls = 40;
   std::atomic<int> ok{0};
+  std::mutex ids_lock;
+  std::vector<std::uint64_t> ids;
+  std::vector<std::string> missing_regions;
   std::vector<std::thread> threads;
   for (int t = 0; t < kSessions; ++t) {
     threads.emplace_back([&, t] {
       Client client(client_config(dir, client_profiles));
       auto s = client.connect();
       if (!s.ok() || (*s)->profile() != want_profile) return;
+      const std::uint64_t id = (*s)->ack().session_id;
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
+      const std::string region = dir.path() + "/svc-" + hex + ".ipcshm";
+      const bool region_there = std::filesystem::is_regular_file(region);
+      {
+        std::lock_guard<std::mutex> lock(ids_lock);
+        ids.push_back(id);
+        if ((want_profile & kShmProfiles) && !region_there) missing_regions.push_back(region);
+        if (!(want_profile & kShmProfiles) && region_there) missing_regions.push_back("UDS session has " + region);
+      }
       for (int i = 0; i < kCalls; ++i) {
         Bytes p = pattern(static_cast<std::size_t>(8 + (t + i) % 300), static_cast<std::uint8_t>(t));
         auto r = (*s)->call(request(static_cast<std::uint64_t>(i) + 1), p, Deadline::after_ms(20000));
@@ -748,6 +771,11 @@ void run_concurrent(std::uint32_t server_profiles, std::uint32_t client_profiles
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), kSessions);
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kSessions));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_TRUE(std::adjacent_find(ids.begin(), ids.end()) == ids.end()) << "two sessions share a session_id";
+  EXPECT_TRUE(ids.empty() || ids.front() != 0) << "a session has session_id 0";
+  EXPECT_TRUE(missing_regions.empty()) << "region files not where SHM-PATH-001 puts them: " << missing_regions.front();
   for (int i = 0; i < 200 && server->stats().requests < kSessions * kCalls; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(server->stats().sessions_ok, static_cast<std::uint64_t>(kSessions));
