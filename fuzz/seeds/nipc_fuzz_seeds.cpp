@@ -340,6 +340,47 @@ void differential_seeds() {
   write_seed("differential_fuzz", "snapshot-response", b);
 }
 
+// peer_readers_fuzz: byte 0 picks the reader (0 packet, 1 region, 2 truncated region). The
+// region is a well-formed 64-byte header (magic, version 3, header_len 64, request area at 64,
+// response area after it) with one message in each area.
+void peer_reader_seeds() {
+  const nipc::Hello hello = typical_hello();
+  Bytes b = {0};
+  put_bytes(b, nipc::encode_header(header(nipc::Kind::kControl, 1, 44, 0, 1, 0)));
+  put_bytes(b, nipc::encode_hello(hello));
+  write_seed("peer_readers_fuzz", "hello-packet", b);
+  Bytes region;
+  put_u32(region, 0x4e53484d);  // magic
+  region.push_back(3);          // version (u16)
+  region.push_back(0);
+  region.push_back(64);         // header_len (u16)
+  region.push_back(0);
+  put_u32(region, 1234);        // owner_pid
+  put_u32(region, 1);           // owner_generation
+  put_u32(region, 64);          // request_offset
+  put_u32(region, 128);         // request_capacity
+  put_u32(region, 192);         // response_offset
+  put_u32(region, 128);         // response_capacity
+  put_u64(region, 0);           // request_seq
+  put_u64(region, 0);           // response_seq
+  put_u32(region, 40);          // request_len
+  put_u32(region, 40);          // response_len
+  put_u32(region, 0);           // request_signal
+  put_u32(region, 0);           // response_signal
+  for (int area = 0; area < 2; ++area) {
+    Bytes msg;
+    put_bytes(msg, nipc::encode_header(header(area == 0 ? nipc::Kind::kRequest : nipc::Kind::kResponse, 1, 8)));
+    put_u64(msg, 41);
+    msg.resize(128, 0);
+    put_bytes(region, msg);
+  }
+  for (std::uint8_t selector : {1, 2}) {
+    b = {selector};
+    put_bytes(b, region);
+    write_seed("peer_readers_fuzz", selector == 1 ? "region" : "region-truncated", b);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -354,6 +395,7 @@ int main(int argc, char** argv) {
   batch_seeds();
   chunk_seeds();
   differential_seeds();
+  peer_reader_seeds();
   std::printf("nipc_fuzz_seeds: %d synthetic seeds in %s\n", g_written, g_out.c_str());
   return 0;
 }
