@@ -1,12 +1,12 @@
 """The reference must not pass by declining: which of its rows may end unsupported or
-not-applicable, and why (interop/reference-declines.toml)."""
+not-applicable, and why (conformance/reference-declines.toml)."""
 import fnmatch
 import tomllib
 from pathlib import Path
 
 from . import paths
 
-DECLINES = paths.ROOT / "interop" / "reference-declines.toml"
+DECLINES = paths.ROOT / "conformance" / "reference-declines.toml"
 SECTIONS = {"conformance", "conformance-windows", "vectors"}
 DECLINED = ("unsupported", "not-applicable")
 # The manifests of the bundled reference: only their runs are held to the list.

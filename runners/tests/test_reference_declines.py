@@ -1,6 +1,6 @@
 """The reference must not pass by declining: in its own vector replay and conformance runs an
-unsupported or not-applicable row fails unless interop/reference-declines.toml lists it with a
-reason; a copy of its manifest elsewhere (any other implementation) is not held to the list."""
+unsupported or not-applicable row fails unless conformance/reference-declines.toml lists it
+with a reason; a copy of its manifest elsewhere (any other implementation) is not held to it."""
 import shutil
 import sys
 import tempfile
