@@ -36,6 +36,7 @@ json describe(const CaseDef& d) {
           {"on", on},
           {"needs", d.needs.to_json()},
           {"probe", d.role == nipc::peer::Role::kServer && d.probe},
+          {"client_connects", d.role == nipc::peer::Role::kClient && d.client_connects},
           {"platform", nipc::peer::platform_name(d.platform, d.id)}};
 }
 

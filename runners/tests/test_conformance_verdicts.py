@@ -102,7 +102,14 @@ class ClientThatNeverConnectsTest(unittest.TestCase):
     it to connect nowhere; those are the only ones a silent client may pass."""
 
     NOT_CONNECTING = {"uds.cli.bad-service-name", "uds.cli.path-too-long", "uds.cli.no-server",
-                      "shim.cli.unknown-flag", "shim.cli.unsupported-scenario"}
+                      "shim.cli.unknown-flag", "shim.cli.unsupported-scenario",
+                      "win.cli.no-pipe", "win.cli.busy-pipe", "win.cli.name-too-long"}
+
+    def test_the_catalogue_marks_exactly_these_cases_as_connecting_nowhere(self):
+        listed = json.loads(subprocess.run([str(PEER), "list"], capture_output=True, text=True,
+                                           check=True).stdout)
+        marked = {c["id"] for c in listed if c["role"] == "client" and not c["client_connects"]}
+        self.assertEqual(marked, self.NOT_CONNECTING)
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
