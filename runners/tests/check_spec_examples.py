@@ -6,7 +6,9 @@ be preceded by an annotation that says what the bytes are:
 
     <!-- example: {"id": "...", "checks": [ {...}, ... ]} -->
 
-The annotation is JSON on one line. Each check runs through fuzz/testees/model_testee.py, which
+The annotation is JSON on one line. An inline example (hex bytes in backticks in a sentence)
+may be annotated too: its annotation carries the bytes as "hex" ("01 00 00 00") and the
+paragraph right after it must contain exactly those bytes in backticks. Each check runs through fuzz/testees/model_testee.py, which
 shares no code with the reference, and must give exactly the stated outcome:
 
 - "op": "decode" (default), "decide" or "check_ack"; "family"; optional "context";
@@ -40,7 +42,19 @@ def examples(path):
     while i < len(lines):
         line = lines[i]
         match = ANNOTATION.match(line)
-        if match:
+        if match and "hex" in json.loads(match.group(1)):
+            # An inline example: its bytes are in the annotation and must appear, in
+            # backticks, in the paragraph that follows it.
+            note = json.loads(match.group(1))
+            paragraph = []
+            for text in lines[i + 1:]:
+                if not text.strip():
+                    break
+                paragraph.append(text.strip())
+            if "`%s`" % note["hex"] not in " ".join(paragraph):
+                orphans.append(i + 1)
+            found.append((i + 1, note, bytes.fromhex(note["hex"])))
+        elif match:
             if pending:
                 orphans.append(pending[0])
             pending = (i + 1, json.loads(match.group(1)))
@@ -109,7 +123,7 @@ def main() -> int:
     for path in sorted((ROOT / "spec").glob("*.md")):
         found, orphans = examples(path)
         rel = path.relative_to(ROOT)
-        problems += ["%s:%d: annotation not directly followed by a hex example" % (rel, n)
+        problems += ["%s:%d: annotation not directly followed by its hex example" % (rel, n)
                      for n in orphans]
         blocks += [(rel, line, note, data) for line, note, data in found]
     by_id = {note["id"]: data for _, _, note, data in blocks if note and "id" in note}
@@ -128,8 +142,9 @@ def main() -> int:
                                                        check["family"], why))
     for p in problems:
         print("FAIL " + p)
-    print("spec hex examples: %d examples, %d checks through the spec model, %d problems"
-          % (len(blocks), checks, len(problems)))
+    inline = sum(1 for _, _, note, _ in blocks if note and "hex" in note)
+    print("spec hex examples: %d fenced and %d inline examples, %d checks through the spec "
+          "model, %d problems" % (len(blocks) - inline, inline, checks, len(problems)))
     return 1 if problems or not blocks else 0
 
 
