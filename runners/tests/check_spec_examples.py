@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Holds the spec's worked examples against the spec-derived model (CTest spec.hex_examples).
+"""Holds the spec's worked examples against the spec-derived model (CTest
+spec.hex_examples_decode_as_stated).
 
 Every fenced code block of spec/*.md that consists of hex bytes is an example, and each must
 be preceded by an annotation that says what the bytes are:
@@ -8,8 +9,9 @@ be preceded by an annotation that says what the bytes are:
 
 The annotation is JSON on one line. An inline example (hex bytes in backticks in a sentence)
 may be annotated too: its annotation carries the bytes as "hex" ("01 00 00 00") and the
-paragraph right after it must contain exactly those bytes in backticks. Each check runs through fuzz/testees/model_testee.py, which
-shares no code with the reference, and must give exactly the stated outcome:
+paragraph right after it must contain exactly those bytes in backticks. Each check runs
+through fuzz/testees/model_testee.py, which shares no code with the reference, and must give
+exactly the stated outcome:
 
 - "op": "decode" (default), "decide" or "check_ack"; "family"; optional "context";
 - "at": the example's bytes from this offset (default 0), "cut": only the first N of those
