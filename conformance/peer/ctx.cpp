@@ -12,7 +12,6 @@
 #include <sstream>
 #include <thread>
 
-#include "nipc/codec/batch.h"
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
 #include "nipc/codec/string_reverse.h"
@@ -463,7 +462,7 @@ void Session::check_incoming(const Message& m) {
                "request item_count " + std::to_string(h.item_count) + " above the agreed " +
                    std::to_string(ack_.request_batch));
     if ((h.flags & kFlagBatch) && h.item_count >= 1)
-      ctx_.check(BatchView::parse(m.payload, h.item_count).ok(), "BATCH-PRESENT-001",
+      ctx_.check(parse_batch(m.payload, h.item_count).has_value(), "BATCH-PRESENT-001",
                  "batch request with an invalid directory");
   }
 }
@@ -538,10 +537,10 @@ void Session::answer(const Message& req) {
   Bytes payload;
   bool ok = true;
   if ((req.h.flags & kFlagBatch) && req.h.item_count >= 1) {
-    auto view = BatchView::parse(req.payload, req.h.item_count);
-    std::vector<Bytes> items(req.h.item_count);
-    for (std::uint32_t i = 0; ok && view && i < req.h.item_count; ++i) ok = one(*view->item(i), &items[i]);
-    ok = ok && view.ok();
+    auto view = parse_batch(req.payload, req.h.item_count);
+    std::vector<Bytes> items(view ? view->size() : 0);
+    for (std::size_t i = 0; ok && view && i < view->size(); ++i) ok = one((*view)[i], &items[i]);
+    ok = ok && view.has_value();
     if (ok) {
       payload = batch_payload(items).bytes;
       h.flags = kFlagBatch;

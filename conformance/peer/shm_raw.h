@@ -2,7 +2,8 @@
 // POSIX build; the header structure is plain data everywhere) (spec/transport-shm.md): it reads the
 // header as raw bytes to judge what the IUT wrote, publishes whatever the case says (a length
 // that disagrees with the header, a zero length) and can create regions that are subtly
-// wrong. Only the layout offsets are shared with the reference.
+// wrong. The layout is the peer's own (wire_layout.h, from the spec's table): nothing of the
+// reference's region code is shared.
 #ifndef NIPC_PEER_SHM_RAW_H_
 #define NIPC_PEER_SHM_RAW_H_
 
@@ -19,12 +20,12 @@ namespace nipc::peer {
 
 /// The 64-byte region header, every field as read.
 struct RegionHeader {
-  std::uint32_t magic = 0x4e53484d;
-  std::uint16_t version = 3;
-  std::uint16_t header_len = 64;
+  std::uint32_t magic = layout::posix_region::kMagicValue;
+  std::uint16_t version = layout::posix_region::kVersionValue;
+  std::uint16_t header_len = layout::posix_region::kSize;
   std::int32_t owner_pid = 0;
   std::uint32_t owner_generation = 1;
-  std::uint32_t request_offset = 64;
+  std::uint32_t request_offset = layout::posix_region::kSize;
   std::uint32_t request_capacity = 0;
   std::uint32_t response_offset = 0;
   std::uint32_t response_capacity = 0;

@@ -11,14 +11,15 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
-#include "nipc/transport/shm.h"
+#include "wire_layout.h"
 
 namespace nipc::peer {
 namespace {
 
-namespace L = shm_layout;
+namespace L = layout::posix_region;
 
 std::size_t seq_off(Area a) { return a == Area::kRequest ? L::kRequestSeq : L::kResponseSeq; }
 std::size_t len_off(Area a) { return a == Area::kRequest ? L::kRequestLen : L::kResponseLen; }
@@ -50,21 +51,31 @@ std::string region_file(const std::string& run_dir, const std::string& service, 
 Packet encode(const RegionHeader& h) {
   Packet p;
   p.what = "SHM region header";
-  p.u32("magic", h.magic, hex32(h.magic));
-  p.u16("version", h.version);
-  p.u16("header_len", h.header_len);
-  p.u32("owner_pid", static_cast<std::uint32_t>(h.owner_pid));
-  p.u32("owner_generation", h.owner_generation, hex32(h.owner_generation));
-  p.u32("request_offset", h.request_offset);
-  p.u32("request_capacity", h.request_capacity);
-  p.u32("response_offset", h.response_offset);
-  p.u32("response_capacity", h.response_capacity);
-  p.u64("req_seq", h.request_seq);
-  p.u64("resp_seq", h.response_seq);
-  p.u32("req_len", h.request_len);
-  p.u32("resp_len", h.response_len);
-  p.u32("req_signal", h.request_signal);
-  p.u32("resp_signal", h.response_signal);
+  // Each field is appended where the layout table puts it; a mismatch is a peer bug.
+  auto next = [&p](std::size_t offset) -> Packet& {
+    if (p.bytes.size() != offset) {
+      std::fprintf(stderr, "nipc-peer: region encoder out of step with its layout at %zu\n",
+                   offset);
+      std::abort();
+    }
+    return p;
+  };
+  next(L::kMagic).u32("magic", h.magic, hex32(h.magic));
+  next(L::kVersion).u16("version", h.version);
+  next(L::kHeaderLen).u16("header_len", h.header_len);
+  next(L::kOwnerPid).u32("owner_pid", static_cast<std::uint32_t>(h.owner_pid));
+  next(L::kOwnerGeneration).u32("owner_generation", h.owner_generation, hex32(h.owner_generation));
+  next(L::kRequestOffset).u32("request_offset", h.request_offset);
+  next(L::kRequestCapacity).u32("request_capacity", h.request_capacity);
+  next(L::kResponseOffset).u32("response_offset", h.response_offset);
+  next(L::kResponseCapacity).u32("response_capacity", h.response_capacity);
+  next(L::kRequestSeq).u64("req_seq", h.request_seq);
+  next(L::kResponseSeq).u64("resp_seq", h.response_seq);
+  next(L::kRequestLen).u32("req_len", h.request_len);
+  next(L::kResponseLen).u32("resp_len", h.response_len);
+  next(L::kRequestSignal).u32("req_signal", h.request_signal);
+  next(L::kResponseSignal).u32("resp_signal", h.response_signal);
+  next(L::kSize);
   return p;
 }
 
@@ -129,15 +140,15 @@ RegionHeader RawRegion::header() const {
   std::atomic_thread_fence(std::memory_order_acquire);
   const std::uint8_t* p = base_;
   RegionHeader h;
-  h.magic = load_u32le(p + L::kMagic);
-  h.version = load_u16le(p + L::kVersion);
-  h.header_len = load_u16le(p + L::kHeaderLen);
-  h.owner_pid = static_cast<std::int32_t>(load_u32le(p + L::kOwnerPid));
-  h.owner_generation = load_u32le(p + L::kOwnerGeneration);
-  h.request_offset = load_u32le(p + L::kRequestOffset);
-  h.request_capacity = load_u32le(p + L::kRequestCapacity);
-  h.response_offset = load_u32le(p + L::kResponseOffset);
-  h.response_capacity = load_u32le(p + L::kResponseCapacity);
+  h.magic = layout::load32(p + L::kMagic);
+  h.version = layout::load16(p + L::kVersion);
+  h.header_len = layout::load16(p + L::kHeaderLen);
+  h.owner_pid = static_cast<std::int32_t>(layout::load32(p + L::kOwnerPid));
+  h.owner_generation = layout::load32(p + L::kOwnerGeneration);
+  h.request_offset = layout::load32(p + L::kRequestOffset);
+  h.request_capacity = layout::load32(p + L::kRequestCapacity);
+  h.response_offset = layout::load32(p + L::kResponseOffset);
+  h.response_capacity = layout::load32(p + L::kResponseCapacity);
   h.request_seq = seq(Area::kRequest);
   h.response_seq = seq(Area::kResponse);
   h.request_len = at<std::uint32_t>(base_, L::kRequestLen).load(std::memory_order_acquire);

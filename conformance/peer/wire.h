@@ -1,7 +1,7 @@
 // Raw wire structures the test peer writes and reads. Unlike the reference codec, every field
 // is free here: the peer must be able to send a wrong magic, a HELLO with layout 0xFFFF or a
-// chunk with the wrong index. Offsets come from the reference's layout namespaces, so the peer
-// and the reference name the same bytes the same way.
+// chunk with the wrong index. Offsets and byte order are the peer's own (wire_layout.h, from
+// the spec's tables), so a layout bug in the reference is caught rather than shared.
 #ifndef NIPC_PEER_WIRE_H_
 #define NIPC_PEER_WIRE_H_
 
@@ -11,8 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "nipc/codec/bytes.h"
-#include "nipc/codec/constants.h"
+#include "nipc/codec/bytes.h"      // ConstBytes (a byte span) only
+#include "nipc/codec/constants.h"  // enumerations: kind, status, control code, profile bits
+#include "wire_layout.h"
 
 namespace nipc::peer {
 
@@ -45,9 +46,9 @@ struct Packet {
 
 /// The 32-byte outer header with every field free (spec/envelope.md).
 struct RawHeader {
-  std::uint32_t magic = kMessageMagic;
-  std::uint16_t version = kEnvelopeVersion;
-  std::uint16_t header_len = kHeaderLen;
+  std::uint32_t magic = layout::header::kMagicValue;
+  std::uint16_t version = layout::header::kVersionValue;
+  std::uint16_t header_len = layout::header::kSize;
   std::uint16_t kind = static_cast<std::uint16_t>(Kind::kRequest);
   std::uint16_t flags = 0;
   std::uint16_t code = 1;
@@ -59,7 +60,7 @@ struct RawHeader {
 
 /// The 44-byte HELLO payload with layout_version, flags and reserved free.
 struct RawHello {
-  std::uint16_t layout_version = kLayoutVersion;
+  std::uint16_t layout_version = layout::hello::kLayoutVersionValue;
   std::uint16_t flags = 0;
   std::uint32_t supported = profile::kBaseline;
   std::uint32_t preferred = 0;
@@ -74,7 +75,7 @@ struct RawHello {
 
 /// The 48-byte HELLO_ACK payload with layout_version, flags and reserved free.
 struct RawAck {
-  std::uint16_t layout_version = kLayoutVersion;
+  std::uint16_t layout_version = layout::hello::kLayoutVersionValue;
   std::uint16_t flags = 0;
   std::uint32_t server_supported = 0;
   std::uint32_t intersection = 0;
@@ -90,8 +91,8 @@ struct RawAck {
 
 /// The 32-byte continuation chunk header with every field free (spec/chunking.md).
 struct RawChunk {
-  std::uint32_t magic = kChunkMagic;
-  std::uint16_t version = kEnvelopeVersion;
+  std::uint32_t magic = layout::chunk::kMagicValue;
+  std::uint16_t version = layout::chunk::kVersionValue;
   std::uint16_t flags = 0;
   std::uint64_t message_id = 0;
   std::uint32_t total_message_len = 0;
@@ -132,6 +133,12 @@ std::string status_name(std::uint16_t status);
 std::string kind_name(std::uint16_t kind);
 std::string hex(ConstBytes b, std::size_t max_bytes = SIZE_MAX);
 std::string hex32(std::uint64_t v);
+
+/// The items of a batch payload, read with the peer's own directory layout (spec/batch.md):
+/// nullopt when the directory does not fit the payload (BATCH-DIR-001), an offset is not a
+/// multiple of 8 (BATCH-ALIGN-001) or an item leaves the packed area (BATCH-BOUNDS-001). The
+/// spans point into `payload`.
+std::optional<std::vector<ConstBytes>> parse_batch(ConstBytes payload, std::uint32_t item_count);
 
 /// Canonical batch payload of `items` (BATCH-LAYOUT-001), labelled entry by entry.
 Packet batch_payload(const std::vector<Bytes>& items);

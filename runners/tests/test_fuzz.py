@@ -135,8 +135,16 @@ class ModelTesteeTest(unittest.TestCase):
         self.assertEqual(r, {"result": "valid", "fields": {"value": "1"}})
 
     def test_it_declines_what_it_does_not_model(self):
-        r = self.call({"op": "decode", "family": "chunked_message", "packets": []})
+        r = self.call({"op": "decode", "family": "cgroups_lookup", "hex": "00"})
         self.assertEqual(r["result"], "unsupported")
+        r = self.call({"op": "encode", "family": "chunked_message", "fields": {}})
+        self.assertEqual(r["result"], "unsupported")
+        r = self.call({"op": "decode", "family": "handshake_decide", "hex": "00"})
+        self.assertEqual(r["result"], "unsupported")  # that family takes op decide
+
+    def test_it_answers_a_request_it_cannot_read_with_an_error(self):
+        r = self.call({"op": "decode", "family": "chunked_message", "packets": []})
+        self.assertEqual(r["result"], "error")
 
     def test_the_lying_mode_flips_verdicts_of_one_family_only(self):
         lie = ("--lie", "increment")

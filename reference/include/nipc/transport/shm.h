@@ -16,35 +16,13 @@
 #include "nipc/codec/bytes.h"
 #include "nipc/transport/error.h"
 #include "nipc/transport/session.h"
+#include "nipc/transport/shm_layout.h"
 #include "nipc/transport/spin.h"
 #include "nipc/transport/sys.h"
 #include "nipc/transport/transport.h"
 
 namespace nipc {
 
-/// Byte offsets of the 64-byte region header (SHM-HDR-001).
-namespace shm_layout {
-inline constexpr std::size_t kMagic = 0;             // u32, 0x4e53484d "NSHM"
-inline constexpr std::size_t kVersion = 4;           // u16, 3
-inline constexpr std::size_t kHeaderLen = 6;         // u16, 64
-inline constexpr std::size_t kOwnerPid = 8;          // i32, server pid
-inline constexpr std::size_t kOwnerGeneration = 12;  // u32, non-zero
-inline constexpr std::size_t kRequestOffset = 16;    // u32, 64
-inline constexpr std::size_t kRequestCapacity = 20;  // u32, multiple of 64
-inline constexpr std::size_t kResponseOffset = 24;   // u32, multiple of 64
-inline constexpr std::size_t kResponseCapacity = 28; // u32, multiple of 64
-inline constexpr std::size_t kRequestSeq = 32;       // u64 atomic
-inline constexpr std::size_t kResponseSeq = 40;      // u64 atomic
-inline constexpr std::size_t kRequestLen = 48;       // u32 atomic, 32 + payload
-inline constexpr std::size_t kResponseLen = 52;      // u32 atomic
-inline constexpr std::size_t kRequestSignal = 56;    // u32 atomic futex word
-inline constexpr std::size_t kResponseSignal = 60;   // u32 atomic futex word
-inline constexpr std::size_t kSize = 64;
-
-inline constexpr std::uint32_t kMagicValue = 0x4e53484d;
-inline constexpr std::uint16_t kVersionValue = 3;
-inline constexpr std::size_t kAlignment = 64;
-}  // namespace shm_layout
 
 /// Spin iterations upstream uses before blocking; the reference's adaptive spin starts here.
 inline constexpr std::uint32_t kShmDefaultSpin = 128;

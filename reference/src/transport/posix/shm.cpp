@@ -112,12 +112,9 @@ ShmRegion::~ShmRegion() {
 TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string& path,
                                                               std::uint32_t request_capacity,
                                                               std::uint32_t response_capacity) {
-  std::uint64_t req_cap = align64(request_capacity);
-  std::uint64_t resp_cap = align64(response_capacity);
-  std::uint64_t resp_off = align64(kSize + req_cap);
-  std::uint64_t total = resp_off + resp_cap;
-  if (req_cap == 0 || resp_cap == 0 || total > kMaxU32)
-    return TransportError::of(TransportErrorKind::kBadParameter);
+  auto geometry = shm_geometry(request_capacity, response_capacity);
+  if (!geometry) return geometry.error();
+  const std::uint64_t total = geometry->region_size();
 
   auto open_excl = [&] {
     return sys::call([&] {
@@ -149,14 +146,10 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string&
   if (map == MAP_FAILED) return fail(errno);
   auto* base = static_cast<std::uint8_t*>(map);
   // A new file reads as zeros, so every atomic and both areas already start at 0.
-  store_u16le(base + kVersion, kVersionValue);
-  store_u16le(base + shm_layout::kHeaderLen, static_cast<std::uint16_t>(kSize));
-  store_u32le(base + kOwnerPid, static_cast<std::uint32_t>(sys::call([] { return ::getpid(); })));
-  store_u32le(base + kOwnerGeneration, shm_owner_generation());
-  store_u32le(base + kRequestOffset, static_cast<std::uint32_t>(kSize));
-  store_u32le(base + kRequestCapacity, static_cast<std::uint32_t>(req_cap));
-  store_u32le(base + kResponseOffset, static_cast<std::uint32_t>(resp_off));
-  store_u32le(base + kResponseCapacity, static_cast<std::uint32_t>(resp_cap));
+  encode_shm_header(*geometry,
+                    {static_cast<std::int32_t>(sys::call([] { return ::getpid(); })),
+                     shm_owner_generation()},
+                    {base, static_cast<std::size_t>(total)});
   // The magic goes last, with release: whoever acquires the magic sees the whole header. The
   // HELLO_ACK that tells the client about the region is sent after this (PROF-SHM-READY-001).
   atom<std::uint32_t>(base, kMagic).store(kMagicValue, std::memory_order_release);
@@ -178,27 +171,11 @@ TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::attach(const std::string&
   if (map == MAP_FAILED) return TransportError{TransportErrorKind::kShmOpen, std::nullopt, errno};
   std::unique_ptr<ShmRegion> region(
       new ShmRegion(path, std::move(fd), static_cast<std::uint8_t*>(map), size, false));
-  const std::uint8_t* b = region->base_;
   // Acquire: pairs with the creator's release store of the magic, written after the rest.
   if (atom<std::uint32_t>(region->base_, kMagic).load(std::memory_order_acquire) != kMagicValue)
     return TransportError::of(TransportErrorKind::kShmBadMagic);
-  if (load_u16le(b + kVersion) != kVersionValue)
-    return TransportError::of(TransportErrorKind::kShmBadVersion);
-  if (load_u16le(b + shm_layout::kHeaderLen) != kSize) return TransportError::of(TransportErrorKind::kShmBadHeader);
-  std::uint64_t req_off = load_u32le(b + kRequestOffset);
-  std::uint64_t req_cap = load_u32le(b + kRequestCapacity);
-  std::uint64_t resp_off = load_u32le(b + kResponseOffset);
-  std::uint64_t resp_cap = load_u32le(b + kResponseCapacity);
-  if (req_off < kSize || req_cap == 0 || resp_off < kSize || resp_cap == 0)
-    return TransportError::of(TransportErrorKind::kShmNotReady);
-  auto bad_size = TransportError::of(TransportErrorKind::kShmBadSize);
-  if (req_off + req_cap > kMaxU32) return bad_size;
-  if (req_off % kAlignment || req_cap % kAlignment || resp_off % kAlignment ||
-      resp_cap % kAlignment)
-    return bad_size;
-  if (resp_off < align64(req_off + req_cap)) return bad_size;
-  std::uint64_t end = resp_off + resp_cap > req_off + req_cap ? resp_off + resp_cap : req_off + req_cap;
-  if (size < end) return bad_size;
+  auto geometry = validate_shm_header({region->base_, size}, size);
+  if (!geometry) return geometry.error();
   // Acquire: counting starts after whatever was already published (SHM-ATTACH-001).
   for (int d = 0; d < 2; ++d)
     region->local_seq_[d] =
@@ -300,13 +277,12 @@ RegionState check_stale_region(const std::string& path) noexcept {
   }
   struct stat st;
   std::uint8_t hdr[kSize];
-  bool junk = sys::call([&] { return ::fstat(fd.get(), &st); }) < 0 || !S_ISREG(st.st_mode) ||
-              st.st_size < static_cast<off_t>(kSize) ||
-              sys::call([&] { return ::pread(fd.get(), hdr, kSize, 0); }) != static_cast<ssize_t>(kSize) ||
-              load_u32le(hdr + kMagic) != kMagicValue;
-  if (!junk && owner_alive(static_cast<std::int32_t>(load_u32le(hdr + kOwnerPid)),
-                           load_u32le(hdr + kOwnerGeneration)))
-    return RegionState::kLive;
+  std::optional<ShmOwner> owner;
+  if (sys::call([&] { return ::fstat(fd.get(), &st); }) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size >= static_cast<off_t>(kSize) &&
+      sys::call([&] { return ::pread(fd.get(), hdr, kSize, 0); }) == static_cast<ssize_t>(kSize))
+    owner = shm_header_owner(hdr);  // nullopt: junk (wrong magic)
+  if (owner && owner_alive(owner->pid, owner->generation)) return RegionState::kLive;
   unlink_if_same(path, fd.get());
   return RegionState::kRemoved;
 }
