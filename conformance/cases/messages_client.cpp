@@ -85,6 +85,11 @@ const std::vector<BadRow>& bad_rows() {
        "UnknownMessageId", kOnAny, count2(), with_header([](RawHeader& h) { h.message_id += 1000; })},
       {"sess.cli.wrong-code", "a response whose code differs from the request's", {"SESS-CODE-001", "SESS-DEAD-001"}, "",
        kOnAny, count2(), with_header([](RawHeader& h) { h.code = static_cast<std::uint16_t>(h.code + 1); })},
+      // The pipeline scenario checks responses only through the session, so the session's own
+      // code check is what must catch this one.
+      {"sess.cli.wrong-code-pipelined", "a pipelined response whose code differs from the request's",
+       {"SESS-CODE-001", "SESS-DEAD-001"}, "", kOnAny, Needs{.scenario = std::string("pipeline"), .count = 1u},
+       with_header([](RawHeader& h) { h.code = static_cast<std::uint16_t>(h.code + 1); })},
       {"sess.cli.kind-request", "a REQUEST where a RESPONSE is due", {"SESS-KIND-001", "SESS-DEAD-001"}, "UnexpectedKind",
        kOnAny, count2(), with_header([](RawHeader& h) { h.kind = 1; })},
       {"sess.cli.kind-control", "a CONTROL message after the handshake", {"HS-ONCE-001", "SESS-KIND-001"}, "UnexpectedKind",
@@ -523,6 +528,9 @@ const struct RegisterAttach {
          [](RegionHeader& h) { h.response_offset = h.request_offset; }},
         {"misaligned-capacity", "a region with a request capacity not a multiple of 64",
          [](RegionHeader& h) { h.request_capacity += 8; }},
+        // Smaller, so the areas neither overlap nor leave the file: only alignment refuses it.
+        {"misaligned-response-capacity", "a region with a response capacity 8 bytes short of a multiple of 64",
+         [](RegionHeader& h) { h.response_capacity -= 8; }},
     };
     for (const AttachRow& row : rows) {
       Registrar({.id = std::string("shm.cli.attach-fails-") + row.id,

@@ -65,7 +65,7 @@ class Schemata(unittest.TestCase):
 
     def test_the_checked_in_table_applies_to_the_checked_in_reference(self):
         rows = schemata.load()
-        self.assertGreaterEqual(len(rows), 60)
+        self.assertGreaterEqual(len(rows), 100)
         schemata.apply(rows)
 
 
