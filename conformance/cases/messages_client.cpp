@@ -215,7 +215,8 @@ const Registrar pipeline_reverse({
 
 // Serves whole client lifetimes: sessions until the client exits (a client may reconnect
 // with grown limits after refusing its own request, SVC-OVERFLOW-001).
-std::vector<Message> serve_until_exit(Ctx& c) {
+// Serves every session the client opens until it exits; `sessions` counts the handshakes.
+std::vector<Message> serve_until_exit(Ctx& c, int* sessions) {
   std::vector<Message> seen;
   Deadline give_up = c.step(4);
   for (;;) {
@@ -225,6 +226,7 @@ std::vector<Message> serve_until_exit(Ctx& c) {
     if (!s) continue;
     RawHello h = s->read_hello();
     s->send_ack(s->ack_for(h));
+    ++*sessions;
     for (const Message& m : s->serve()) seen.push_back(m);
     give_up = c.step(4);
   }
@@ -239,7 +241,10 @@ const Registrar outbound_limit({
     .needs = {.service_kind = std::string("string-reverse"), .max_request_payload = 1024u, .packet_size = 1024u,
               .scenario = std::string("large")},
     .run = [](Ctx& c) {
-      serve_until_exit(c);  // every request is checked against its session's agreed limit
+      int sessions = 0;
+      serve_until_exit(c, &sessions);  // every request is checked against its session's agreed limit
+      // A client that never connected shows nothing about the limit: no pass without evidence.
+      c.check(sessions > 0, "HS-CLI-USE-001", "the client exited without ever connecting");
       c.client_exit();
     }});
 
@@ -250,7 +255,9 @@ const Registrar batch_limit({
     .requirements = {"ENV-LIMIT-004", "HS-CLI-USE-001"},
     .needs = {.max_request_batch = 2u, .scenario = std::string("batch"), .items = 4u},
     .run = [](Ctx& c) {
-      serve_until_exit(c);
+      int sessions = 0;
+      serve_until_exit(c, &sessions);
+      c.check(sessions > 0, "HS-CLI-USE-001", "the client exited without ever connecting");
       c.client_exit();
     }});
 
