@@ -181,6 +181,14 @@ const std::vector<BadChunkRow>& bad_chunk_rows() {
          ch.chunk_payload_len = 0;
          b.clear();
        })},
+      // Every chunk matches its own header, but the counted chunks end one byte short of the
+      // payload: only the end-of-sequence rule can refuse it.
+      {"short-continuation", "the first continuation carries 31 bytes, so the last counted chunk ends one byte short",
+       {"CHUNK-COUNT-001"},
+       field(0, [](RawChunk& ch, Bytes& b) {
+         b.pop_back();
+         ch.chunk_payload_len -= 1;
+       })},
       {"overrun", "the last continuation carries 32 bytes where 1 remains", {"CHUNK-OVERRUN-001"},
        field(3, [](RawChunk& ch, Bytes& b) {
          b.resize(32, 'o');

@@ -85,6 +85,11 @@ const std::vector<BadRow>& bad_rows() {
        "UnknownMessageId", kOnAny, count2(), with_header([](RawHeader& h) { h.message_id += 1000; })},
       {"sess.cli.wrong-code", "a response whose code differs from the request's", {"SESS-CODE-001", "SESS-DEAD-001"}, "",
        kOnAny, count2(), with_header([](RawHeader& h) { h.code = static_cast<std::uint16_t>(h.code + 1); })},
+      // The pipeline scenario checks responses only through the session, so the session's own
+      // code check is what must catch this one.
+      {"sess.cli.wrong-code-pipelined", "a pipelined response whose code differs from the request's",
+       {"SESS-CODE-001", "SESS-DEAD-001"}, "", kOnAny, Needs{.scenario = std::string("pipeline"), .count = 1u},
+       with_header([](RawHeader& h) { h.code = static_cast<std::uint16_t>(h.code + 1); })},
       {"sess.cli.kind-request", "a REQUEST where a RESPONSE is due", {"SESS-KIND-001", "SESS-DEAD-001"}, "UnexpectedKind",
        kOnAny, count2(), with_header([](RawHeader& h) { h.kind = 1; })},
       {"sess.cli.kind-control", "a CONTROL message after the handshake", {"HS-ONCE-001", "SESS-KIND-001"}, "UnexpectedKind",
@@ -210,7 +215,8 @@ const Registrar pipeline_reverse({
 
 // Serves whole client lifetimes: sessions until the client exits (a client may reconnect
 // with grown limits after refusing its own request, SVC-OVERFLOW-001).
-std::vector<Message> serve_until_exit(Ctx& c) {
+// Serves every session the client opens until it exits; `sessions` counts the handshakes.
+std::vector<Message> serve_until_exit(Ctx& c, int* sessions) {
   std::vector<Message> seen;
   Deadline give_up = c.step(4);
   for (;;) {
@@ -220,6 +226,7 @@ std::vector<Message> serve_until_exit(Ctx& c) {
     if (!s) continue;
     RawHello h = s->read_hello();
     s->send_ack(s->ack_for(h));
+    ++*sessions;
     for (const Message& m : s->serve()) seen.push_back(m);
     give_up = c.step(4);
   }
@@ -234,7 +241,10 @@ const Registrar outbound_limit({
     .needs = {.service_kind = std::string("string-reverse"), .max_request_payload = 1024u, .packet_size = 1024u,
               .scenario = std::string("large")},
     .run = [](Ctx& c) {
-      serve_until_exit(c);  // every request is checked against its session's agreed limit
+      int sessions = 0;
+      serve_until_exit(c, &sessions);  // every request is checked against its session's agreed limit
+      // A client that never connected shows nothing about the limit: no pass without evidence.
+      c.check(sessions > 0, "HS-CLI-USE-001", "the client exited without ever connecting");
       c.client_exit();
     }});
 
@@ -245,7 +255,9 @@ const Registrar batch_limit({
     .requirements = {"ENV-LIMIT-004", "HS-CLI-USE-001"},
     .needs = {.max_request_batch = 2u, .scenario = std::string("batch"), .items = 4u},
     .run = [](Ctx& c) {
-      serve_until_exit(c);
+      int sessions = 0;
+      serve_until_exit(c, &sessions);
+      c.check(sessions > 0, "HS-CLI-USE-001", "the client exited without ever connecting");
       c.client_exit();
     }});
 
@@ -523,6 +535,9 @@ const struct RegisterAttach {
          [](RegionHeader& h) { h.response_offset = h.request_offset; }},
         {"misaligned-capacity", "a region with a request capacity not a multiple of 64",
          [](RegionHeader& h) { h.request_capacity += 8; }},
+        // Smaller, so the areas neither overlap nor leave the file: only alignment refuses it.
+        {"misaligned-response-capacity", "a region with a response capacity 8 bytes short of a multiple of 64",
+         [](RegionHeader& h) { h.response_capacity -= 8; }},
     };
     for (const AttachRow& row : rows) {
       Registrar({.id = std::string("shm.cli.attach-fails-") + row.id,

@@ -519,6 +519,9 @@ const std::vector<BadBatchRow>& bad_batch_rows() {
       {"directory-truncated", "item_count 3 with only 16 payload bytes", {"BATCH-DIR-001"}, 3,
        [] { return entries({{0, 8}}, 8); }},
       {"misaligned", "entry 1 at offset 9", {"BATCH-ALIGN-001"}, 2, [] { return entries({{0, 8}, {9, 4}}, 16); }},
+      // A whole INCREMENT at a misaligned offset: only the alignment rule can refuse it.
+      {"misaligned-decodable", "entry 1 at offset 12 holding a whole INCREMENT", {"BATCH-ALIGN-001"}, 2,
+       [] { return entries({{0, 8}, {12, 8}}, 24); }},
       {"out-of-bounds", "entry 1 reaching past the packed area", {"BATCH-BOUNDS-001"}, 2,
        [] { return entries({{0, 8}, {8, 15}}, 16); }},
       {"length-wraps", "entry 1 with length 0xFFFFFFFF (offset + length must not wrap)", {"BATCH-BOUNDS-001"}, 2,

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "nipc/codec/cgroups_snapshot.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "common.h"
 
 namespace nipc::peer::cases {

@@ -19,7 +19,7 @@
 #include "nipc/codec/header.h"
 #include "nipc/codec/hello.h"
 #include "nipc/codec/increment.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "nipc/codec/string_reverse.h"
 
 namespace {

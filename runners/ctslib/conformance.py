@@ -43,7 +43,7 @@ ALL_PROFILES = sorted({name for names in FAMILY_PROFILES.values() for name in na
 # Under a launcher (wine) every step is slower: process start-up alone takes seconds.
 LAUNCHER_TIMEOUT_SCALE = 3.0
 CONFORMANCE = paths.ROOT / "conformance"
-MUTANT_TABLE = CONFORMANCE / "mutants" / "mutants.def"
+MUTANT_TABLE = CONFORMANCE / "mutants" / "mutants.toml"
 SURVIVORS = CONFORMANCE / "mutants" / "survivors.toml"
 UNTESTABLE = CONFORMANCE / "untestable.toml"
 KILLING = {"fail", "timeout", "error"}
@@ -580,12 +580,11 @@ def cmd_conformance(args) -> int:
 # ---------------------------------------------------------------------------------------
 # Mutation sweep: each mutant of the reference must be killed by at least one case.
 
-MUTANT_RE = re.compile(r'^NIPC_X\((\w+),\s*"([^"]*)",\s*"((?:[^"\\]|\\.)*)"\)', re.M)
-
-
 def load_mutants(path: Path = MUTANT_TABLE):
-    return [{"name": m.group(1), "requirement": m.group(2), "description": m.group(3)}
-            for m in MUTANT_RE.finditer(path.read_text())]
+    """Name, requirement and description of every row of the mutant table (the mutant
+    build's own copy of the reference applies the rest of each row)."""
+    return [{"name": m["name"], "requirement": m["requirement"], "description": m["description"]}
+            for m in tomllib.loads(path.read_text()).get("mutant", [])]
 
 
 def load_survivors(path: Path = SURVIVORS) -> dict:

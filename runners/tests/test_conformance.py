@@ -1,6 +1,5 @@
 """Unit tests of the conformance driver: planning against manifests, SHOULD demotion, the
 coverage cross-check and the mutant table."""
-import re
 import tempfile
 import unittest
 from pathlib import Path
@@ -172,10 +171,12 @@ class Mutants(unittest.TestCase):
             self.assertIn(m["requirement"], requirements, m["name"])
             self.assertTrue(m["description"], m["name"])
 
-    def test_every_mutant_has_a_hook_and_every_hook_a_row(self):
-        sources = "".join(p.read_text() for p in (paths.ROOT / "reference" / "src").rglob("*.cpp"))
-        hooks = set(re.findall(r"NIPC_MUTANT\(k(\w+)\)", sources))
-        self.assertEqual(hooks, {m["name"] for m in conformance.load_mutants()})
+    def test_the_reference_carries_no_mutation_hooks(self):
+        reference = paths.ROOT / "reference"
+        for p in reference.rglob("*"):
+            if p.is_file() and p.suffix in (".cpp", ".h", ".txt"):
+                self.assertNotIn("NIPC_MUTANT", p.read_text(), p)
+                self.assertNotIn("MUTANT_ACTIVE", p.read_text(), p)
 
     def test_cases_citing_the_mutants_requirement_come_first(self):
         cases = [{"id": "b", "requirements": ["X-1"]}, {"id": "a", "requirements": ["Y-1"]}]

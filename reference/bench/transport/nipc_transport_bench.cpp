@@ -30,7 +30,7 @@
 #include "nipc/codec/batch.h"
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "nipc/transport/client.h"
 #include "nipc/transport/server.h"
 

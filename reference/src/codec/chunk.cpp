@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include "nipc/mutant.h"
 
 namespace nipc {
 namespace {
@@ -168,7 +167,7 @@ Result<Reassembler::Progress> Reassembler::first(ConstBytes packet) noexcept {
   if (h->payload_len > buffer_.size()) return fail(Error::kBufferTooSmall);
 
   const std::uint64_t total = message_length(h->payload_len);
-  if (packet.size() > total && !NIPC_MUTANT(kAcceptTrailingBytes))
+  if (packet.size() > total)
     return fail(Error::kPacketLengthMismatch);  // ENV-TRAIL-001
   const ConstBytes carried = packet.subspan(header_layout::kSize);
 
@@ -199,13 +198,13 @@ Result<Reassembler::Progress> Reassembler::next(ConstBytes packet) noexcept {
   if (!active_ || next_index_ >= expected_count_) return fail(Error::kChunkIndexMismatch);
   const Result<ChunkHeader> c = decode_chunk_header(packet);  // CHUNK-LEN/MAGIC/VERSION/FLAGS
   if (!c) return fail(c.error());
-  if (c->message_id != header_.message_id && !NIPC_MUTANT(kSkipChunkMessageIdCheck))
+  if (c->message_id != header_.message_id)
     return fail(Error::kChunkMessageIdMismatch);  // CHUNK-MSGID-001, CHUNK-NOINTERLEAVE-001
-  if (c->chunk_index != next_index_ && !NIPC_MUTANT(kSkipChunkIndexCheck))
+  if (c->chunk_index != next_index_)
     return fail(Error::kChunkIndexMismatch);  // CHUNK-INDEX-001
   if (c->chunk_count != expected_count_)
     return fail(Error::kChunkCountMismatch);  // CHUNK-COUNT-001
-  if (c->total_message_len != message_length(header_.payload_len) && !NIPC_MUTANT(kSkipChunkTotalCheck))
+  if (c->total_message_len != message_length(header_.payload_len))
     return fail(Error::kChunkTotalLenMismatch);  // CHUNK-TOTAL-001
   const ConstBytes carried = packet.subspan(chunk_layout::kSize);
   if (c->chunk_payload_len != carried.size())

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include "nipc/mutant.h"
 
 namespace nipc {
 namespace {
@@ -25,7 +24,7 @@ bool looks_like_hello_header(ConstBytes packet) noexcept {
 Error rejection_error(std::uint16_t status) noexcept {
   switch (static_cast<TransportStatus>(status)) {
     case TransportStatus::kAuthFailed:
-      return NIPC_MUTANT(kClientAuthAsOther) ? Error::kAckRejectedOther : Error::kAckRejectedAuth;
+      return Error::kAckRejectedAuth;
     case TransportStatus::kUnsupported: return Error::kAckRejectedUnsupported;
     case TransportStatus::kIncompatible: return Error::kAckRejectedIncompatible;
     case TransportStatus::kLimitExceeded: return Error::kAckRejectedLimit;
@@ -53,39 +52,34 @@ std::uint32_t offered_profiles(const ServerPolicy& policy) noexcept {
 std::uint32_t select_profile(std::uint32_t intersection, std::uint32_t client_preferred,
                              std::uint32_t server_preferred) noexcept {
   const std::uint32_t preferred = intersection & client_preferred & server_preferred;
-  const std::uint32_t from = preferred != 0 && !NIPC_MUTANT(kIgnorePreference) ? preferred : intersection;
-  return NIPC_MUTANT(kLowestProfile) ? (from & (~from + 1)) : std::bit_floor(from);  // bit_floor(0) == 0
+  const std::uint32_t from = preferred != 0 ? preferred : intersection;
+  return std::bit_floor(from);  // bit_floor(0) == 0
 }
 
 HandshakeDecision decide(const Hello& hello, const ServerPolicy& policy) noexcept {
-  if (NIPC_MUTANT(kProfilesBeforeAuth) && (hello.supported_profiles & offered_profiles(policy)) == 0)
-    return reject(TransportStatus::kUnsupported);
-  if (hello.auth_token != policy.auth_token && !NIPC_MUTANT(kAcceptWrongToken))
+  if (hello.auth_token != policy.auth_token)
     return reject(TransportStatus::kAuthFailed);  // HS-AUTH-001: exact 64-bit equality
 
   const std::uint32_t offered = offered_profiles(policy);
   const std::uint32_t intersection = hello.supported_profiles & offered;
   if (intersection == 0) return reject(TransportStatus::kUnsupported);  // HS-PROF-001
 
-  if (hello.max_request_payload_bytes > policy.max_request_payload_bytes && !NIPC_MUTANT(kSkipRequestCap))
+  if (hello.max_request_payload_bytes > policy.max_request_payload_bytes)
     return reject(TransportStatus::kLimitExceeded);  // HS-REQ-001: never clamped
 
-  const std::uint32_t packet_size = NIPC_MUTANT(kEchoPacketSize) ? hello.packet_size
-                                    : std::min(hello.packet_size, policy.packet_size);  // HS-PKT-001
-  if (packet_size <= kMinPacketSizeExclusive && !NIPC_MUTANT(kAcceptTinyPacket))
+  const std::uint32_t packet_size = std::min(hello.packet_size, policy.packet_size);  // HS-PKT-001
+  if (packet_size <= kMinPacketSizeExclusive)
     return reject(TransportStatus::kIncompatible);  // HS-PKT-002
 
   HelloAck ack;
   ack.server_supported_profiles = offered;  // HS-PROF-003
-  ack.intersection_profiles = NIPC_MUTANT(kIntersectionEchoesClient) ? hello.supported_profiles : intersection;
+  ack.intersection_profiles = intersection;
   ack.selected_profile =
       select_profile(intersection, hello.preferred_profiles, policy.preferred_profiles);
   ack.agreed_max_request_payload_bytes = hello.max_request_payload_bytes;  // HS-REQ-002
   ack.agreed_max_request_batch_items = hello.max_request_batch_items;      // HS-BATCH-001
-  ack.agreed_max_response_batch_items = NIPC_MUTANT(kAsymmetricBatch) ? hello.max_response_batch_items
-                                        : hello.max_request_batch_items;  // HS-BATCH-002
-  ack.agreed_max_response_payload_bytes = NIPC_MUTANT(kEchoResponseHint) ? hello.max_response_payload_bytes
-                                          : policy.response_payload_bytes;  // HS-RESP-001
+  ack.agreed_max_response_batch_items = hello.max_request_batch_items;  // HS-BATCH-002
+  ack.agreed_max_response_payload_bytes = policy.response_payload_bytes;  // HS-RESP-001
   ack.agreed_packet_size = packet_size;
   ack.session_id = policy.session_id;  // HS-SID-001
   return {TransportStatus::kOk, ack};
@@ -95,21 +89,20 @@ FirstPacketVerdict decide_first_packet(ConstBytes packet, const ServerPolicy& po
   ByteReader reader(packet);
   const Result<Header> header = decode_header(&reader);
   if (!header.ok()) {
-    if (header.error() == Error::kHeaderBadVersion && looks_like_hello_header(packet) && !NIPC_MUTANT(kSilentOnBadVersion))
+    if (header.error() == Error::kHeaderBadVersion && looks_like_hello_header(packet))
       return {reject(TransportStatus::kIncompatible), header.error()};  // HS-VERSION-001
     return {std::nullopt, header.error()};  // HS-NOTHELLO-001
   }
   if (header->kind != Kind::kControl ||
       header->code != static_cast<std::uint16_t>(ControlCode::kHello))
-    return {NIPC_MUTANT(kReplyToNonHello) ? std::optional(reject(TransportStatus::kIncompatible)) : std::nullopt,
-            Error::kFirstPacketNotHello};  // HS-NOTHELLO-001
+    return {std::nullopt, Error::kFirstPacketNotHello};  // HS-NOTHELLO-001
 
   // The HELLO is whatever follows the header; payload_len is not consulted (see the
   // declaration), and decode_hello ignores bytes after its 44.
   const Result<Hello> hello = decode_hello(reader.rest());
   if (!hello.ok()) {
     const std::optional<TransportStatus> status = error_info(hello.error()).reply_status;
-    if (!status || (NIPC_MUTANT(kSilentOnBadLayout) && hello.error() == Error::kHelloBadLayout))
+    if (!status)
       return {std::nullopt, hello.error()};  // HS-HELLO-LEN-001: close silently
     return {reject(*status), hello.error()};
   }
@@ -119,8 +112,7 @@ FirstPacketVerdict decide_first_packet(ConstBytes packet, const ServerPolicy& po
 Result<void> check_ack(const Hello& sent, const HelloAck& ack) noexcept {
   if (!std::has_single_bit(ack.selected_profile)) return Error::kAckProfileNotSingleBit;
   // HS-CLI-PROF-001: the selection must be offered by both sides, not just by the client.
-  if ((ack.selected_profile & sent.supported_profiles & ack.server_supported_profiles) == 0 &&
-      !NIPC_MUTANT(kClientAcceptsUnofferedProfile))
+  if ((ack.selected_profile & sent.supported_profiles & ack.server_supported_profiles) == 0)
     return Error::kAckProfileNotOffered;
   if (ack.intersection_profiles != (sent.supported_profiles & ack.server_supported_profiles))
     return Error::kAckIntersectionMismatch;
@@ -128,13 +120,12 @@ Result<void> check_ack(const Hello& sent, const HelloAck& ack) noexcept {
     return Error::kAckRequestPayloadChanged;
   if (ack.agreed_max_request_batch_items != sent.max_request_batch_items)
     return Error::kAckRequestBatchChanged;
-  if (ack.agreed_max_response_batch_items != ack.agreed_max_request_batch_items &&
-      !NIPC_MUTANT(kClientAcceptsAsymmetricBatch))
+  if (ack.agreed_max_response_batch_items != ack.agreed_max_request_batch_items)
     return Error::kAckBatchAsymmetric;
   if (ack.agreed_packet_size <= kMinPacketSizeExclusive) return Error::kAckPacketSizeTooSmall;
-  if (ack.agreed_packet_size > sent.packet_size && !NIPC_MUTANT(kClientAcceptsBigPacket))
+  if (ack.agreed_packet_size > sent.packet_size)
     return Error::kAckPacketSizeAboveProposal;
-  if (ack.session_id == 0 && !NIPC_MUTANT(kClientAcceptsZeroSessionId)) return Error::kAckZeroSessionId;
+  if (ack.session_id == 0) return Error::kAckZeroSessionId;
   return {};
 }
 

@@ -1,7 +1,6 @@
 #include "nipc/codec/hello.h"
 
 #include "nipc/codec/constants.h"
-#include "nipc/mutant.h"
 
 namespace nipc {
 
@@ -15,9 +14,9 @@ Result<Hello> decode_hello(ByteReader* reader) noexcept {
 
   if (load_u16le(p + hello_layout::kLayoutVersion) != kLayoutVersion)
     return Error::kHelloBadLayout;  // HS-HELLO-LAYOUT-001
-  if (load_u16le(p + hello_layout::kFlags) != 0 && !NIPC_MUTANT(kIgnoreHelloFlags))
+  if (load_u16le(p + hello_layout::kFlags) != 0)
     return Error::kHelloNonzeroFlags;  // HS-HELLO-FLAGS-001
-  if (load_u32le(p + hello_layout::kReserved) != 0 && !NIPC_MUTANT(kIgnoreHelloReserved))
+  if (load_u32le(p + hello_layout::kReserved) != 0)
     return Error::kHelloNonzeroReserved;  // HS-HELLO-RESERVED-001
 
   Hello h;
@@ -51,7 +50,7 @@ Result<void> encode_hello(const Hello& hello, MutableBytes out) noexcept {
   store_u32le(p + hello_layout::kMaxRequestBatchItems, hello.max_request_batch_items);
   store_u32le(p + hello_layout::kMaxResponsePayloadBytes, hello.max_response_payload_bytes);
   store_u32le(p + hello_layout::kMaxResponseBatchItems, hello.max_response_batch_items);
-  store_u32le(p + hello_layout::kReserved, NIPC_MUTANT(kClientHelloReservedSet) ? 1 : 0);
+  store_u32le(p + hello_layout::kReserved, 0);
   store_u64le(p + hello_layout::kAuthToken, hello.auth_token);
   store_u32le(p + hello_layout::kPacketSize, hello.packet_size);
   return {};
@@ -72,7 +71,7 @@ Result<HelloAck> decode_hello_ack(ByteReader* reader) noexcept {
   if (load_u16le(p + ack_layout::kLayoutVersion) != kLayoutVersion)
     return Error::kAckBadLayout;  // HS-ACK-LAYOUT-001
   if (load_u16le(p + ack_layout::kFlags) != 0) return Error::kAckNonzeroFlags;  // HS-ACK-FLAGS-001
-  if (load_u32le(p + ack_layout::kReserved) != 0 && !NIPC_MUTANT(kClientIgnoresAckReserved))
+  if (load_u32le(p + ack_layout::kReserved) != 0)
     return Error::kAckNonzeroReserved;  // HS-ACK-RESERVED-001
 
   HelloAck a;

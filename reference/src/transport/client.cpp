@@ -2,7 +2,6 @@
 
 #include <thread>
 
-#include "nipc/mutant.h"
 #include "nipc/transport/platform.h"
 
 namespace nipc {
@@ -37,9 +36,7 @@ TransportResult<std::unique_ptr<ClientSession>> Client::connect() {
                                 Deadline::after_ms(config_.handshake_timeout_ms));
     if (!ack) return ack.error();
     if ((ack->selected_profile & kShmProfiles) == 0) {
-      auto link = std::make_unique<PacketLink>(std::move(*channel),
-                                               NIPC_MUTANT(kClientChunksWithProposal) ? hello.packet_size
-                                                                                      : ack->agreed_packet_size,
+      auto link = std::make_unique<PacketLink>(std::move(*channel), ack->agreed_packet_size,
                                                response_limits(*ack));
       return std::make_unique<ClientSession>(std::move(link), hello, *ack);
     }
@@ -58,7 +55,7 @@ TransportResult<std::unique_ptr<ClientSession>> Client::connect() {
     // No same-session fallback: close, forget SHM for this context's life, handshake again.
     attach_error_ = region.error();
     ++attach_failures_;
-    if (!NIPC_MUTANT(kClientKeepsShmAfterAttachFail)) config_.supported_profiles &= ~kShmProfiles;
+    config_.supported_profiles &= ~kShmProfiles;
     config_.preferred_profiles &= ~kShmProfiles;
     if (config_.supported_profiles == 0) return TransportError::of(TransportErrorKind::kNotSupported);
   }

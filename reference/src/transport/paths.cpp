@@ -1,7 +1,6 @@
 #include "nipc/transport/paths.h"
 
 #include <cstdio>
-#include "nipc/mutant.h"
 
 namespace nipc {
 
@@ -28,7 +27,7 @@ TransportResult<std::string> region_path(std::string_view run_dir, std::string_v
                                          std::uint64_t session_id) {
   if (!is_valid_service_name(service)) return TransportError::of(TransportErrorKind::kBadParameter);
   char hex[17];
-  std::snprintf(hex, sizeof hex, NIPC_MUTANT(kShmDecimalFileName) ? "%llu" : "%016llx",
+  std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(session_id));
   std::string path;
   path.append(run_dir).append("/").append(service).append("-").append(hex).append(".ipcshm");

@@ -1,7 +1,6 @@
 #include "nipc/transport/server.h"
 
 #include "nipc/codec/batch.h"
-#include "nipc/mutant.h"
 #include "nipc/transport/paths.h"
 
 namespace nipc {
@@ -110,7 +109,7 @@ void Server::run(std::uint64_t max_sessions) {
       continue;  // a failed accept (e.g. descriptor exhaustion) does not end the server
     }
     // Consumed per accept attempt, even if the handshake then fails (HS-SID-001).
-    std::uint64_t sid = NIPC_MUTANT(kReuseSessionId) ? 1 : next_session_id_++;
+    std::uint64_t sid = next_session_id_++;
     ++accepted;
     bump(counters_.accepted);
     reap(false);  // join the workers of sessions that ended meanwhile
@@ -149,7 +148,6 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
     region = std::move(*r);
     bump(counters_.regions_created);
     if (config_.on_region_created) config_.on_region_created(region->name());
-    if (NIPC_MUTANT(kShmRegionNotReady)) store_u32le(region->bytes().data(), 0);
     return true;
   };
   auto hs = server_handshake(*channel, policy, Deadline::after_ms(config_.handshake_timeout_ms),
@@ -158,7 +156,6 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
   const HelloAck& ack = hs->decision.ack;
   if (hs->decision.status != TransportStatus::kOk) {
     bump(counters_.handshakes_rejected);
-    if (NIPC_MUTANT(kNoCloseAfterReject)) std::this_thread::sleep_for(std::chrono::seconds(3));
     return;
   }
   bump(counters_.sessions_ok);
@@ -168,7 +165,7 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
   // Relaxed: a session count, not a guard for other data.
   active_.fetch_add(1, std::memory_order_relaxed);
   std::unique_ptr<MessageLink> link;
-  if ((ack.selected_profile & kShmProfiles) != 0 && region && !NIPC_MUTANT(kShmFallbackToSocket)) {
+  if ((ack.selected_profile & kShmProfiles) != 0 && region) {
     bump(counters_.sessions_shm);
     link = region->into_link(std::move(channel), true, request_limits(ack));
   } else {
@@ -207,7 +204,6 @@ void Server::serve_requests(ServerSession& session) {
       // Another method on this endpoint: UNSUPPORTED, and the session stays open (SVC-KIND-001).
       if (!session.send_error(rh, TransportStatus::kUnsupported)) return;
       bump(counters_.error_responses);
-      if (NIPC_MUTANT(kUnsupportedCloses)) return;
       continue;
     }
     HandlerStatus status = HandlerStatus::kOk;
@@ -215,7 +211,7 @@ void Server::serve_requests(ServerSession& session) {
     Header resp;
     resp.kind = Kind::kResponse;
     resp.code = rh.code;
-    resp.message_id = rh.message_id + (NIPC_MUTANT(kWrongMessageId) ? 1 : 0);  // SESS-MSGID-003
+    resp.message_id = rh.message_id;  // SESS-MSGID-003
     resp.transport_status = static_cast<std::uint16_t>(TransportStatus::kOk);
     if (rh.is_batch() && rh.item_count >= 1) {
       auto view = BatchView::parse(req->payload, rh.item_count);  // validated on receive
@@ -226,7 +222,7 @@ void Server::serve_requests(ServerSession& session) {
         HandlerStatus s = service_->handle(*view->item(i), items[i]);
         // Any failing item fails the whole batch (BATCH-FAIL-001).
         // An undecodable item makes the request undecodable (SVC-DECODE-001).
-        if (s != HandlerStatus::kOk) status = NIPC_MUTANT(kBadItemIsInternalError) ? HandlerStatus::kFailed : s;
+        if (s != HandlerStatus::kOk) status = s;
         parts[i] = ConstBytes(items[i]);
       }
       if (status == HandlerStatus::kOk) {
@@ -248,7 +244,6 @@ void Server::serve_requests(ServerSession& session) {
     if (status == HandlerStatus::kBadRequest) {
       (void)session.send_error(rh, TransportStatus::kBadEnvelope);  // SVC-DECODE-001
       bump(counters_.error_responses);
-      if (NIPC_MUTANT(kKeepSessionAfterBadRequest)) continue;
       return;
     }
     if (status == HandlerStatus::kFailed) {
@@ -256,9 +251,9 @@ void Server::serve_requests(ServerSession& session) {
       bump(counters_.error_responses);
       return;
     }
-    if (payload.size() > response_max && !NIPC_MUTANT(kSkipResponseLimit)) {
+    if (payload.size() > response_max) {
       // Not sent: LIMIT_EXCEEDED, close, and grant later sessions enough (SVC-RESPLIMIT-001).
-      if (!NIPC_MUTANT(kNoResponseGrowth)) grow_response(payload.size());
+      grow_response(payload.size());
       (void)session.send_error(rh, TransportStatus::kLimitExceeded);
       bump(counters_.error_responses);
       return;

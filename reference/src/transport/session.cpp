@@ -7,7 +7,6 @@
 
 #include "nipc/codec/batch.h"
 #include "nipc/codec/hello.h"
-#include "nipc/mutant.h"
 
 namespace nipc {
 namespace {
@@ -46,7 +45,7 @@ TransportResult<InboundMessage> accept_region_message(ConstBytes msg, DirectionL
   last_header = *h;
   if (auto r = check_inbound_limits(*h, inbound); !r) return rule_error(r.error());
   // The published length is the whole message: header plus exactly payload_len bytes.
-  if (msg.size() != header_layout::kSize + std::uint64_t{h->payload_len} && !NIPC_MUTANT(kShmSkipLengthCheck))
+  if (msg.size() != header_layout::kSize + std::uint64_t{h->payload_len})
     return TransportError::of(TransportErrorKind::kShmBadLength);
   return InboundMessage{*h, msg.subspan(header_layout::kSize)};
 }
@@ -92,7 +91,7 @@ TransportResult<void> PacketLink::send_message(const Header& header, ConstBytes 
     ch.message_id = header.message_id;
     ch.total_message_len = static_cast<std::uint32_t>(header_layout::kSize + payload.size());
     ch.chunk_index = i;
-    ch.chunk_count = plan->packet_count + (NIPC_MUTANT(kMiscountChunks) ? 1 : 0);
+    ch.chunk_count = plan->packet_count;
     ch.chunk_payload_len = static_cast<std::uint32_t>(n);
     auto chunk_head = encode_chunk_header(ch);
     std::array<ConstBytes, 2> cparts{ConstBytes(chunk_head), payload.subspan(sent, n)};
@@ -195,14 +194,12 @@ TransportResult<ServerHandshake> server_handshake(PacketChannel& channel, Server
   if (out.decision.status == TransportStatus::kOk) {
     out.hello = *decode_hello(pkt.subspan(header_layout::kSize));
     if ((out.decision.ack.selected_profile & kShmProfiles) != 0 &&
-        !(prepare && prepare(out.decision.ack)) && !NIPC_MUTANT(kOfferShmWithoutRegion)) {
+        !(prepare && prepare(out.decision.ack))) {
       // The region could not be made: offer only what this session can have (PROF-OFFER-001).
       policy.supported_profiles &= ~kShmProfiles;
       out.decision = decide(out.hello, policy);
     }
   }
-  if (NIPC_MUTANT(kRejectionNotZeroed) && out.decision.status != TransportStatus::kOk)
-    out.decision.ack.session_id = policy.session_id;
   auto ack = encode_ack_packet(out.decision);
   std::array<ConstBytes, 1> parts{ConstBytes(ack)};
   if (auto r = channel.send_packet(parts); !r) return r.error();
@@ -214,9 +211,7 @@ TransportResult<ServerHandshake> server_handshake(PacketChannel& channel, Server
 
 TransportResult<void> check_batch_directory(const InboundMessage& message) {
   if (!message.header.is_batch() || message.header.item_count == 0) return {};
-  if (NIPC_MUTANT(kSkipOneItemDirectory) && message.header.item_count == 1) return {};
   auto view = BatchView::parse(message.payload, message.header.item_count);
-  if (!view && NIPC_MUTANT(kCrashOnBadDirectory)) std::abort();
   if (!view) return TransportError::protocol(view.error());
   return {};
 }
@@ -258,12 +253,11 @@ TransportResult<InboundMessage> ClientSession::receive_response(Deadline deadlin
   if (broken_) return *broken_;
   auto m = link_->receive_message(deadline, cancel);
   if (!m) return fail(m.error());
-  if (m->header.kind != Kind::kResponse && !NIPC_MUTANT(kClientAcceptsRequestKind))
+  if (m->header.kind != Kind::kResponse)
     return fail(TransportError::protocol(Error::kUnexpectedKind));
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const InFlight& f) {
     return f.message_id == m->header.message_id;
   });
-  if (it == in_flight_.end() && NIPC_MUTANT(kClientSkipsUnknownIdCheck)) return m;
   if (it == in_flight_.end()) return fail(TransportError::protocol(Error::kUnknownMessageId));
   const std::uint16_t code = it->code;
   *it = in_flight_.back();  // order does not matter: responses may come in any order
@@ -287,8 +281,7 @@ TransportResult<InboundMessage> ServerSession::receive_request(Deadline deadline
   auto m = link_->receive_message(deadline, cancel);
   if (!m) return m.error();
   // Only requests after the handshake; a second HELLO is a CONTROL message (HS-ONCE-001).
-  if (m->header.kind != Kind::kRequest &&
-      !(NIPC_MUTANT(kIgnoreControlInSession) && m->header.kind == Kind::kControl))
+  if (m->header.kind != Kind::kRequest)
     return TransportError::protocol(Error::kUnexpectedKind);
   if (auto r = check_batch_directory(*m); !r) return r.error();
   return m;
@@ -306,7 +299,7 @@ TransportResult<void> ServerSession::send_response(Header header, ConstBytes pay
 TransportResult<void> ServerSession::send_error(const Header& request, TransportStatus status) {
   Header h;
   h.kind = Kind::kResponse;
-  h.flags = NIPC_MUTANT(kBatchErrorKeepsFlag) ? request.flags : 0;
+  h.flags = 0;
   h.code = request.code;
   h.transport_status = static_cast<std::uint16_t>(status);
   h.payload_len = 0;

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "nipc/mutant.h"
 #include "nipc/transport/paths.h"
 
 namespace nipc::win {
@@ -24,9 +23,7 @@ std::string hex16(std::uint64_t hash) {
 
 TransportResult<std::string> pipe_name(std::string_view run_dir, std::string_view service) {
   if (!is_valid_service_name(service)) return TransportError::of(TransportErrorKind::kBadParameter);
-  // The mutant hashes run_dir + service, as an implementation that hashed the wrong input would.
   std::string hashed(run_dir);
-  if (NIPC_MUTANT(kWinPipeHashInput)) hashed.append(service);
   std::string name = R"(\\.\pipe\netipc-)";
   name.append(hex16(fnv1a64(hashed))).append("-").append(service);
   if (name.size() > kMaxNameLen) return TransportError::of(TransportErrorKind::kNameTooLong);
@@ -76,7 +73,6 @@ TransportResult<ShmObjectNames> shm_object_names(std::string_view run_dir,
   names.mapping = *prefix + "-mapping";
   names.request_event = *prefix + "-req_event";
   names.response_event = *prefix + "-resp_event";
-  if (NIPC_MUTANT(kWinEventNamesSwapped)) std::swap(names.request_event, names.response_event);
   return names;
 }
 

@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "nipc/mutant.h"
 
 namespace nipc {
 namespace {
@@ -48,8 +47,7 @@ void encode_win_shm_header(const WinShmGeometry& g, std::span<std::uint8_t> out)
   store_u32le(p + L::kProfile, g.profile);
   store_u32le(p + L::kRequestOffset, g.request_offset);
   store_u32le(p + L::kRequestCapacity, g.request_capacity);
-  store_u32le(p + L::kResponseOffset,
-              g.response_offset + (NIPC_MUTANT(kWinShmResponseOffsetOffByOne) ? 1u : 0u));
+  store_u32le(p + L::kResponseOffset, g.response_offset);
   store_u32le(p + L::kResponseCapacity, g.response_capacity);
   store_u32le(p + L::kSpinTries, g.spin_tries);
 }

@@ -10,7 +10,7 @@
 
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "nipc/codec/string_reverse.h"
 #include "support/test_support.h"
 

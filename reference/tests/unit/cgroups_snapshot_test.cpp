@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "support/huge_view.h"
 #include "support/test_support.h"
 

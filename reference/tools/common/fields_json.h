@@ -26,7 +26,7 @@
 #include "nipc/codec/handshake.h"
 #include "nipc/codec/header.h"
 #include "nipc/codec/hello.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 
 namespace nipc::tools {
 

@@ -5,7 +5,7 @@
 
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "nipc/codec/string_reverse.h"
 
 namespace nipc::ref {

@@ -6,7 +6,7 @@
 #include "nipc-vectors/edits.h"
 #include "nipc-vectors/families.h"
 #include "nipc/codec/cgroups_snapshot.h"
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 
 namespace nipc::vectors {
 namespace {

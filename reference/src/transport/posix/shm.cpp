@@ -17,7 +17,6 @@
 #include <climits>
 #include <cstring>
 
-#include "nipc/mutant.h"
 #include "nipc/transport/paths.h"
 
 namespace nipc {
@@ -106,7 +105,7 @@ ShmRegion::ShmRegion(std::string path, UniqueFd fd, std::uint8_t* base, std::siz
 ShmRegion::~ShmRegion() {
   if (base_) (void)sys::call([&] { return ::munmap(base_, size_); });
   // The creator removes the file (SHM-CLEAN-001); an attacher never does.
-  if (owner_ && !NIPC_MUTANT(kShmLeaveRegion)) unlink_if_same(path_, fd_.get());
+  if (owner_) unlink_if_same(path_, fd_.get());
 }
 
 TransportResult<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string& path,

@@ -1,7 +1,6 @@
 // Logical messages over a POSIX session region (spec/transport-shm.md).
 #include <array>
 
-#include "nipc/mutant.h"
 #include "nipc/transport/shm.h"
 
 namespace nipc {

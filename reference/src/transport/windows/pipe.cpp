@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "nipc/mutant.h"
 #include "nipc/transport/win_names.h"
 
 namespace nipc {
@@ -168,7 +167,7 @@ PipeListener::PipeListener(std::string name, std::u16string wide, std::uint32_t 
 TransportResult<UniqueHandle> PipeListener::create_instance(bool first) {
   DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
   // The first instance claims the name: it fails if any instance of it exists already.
-  if (first && !NIPC_MUTANT(kWinPipeNoFirstInstance)) {
+  if (first) {
     open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
     // Some Win32 implementations (wine) accept the flag without enforcing it, so the name is
     // probed first: any existing instance, free or busy, means another server owns it. The

@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "nipc/codec/header.h"
-#include "nipc/mutant.h"
 #include "nipc/transport/session.h"
 #include "nipc/transport/win_names.h"
 
@@ -75,8 +74,7 @@ WinShmRegion::~WinShmRegion() {
 }
 
 bool WinShmRegion::uses_events() const noexcept {
-  return geometry_.profile == profile::kShmHybrid ||
-         (geometry_.profile == profile::kShmBusywait && NIPC_MUTANT(kWinBusyWaitUsesEvents));
+  return geometry_.profile == profile::kShmHybrid;
 }
 
 std::uint32_t WinShmRegion::capacity(WinShmDirection dir) const noexcept {
@@ -160,7 +158,7 @@ TransportResult<std::unique_ptr<WinShmRegion>> WinShmRegion::attach(
     }
   }
   // The server decides how long both sides spin (WIN-SHM-SPIN-001).
-  r->spin_tries_ = NIPC_MUTANT(kWinClientIgnoresSpinTries) ? L::kDefaultSpinTries : g->spin_tries;
+  r->spin_tries_ = g->spin_tries;
   // Seq_cst loads: start from whatever the server has published so far.
   r->local_seq_[0] = i64_at(base, L::kRequestSeq).load(std::memory_order_seq_cst);
   r->local_seq_[1] = i64_at(base, L::kResponseSeq).load(std::memory_order_seq_cst);
@@ -188,7 +186,7 @@ TransportResult<void> WinShmRegion::send(WinShmDirection dir,
   // Seq_cst load of the peer's waiting flag, after the seq_cst increment: the receiver stores
   // its flag (seq_cst) before it re-checks seq, so either it sees the new seq or this load
   // sees its flag and the event is signalled; a wake-up cannot be lost.
-  if (uses_events() && !NIPC_MUTANT(kWinHybridNeverSignals) &&
+  if (uses_events() &&
       i32_at(base_, w.peer_waiting).load(std::memory_order_seq_cst) != 0)
     (void)::SetEvent(dir == WinShmDirection::kRequest ? request_event_.get()
                                                       : response_event_.get());

@@ -1,8 +1,8 @@
 // A deterministic CGROUPS_SNAPSHOT fixture: given the same seed and item count, a reference
 // server and a reference client derive the same snapshot, so a client can check every field
 // it receives. Test support, not a codec: it allocates and owns its strings.
-#ifndef NIPC_CODEC_SNAPSHOT_FIXTURE_H_
-#define NIPC_CODEC_SNAPSHOT_FIXTURE_H_
+#ifndef NIPC_TESTING_SNAPSHOT_FIXTURE_H_
+#define NIPC_TESTING_SNAPSHOT_FIXTURE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -50,4 +50,4 @@ GeneratedSnapshot generate_snapshot(std::uint64_t seed, std::size_t k);
 
 }  // namespace nipc
 
-#endif  // NIPC_CODEC_SNAPSHOT_FIXTURE_H_
+#endif  // NIPC_TESTING_SNAPSHOT_FIXTURE_H_

@@ -1,4 +1,4 @@
-#include "nipc/codec/snapshot_fixture.h"
+#include "nipc/testing/snapshot_fixture.h"
 
 namespace nipc {
 namespace {
