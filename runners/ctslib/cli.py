@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, fuzz, report, run, schema_check, spec_index, vectors
+from . import build, conformance, deps, fuzz, report, run, schema_check, shims, spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -196,6 +196,7 @@ def main(argv) -> int:
     q.set_defaults(func=vectors.cmd_replay)
 
     conformance.add_parser(sub)
+    shims.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import hostplatform as host
 from . import procs
-from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES
+from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES, REQUEST_KNOBS
 from .seqproxy import SeqProxy
 
 # POSIX profile names (the default); Windows implementations use FAMILY_PROFILE_NAMES.
@@ -164,7 +164,7 @@ def _resolve(cell: Cell):
         return cell
     # A side fixed at another service kind cannot play the scenario whatever it supports.
     for role, m in (("client", c), ("server", s)):
-        ok, why = m.applicable({"service_kind": sc.service_kind})
+        ok, why = m.applicable({"service_kind": sc.service_kind}, role)
         if not ok:
             cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
             return cell
@@ -189,8 +189,8 @@ def _resolve(cell: Cell):
     needs = dict(sc.needs, service_kind=sc.service_kind, profiles=hex(cell.profile))
     shared = {}
     for knob in SHARED_KNOBS:
-        values = {m.fixed[knob] for m in (c, s) if not m.capabilities.configurable
-                  and knob in m.fixed}
+        values = {m.fixed_for(role)[knob] for role, m in (("client", c), ("server", s))
+                  if knob in m.fixed_for(role)}
         if len(values) > 1:
             cell.verdict = "not-applicable"
             cell.message = "client and server are fixed at different %s values (%s)" % (
@@ -200,7 +200,8 @@ def _resolve(cell: Cell):
             shared[knob] = values.pop()
     for role, m in (("client", c), ("server", s)):
         ok, why = m.applicable({k: v for k, v in needs.items()
-                                if not (k == "profiles" and _profile_ok(m, cell.profile))})
+                                if not (k == "profiles" and _profile_ok(m, cell.profile, role))},
+                               role)
         if not ok:
             cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
             return cell
@@ -211,13 +212,20 @@ def _resolve(cell: Cell):
     config["scenario"] = scenario
     config.update({k: str(v) for k, v in params.items()})
     cell.config = config
+    own = {k: v for k, v in c.fixed_for("client").items() if k in REQUEST_KNOBS
+           and str(v) != str(config.get(k, v))}
+    if own:
+        fixed_note = "client is fixed at %s (the scenario asks %s)" % (
+            ", ".join("%s=%s" % kv for kv in sorted(own.items())),
+            ", ".join("%s=%s" % (k, config[k]) for k in sorted(own)))
+        cell.note = "; ".join(x for x in (cell.note, fixed_note) if x)
     return cell
 
 
-def _profile_ok(m, profile):
+def _profile_ok(m, profile, role=None):
     """A fixed profile mask that includes the cell's profile can still play it (the other
     side, offering only that profile, forces the selection)."""
-    fixed = m.fixed.get("profiles") if not m.capabilities.configurable else None
+    fixed = m.fixed_for(role).get("profiles")
     if fixed is None:
         return True
     try:
