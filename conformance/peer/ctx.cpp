@@ -825,7 +825,11 @@ void Ctx::expect_client_failed(std::string_view req, std::optional<std::string> 
   ClientResult r = client_exit();
   check(!client_succeeded(r), req, "the client reported success where it must fail");
   check(r.exit.signal == 0, req, "the client crashed: " + r.exit.describe());
-  const bool reported = r.result.is_object() && r.result.contains("error") && !r.result["error"].is_null();
+  // The reason is the result line's error, or its failure (a response that did not verify).
+  const bool reported = r.result.is_object() &&
+                        ((r.result.contains("error") && !r.result["error"].is_null()) ||
+                         (r.result.contains("failure") && r.result["failure"].is_string() &&
+                          !r.result["failure"].get<std::string>().empty()));
   if (!reported) rejection_unreported_ = true;
   // A shim names the codec rule in its result line (SHIM-RESULT-001); when it does, it must be
   // the rule that was broken. A client without a result line is judged on the wire alone.

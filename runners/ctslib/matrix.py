@@ -47,13 +47,14 @@ class Scenario:
     requirements: tuple = ()
     fallback: tuple = ()   # (client scenario, params) when the client lacks client_scenario
     title: str = ""
+    neutral: bool = False  # checks no particular service: runs with a kind both sides offer
 
 
 SCENARIOS = (
     Scenario("handshake", "increment", "connect", {}, {},
              ("HS-FLOW-001", "HS-PROF-001", "HS-PROF-002", "HS-PKT-001", "HS-ACK-HDR-001",
               "HS-HELLO-HDR-001"),
-             fallback=("single", {"count": 1}), title="HELLO / HELLO_ACK only"),
+             fallback=("single", {"count": 1}), title="HELLO / HELLO_ACK only", neutral=True),
     Scenario("single", "increment", "single", {"count": 50}, {},
              ("SESS-MSGID-003", "SESS-KIND-001", "ENV-ITEMS-001", "ENV-STATUS-001"),
              title="50 INCREMENT calls one after another"),
@@ -155,6 +156,9 @@ def _resolve(cell: Cell):
     """Decides what a cell runs and whether it can: fills client_scenario, params and the
     knob config, or sets verdict to unsupported / not-applicable with the reason."""
     c, s, sc = cell.client, cell.server, cell.scenario
+    if sc.neutral:
+        sc = _with_common_kind(sc, c, s)
+        cell.scenario = sc
     # POSIX and Windows implementations share no transport (sockets and SHM files on one side,
     # named pipes and kernel objects on the other).
     if _family(c) != _family(s):
@@ -187,6 +191,10 @@ def _resolve(cell: Cell):
     cell.client_scenario, cell.params = scenario, params
 
     needs = dict(sc.needs, service_kind=sc.service_kind, profiles=hex(cell.profile))
+    if sc.service_kind == "cgroups-snapshot" and _same_fixed_snapshot(c, s):
+        # Both sides hold the same fixed snapshot content: it stands in for the generator's.
+        needs.pop("snapshot_items", None)
+        needs.pop("snapshot_seed", None)
     shared = {}
     for knob in SHARED_KNOBS:
         values = {m.fixed_for(role)[knob] for role, m in (("client", c), ("server", s))
@@ -220,6 +228,26 @@ def _resolve(cell: Cell):
             ", ".join("%s=%s" % (k, config[k]) for k in sorted(own)))
         cell.note = "; ".join(x for x in (cell.note, fixed_note) if x)
     return cell
+
+
+def _kinds(m, role):
+    fixed = m.fixed_for(role).get("service_kind")
+    return [fixed] if fixed else list(m.capabilities.service_kinds)
+
+
+def _with_common_kind(sc, c, s):
+    """A service-neutral scenario with a service kind both sides offer: its own kind when they
+    do, else the first common one (the cell id stays the scenario's)."""
+    common = [k for k in _kinds(s, "server") if k in _kinds(c, "client")]
+    if not common or sc.service_kind in common:
+        return sc
+    import dataclasses
+    return dataclasses.replace(sc, service_kind=common[0])
+
+
+def _same_fixed_snapshot(c, s):
+    a, b = c.fixed_for("client").get("snapshot"), s.fixed_for("server").get("snapshot")
+    return bool(a) and a == b
 
 
 def _profile_ok(m, profile, role=None):

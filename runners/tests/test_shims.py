@@ -175,7 +175,45 @@ class BuildingShims(ShimTest):
         self.assertTrue(any("rust" in n and "skipped" in n for n in notes))
 
 
+class SkipReporting(ShimTest):
+    def check(self, **kw):
+        args = argparse.Namespace(skip_reason=None, name="rev1", lang="rust", part="vectors",
+                                  platform="linux", build_dir=None)
+        for k, v in kw.items():
+            setattr(args, k, v)
+        old = shims.SHIMS_DIR
+        shims.SHIMS_DIR = self.base
+        try:
+            with redirect_stdout(io.StringIO()) as out:
+                code = shims.cmd_check(args)
+        finally:
+            shims.SHIMS_DIR = old
+        return code, out.getvalue()
+
+    def test_without_a_checkout_the_label_is_a_skip_with_the_reason_never_a_pass(self):
+        code, out = self.check(skip_reason="NIPC_IMPL_SOURCE is not set")
+        self.assertEqual(code, 77)
+        self.assertIn("NIPC_IMPL_SOURCE is not set", out)
+        saved = os.environ.pop("NIPC_IMPL_SOURCE", None)
+        try:
+            from runners.ctslib import cli
+            self.assertIn("SKIPPED, not passed", cli.shims_status())
+        finally:
+            if saved is not None:
+                os.environ["NIPC_IMPL_SOURCE"] = saved
+
+    def test_a_language_that_was_not_built_is_a_skip_naming_the_build_reason(self):
+        self.install("rust", fake_language("rust", fail="no Windows target for Rust"))
+        self.hide("c")
+        self.hide("go")
+        self.build()
+        code, out = self.check()
+        self.assertEqual(code, 77)
+        self.assertIn("no Windows target for Rust", out)
+
+
 def load(text, directory):
+    Path(directory).mkdir(parents=True, exist_ok=True)
     path = Path(directory) / "m.toml"
     path.write_text(text)
     return manifest.load(path)
@@ -275,6 +313,32 @@ enabled = false
         argv = fx.argv("client", dict(cell.config, run_dir="/r", service="s"))
         self.assertEqual(argv, ["fx", "client", "/r", "s"])
         self.assertEqual(cell.config["auth_token"], "0xDEADBEEFCAFEBABE")
+
+    def test_the_matrix_handshake_runs_with_a_service_kind_both_sides_offer(self):
+        fx = load(FIXTURE, self.dir)
+        ref = manifest.load(run.REFERENCE_MANIFEST)
+        cells = {c.id: c for c in matrix.plan([fx, ref])}
+        for cid in ("matrix/reference/fx/uds/handshake", "matrix/fx/reference/uds/handshake"):
+            self.assertEqual(cells[cid].verdict, "", cells[cid].message)
+            self.assertEqual(cells[cid].config["service_kind"], "echo")
+        self.assertEqual(cells["matrix/reference/reference/uds/handshake"].config["service_kind"],
+                         "increment")
+
+    def test_two_programs_with_the_same_fixed_snapshot_play_the_snapshot_cell(self):
+        snap = '\n[[fixed.snapshot]]\nhash = 1\nname = "a"\npath = "/a"\n'
+        text = (FIXTURE.replace('"echo"', '"cgroups-snapshot"')
+                .replace('scenarios = ["single"]', 'scenarios = ["snapshot"]')
+                .replace('scenario = "single"', 'scenario = "snapshot"'))
+        a = load(text.replace('name = "fx"', 'name = "a"') + snap, self.dir / "a")
+        b = load(text.replace('name = "fx"', 'name = "b"') + snap, self.dir / "b")
+        other = load(text.replace('name = "fx"', 'name = "o"') + snap.replace('"a"', '"z"'),
+                     self.dir / "o")
+        ref = manifest.load(run.REFERENCE_MANIFEST)
+        cells = {c.id: c for c in matrix.plan([a, b, other, ref])}
+        self.assertEqual(cells["matrix/a/b/uds/snapshot"].verdict, "")
+        self.assertEqual(cells["matrix/a/o/uds/snapshot"].verdict, "not-applicable")
+        self.assertEqual(cells["matrix/reference/a/uds/snapshot"].verdict, "not-applicable")
+        self.assertIn("snapshot_items", cells["matrix/reference/a/uds/snapshot"].message)
 
     def test_a_service_neutral_case_runs_with_the_servers_own_service_kind(self):
         fx = load(FIXTURE, self.dir)

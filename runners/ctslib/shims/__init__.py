@@ -214,6 +214,13 @@ def build_all(source, languages=LANGUAGES, name=None, platforms=("linux",), log=
                 o.label, "built" if o.manifest else "skipped" if o.skipped else "NOT built",
                 time.monotonic() - started, "" if o.manifest else ": " + o.reason))
             outcomes.append(o)
+    record = Path(base or SHIMS_DIR) / name / "outcomes.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps([{"language": o.language, "platform": o.platform,
+                                   "label": o.label, "built": o.manifest is not None,
+                                   "skipped": o.skipped, "reason": o.reason,
+                                   "manifest": str(o.manifest or "")} for o in outcomes],
+                                 indent=1) + "\n")
     return name, outcomes
 
 
@@ -262,6 +269,46 @@ def cmd_build(args) -> int:
     return 0 if any(o.manifest for o in outcomes) else 2
 
 
+SKIP = 77  # CTest's SKIP_RETURN_CODE for the shims label
+
+
+def cmd_check(args) -> int:
+    """`./cts shims check`: one test of the CTest label shims. Exit 77 (skipped, with the
+    reason) when there is nothing to check; else the exit code of the check."""
+    if args.skip_reason:
+        print("shims skipped: %s" % args.skip_reason)
+        return SKIP
+    if not (args.name and args.lang and args.part):
+        print("cts shims check: needs --name, --lang and --part (or --skip-reason)",
+              file=sys.stderr)
+        return 2
+    label = args.lang + ("-windows" if args.platform == "windows" else "")
+    root = SHIMS_DIR / args.name
+    manifest_path = root / (label + ".toml")
+    if not manifest_path.exists():
+        reason = "it was not built"
+        try:
+            for o in json.loads((root / "outcomes.json").read_text()):
+                if o["label"] == label:
+                    reason = o["reason"] or reason
+        except (OSError, ValueError, KeyError):
+            reason = "no build record in %s (run ./cts shims build first)" % root
+        print("shims %s skipped: %s" % (label, reason))
+        return SKIP
+    cts = [sys.executable, str(paths.ROOT / "cts")]
+    tree = ["--build-dir", args.build_dir] if args.build_dir else []
+    if args.part == "vectors":
+        cmd = cts + ["vectors", "replay", "--impl", str(manifest_path), "--no-build",
+                     "--out", str(root / (label + "-vectors"))] + tree
+    else:
+        cmd = cts + ["run", "--no-build", "--no-self-check", "--no-conformance",
+                     "--impl", str(REFERENCE_MANIFEST), "--impl", str(manifest_path),
+                     "--scenario", "handshake", "--scenario", "single", "--only", "^matrix/",
+                     "--progress", "lines", "--out", str(root / (label + "-matrix"))]
+    print("+ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=paths.ROOT, check=False).returncode
+
+
 def add_parser(sub):
     p = sub.add_parser("shims", help="build the shims of existing implementations "
                        "against a checkout, with ready-to-run manifests")
@@ -276,6 +323,15 @@ def add_parser(sub):
     q.add_argument("--platform", action="append", choices=PLATFORMS,
                    help="linux (default) or windows (cross-built, run under wine); repeatable")
     q.set_defaults(func=cmd_build)
+    q = shims_sub.add_parser("check", help="one test of the CTest label shims: vector replay "
+                             "or a short matrix against the reference for one built shim")
+    q.add_argument("--name", help="the build name given to `shims build`")
+    q.add_argument("--lang", choices=LANGUAGES)
+    q.add_argument("--platform", choices=PLATFORMS, default="linux")
+    q.add_argument("--part", choices=("vectors", "matrix"))
+    q.add_argument("--build-dir", help="the build tree of the reference (default build/default)")
+    q.add_argument("--skip-reason", help="print this reason and exit 77 (skipped)")
+    q.set_defaults(func=cmd_check)
 
 
 def manifests_from_sources(sources, languages=None, platforms=("linux",), log=print):
