@@ -187,6 +187,12 @@ def plan_case(case: dict, profile: str, manifest) -> tuple:
         fixed_kind = manifest.fixed_for(role).get("service_kind")
         config["service_kind"] = fixed_kind or (caps.service_kinds[0] if caps.service_kinds
                                                 else config["service_kind"])
+    if case.get("service_neutral") and role == "client" and "scenario" not in needs and \
+            config["scenario"] not in caps.scenarios:
+        # Nor any particular client scenario: the client's own request is as good as any.
+        fixed_scenario = manifest.fixed_for(role).get("scenario")
+        config["scenario"] = fixed_scenario or (caps.scenarios[0] if caps.scenarios
+                                                else config["scenario"])
     if config["service_kind"] not in caps.service_kinds:
         return None, ("unsupported", "the implementation does not serve %s" % config["service_kind"])
     if role == "client" and config["scenario"] not in caps.scenarios:

@@ -352,6 +352,19 @@ enabled = false
         config, skip = conformance.plan_case(dict(neutral, service_neutral=False), "uds", fx)
         self.assertEqual(skip[0], "unsupported")
 
+    def test_a_service_neutral_client_case_runs_the_clients_own_scenario(self):
+        text = (FIXTURE.replace('scenarios = ["single"]', 'scenarios = ["snapshot"]')
+                .replace('scenario = "single"', 'scenario = "snapshot"'))
+        fx = load(text, self.dir)
+        neutral = {"id": "hs.cli.x", "role": "client", "on": ["uds"], "needs": {},
+                   "chapter": "handshake", "title": "t", "requirements": ["HS-FLOW-001"],
+                   "service_neutral": True}
+        config, skip = conformance.plan_case(neutral, "uds", fx)
+        self.assertIsNone(skip)
+        self.assertEqual(config["scenario"], "snapshot")
+        config, skip = conformance.plan_case(dict(neutral, needs={"scenario": "batch"}), "uds", fx)
+        self.assertEqual(skip[0], "unsupported")
+
     def test_the_peer_gets_the_servers_env_one_session_and_ready_mode(self):
         fx = load(FIXTURE, self.dir)
         peer = self.dir / "peer.py"
@@ -387,3 +400,50 @@ class UnreportedVerdicts(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+PEER = conformance.peer_binary(conformance.paths.build_dir("default"))
+GO_FIXED = conformance.paths.build_dir("default") / \
+    "interop/examples/go-fixed/nipc-go-fixed-server"
+
+
+@unittest.skipUnless(PEER.exists() and GO_FIXED.exists(),
+                     "needs nipc-peer and the go-fixed example server in build/default")
+class PeerAgainstAOneSessionServer(unittest.TestCase):
+    """The real peer against a server that serves one session and then exits."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.catalogue = {c["id"]: c for c in conformance.load_catalogue(PEER)}
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def manifest(self, ready="socket", packet_size=65536):
+        text = (conformance.paths.ROOT / "interop/examples/go-fixed/manifest.toml").read_text()
+        text = text.replace('ready = "line"', 'ready = "%s"' % ready)
+        text = text.replace("packet_size = 65536", "packet_size = %d" % packet_size)
+        path = self.dir / "go.toml"
+        path.write_text(text)
+        return manifest.load(path)
+
+    def run_case(self, m, case_id):
+        return conformance.Runner(m, PEER).run(self.catalogue[case_id], "uds")
+
+    def test_socket_readiness_leaves_the_only_session_to_the_case(self):
+        r = self.run_case(self.manifest("socket"), "hs.srv.batch-1")
+        self.assertEqual(r["verdict"], "pass", r)
+
+    def test_connect_readiness_costs_the_session_and_says_so(self):
+        r = self.run_case(self.manifest("connect"), "hs.srv.batch-1")
+        self.assertNotEqual(r["verdict"], "pass", r)
+
+    def test_packet_size_0_is_the_servers_default_not_a_value_to_compare_with(self):
+        r = self.run_case(self.manifest("socket", packet_size=0), "hs.srv.batch-1")
+        self.assertEqual(r["verdict"], "pass", r)
+
+    def test_a_case_needing_a_second_session_is_not_applicable(self):
+        r = self.run_case(self.manifest("socket"), "hs.srv.sid-sequence")
+        self.assertEqual(r["verdict"], "not-applicable", r)
+        self.assertIn("one session", r["reason"])
