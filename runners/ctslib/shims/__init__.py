@@ -140,8 +140,8 @@ def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
     lines += ["[implementation]",
               "name = %s" % _toml(implementation_name(name, shim.language, shim.platform)),
               "language = %s" % _toml(shim.language),
-              "version = %s" % _toml(shim.revision if not shim.version else
-                                     "%s (%s)" % (shim.revision, shim.version)),
+              "version = %s" % _toml(shim.revision if shim.version in ("", shim.revision)
+                                     else "%s (%s)" % (shim.revision, shim.version)),
               "platform = %s" % _toml(shim.platform)]
     if windows:
         lines += ['launcher = ["wine"]', "probe = %s" % _toml([exe, "codec"])]
@@ -252,11 +252,12 @@ def parse_languages(text):
 
 def cmd_build(args) -> int:
     """`./cts shims build`: exit 0 when something was built and no build failed, 1 when a
-    build failed, 2 when there was nothing to build."""
+    build failed or the source is no directory, 2 when there was nothing to build (every
+    language skipped, with the reasons printed)."""
     source = Path(args.source)
     if not source.is_dir():
         print("cts shims: --source %s is not a directory" % source, file=sys.stderr)
-        return 2
+        return 1
     try:
         languages = parse_languages(args.lang)
     except ValueError as e:
