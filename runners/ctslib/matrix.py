@@ -179,10 +179,16 @@ def _resolve(cell: Cell):
         missing.append("client %s does not speak the %s service" % (c.name, sc.service_kind))
     scenario, params = sc.client_scenario, dict(sc.params)
     if scenario not in c.capabilities.scenarios:
+        own = c.fixed_for("client").get("scenario") or (c.capabilities.scenarios or [None])[0]
         if sc.fallback and sc.fallback[0] in c.capabilities.scenarios:
             scenario, params = sc.fallback[0], dict(sc.fallback[1])
             cell.note = "client has no %r scenario; ran %r with %s instead" % (
                 sc.client_scenario, scenario, params)
+        elif sc.neutral and own:
+            # Every session starts with the handshake: the client's own scenario shows it.
+            scenario, params = own, {"count": 1}
+            cell.note = "client has no %r scenario; ran its own %r once instead" % (
+                sc.client_scenario, scenario)
         else:
             missing.append("client %s does not run the %r scenario" % (c.name, scenario))
     if missing:

@@ -323,6 +323,12 @@ enabled = false
             self.assertEqual(cells[cid].config["service_kind"], "echo")
         self.assertEqual(cells["matrix/reference/reference/uds/handshake"].config["service_kind"],
                          "increment")
+        snap = load(FIXTURE.replace('scenarios = ["single"]', 'scenarios = ["snapshot"]')
+                    .replace('scenario = "single"', 'scenario = "snapshot"')
+                    .replace('name = "fx"', 'name = "sn"'), self.dir / "sn")
+        cell = {c.id: c for c in matrix.plan([snap, ref])}["matrix/sn/reference/uds/handshake"]
+        self.assertEqual((cell.verdict, cell.config["scenario"]), ("", "snapshot"))
+        self.assertIn("its own 'snapshot'", cell.note)
 
     def test_two_programs_with_the_same_fixed_snapshot_play_the_snapshot_cell(self):
         snap = '\n[[fixed.snapshot]]\nhash = 1\nname = "a"\npath = "/a"\n'
