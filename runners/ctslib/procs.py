@@ -3,9 +3,9 @@ logged to files, and killed with their whole group. A registry of every live chi
 interrupted run take everything down.
 
 `ManagedServer` adds the server lifecycle of a manifest: readiness (a stdout line, the socket
-file appearing, a probe connection, or a delay), stop (the platform's stop request — SIGTERM for a POSIX server,
-SIGINT that wine turns into CTRL_C_EVENT for a Windows one — then a kill after
-stop_timeout_ms), and restart for servers that serve one session and exit.
+file appearing, a probe connection, or a delay), stop (the platform's stop request — SIGTERM
+for a POSIX server, SIGINT that wine turns into CTRL_C_EVENT for a Windows one — then a kill
+after stop_timeout_ms), and restart for servers that serve one session and exit.
 """
 import re
 import subprocess
