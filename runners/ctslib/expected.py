@@ -2,8 +2,9 @@
 
 One entry per line: a case id (or a glob over case ids, `*` and `?`), whitespace, optionally
 the requirement ID the implementation deviates from, and the reason, which is required. `#`
-starts a comment. A row matches the lists of every implementation it involves. An expected failure is reported as such; a listed case that
-passes is an unexpected pass; `--strict` makes either fail the run.
+starts a comment. A row matches the lists of every implementation it involves. An expected
+failure is reported as such; a listed case that passes is an unexpected pass; `--strict` makes
+either fail the run.
 """
 import fnmatch
 import re
