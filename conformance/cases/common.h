@@ -49,9 +49,21 @@ inline void check_ack_decisions(Ctx& c, const RawHello& h, const RawAck& a) {
   c.check(a.response_batch == a.request_batch, "HS-BATCH-002",
           "agreed_max_response_batch_items " + std::to_string(a.response_batch) +
               " differs from agreed_max_request_batch_items " + std::to_string(a.request_batch));
-  c.check(a.response_payload == c.cfg().max_response_payload, "HS-RESP-001",
-          "agreed_max_response_payload_bytes " + std::to_string(a.response_payload) +
-              " is not the server's configured " + std::to_string(c.cfg().max_response_payload));
+  // 0 configured means "the implementation's default" (spec/shim-contract.md): the peer does
+  // not know that value, so it checks only what holds for any server limit.
+  if (c.cfg().max_response_payload == 0) {
+    c.check(a.response_payload > 0, "HS-RESP-001", "agreed_max_response_payload_bytes is 0");
+  } else {
+    c.check(a.response_payload == c.cfg().max_response_payload, "HS-RESP-001",
+            "agreed_max_response_payload_bytes " + std::to_string(a.response_payload) +
+                " is not the server's configured " + std::to_string(c.cfg().max_response_payload));
+  }
+  if (c.cfg().packet_size == 0) {
+    c.check(a.packet_size > 32 && a.packet_size <= h.packet_size, "HS-PKT-001",
+            "agreed_packet_size " + std::to_string(a.packet_size) + " is not in (32, proposal " +
+                std::to_string(h.packet_size) + "] (the server's own size is its default)");
+    return;
+  }
   std::uint32_t pkt = std::min(h.packet_size, c.cfg().packet_size);
   c.check(a.packet_size == pkt, "HS-PKT-001",
           "agreed_packet_size " + std::to_string(a.packet_size) + ", expected min(" +

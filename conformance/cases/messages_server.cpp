@@ -180,7 +180,8 @@ const struct RegisterDead {
                    // (Not on SHM: one message in flight, a second would overwrite the first.)
                    if (!s->on_shm()) send_raw(*s, valid_request(c, 9));
                    s->expect_closed(row.reqs.front(), "a receive-side protocol error ends the session without a reply");
-                 }});
+                 },
+                 .service_neutral = true});
     }
   }
 } register_dead;
@@ -198,7 +199,8 @@ const Registrar undefined_flags({
         s->send_message(h, payload);
         s->expect_answer(h, answer, "ENV-FLAGS-001");
       }
-    }});
+    },
+    .service_neutral = true});
 
 // ---------------------------------------------------------------------------------------
 // Correlation (SESS-MSGID-003).

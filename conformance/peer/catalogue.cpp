@@ -49,6 +49,14 @@ Registrar::Registrar(CaseDef def) {
   sorted() = false;
 }
 
+bool CaseDef::any_service_kind() const {
+  if (needs.service_kind) return false;
+  if (service_neutral) return true;
+  const std::string chapter = chapter_of(id);
+  if (chapter == "handshake") return true;
+  return role == Role::kServer && (chapter == "transport-uds" || chapter == "transport-shm");
+}
+
 std::string platform_name(Platform p, const std::string& id) {
   if (p == Platform::kAuto) {
     std::string chapter = id.substr(0, id.find('.'));

@@ -69,6 +69,13 @@ struct CaseDef {
   bool client_connects = true;
   Platform platform = Platform::kAuto;
   std::function<void(Ctx&)> run;
+  /// The case checks nothing of a particular service: it runs with whatever service kind the
+  /// IUT offers (its requests come from Ctx::sample_request). Handshake cases, and server
+  /// cases of the transport chapters, are neutral unless they need a service kind; other
+  /// cases say so here.
+  bool service_neutral = false;
+  /// Whether the case runs with any service kind (the above, or its chapter's rule).
+  bool any_service_kind() const;
   /// True when the case can run on the system this peer was built for.
   bool runs_here() const;
 };

@@ -651,6 +651,7 @@ IutProcess::Ready Ctx::launch_iut() {
   Deadline until = Deadline::after(std::chrono::milliseconds(
       static_cast<int>(std::min(opt_.ready_timeout_ms, 10000) * opt_.timeout_scale)));
   if (opt_.ready == "socket") ready = iut_->wait_ready_socket(endpoint(), until);
+  else if (opt_.ready == "connect") ready = iut_->wait_ready_connect(endpoint(), until);
   else if (opt_.ready == "delay") ready = iut_->wait_ready_delay(opt_.ready_delay_ms);
   else ready = iut_->wait_ready_line(opt_.ready_pattern, until);
   transcript_.note("iut", ready == IutProcess::Ready::kReady ? "READY" :
@@ -683,6 +684,12 @@ RawHello Ctx::hello() const {
 }
 
 std::unique_ptr<Session> Ctx::connect() {
+  // A one-session server has nothing to offer a second connection: what ran so far stands,
+  // the rest of the case cannot run.
+  if (opt_.one_session && conns_ >= 1) {
+    if (!failures_.empty()) throw CaseStop{};
+    not_applicable("the IUT server serves one session (sessions = \"one\"); the case needs another connection");
+  }
   std::string name = next_name();
   std::string why;
   // A pipe server has no free instance for a moment after each connection: the peer waits
@@ -856,6 +863,12 @@ void Ctx::expect_client_failed(std::string_view req, std::optional<std::string> 
   ClientResult r = client_exit();
   check(!client_succeeded(r), req, "the client reported success where it must fail");
   check(r.exit.signal == 0, req, "the client crashed: " + r.exit.describe());
+  // The reason is the result line's error, or its failure (a response that did not verify).
+  const bool reported = r.result.is_object() &&
+                        ((r.result.contains("error") && !r.result["error"].is_null()) ||
+                         (r.result.contains("failure") && r.result["failure"].is_string() &&
+                          !r.result["failure"].get<std::string>().empty()));
+  if (!reported) rejection_unreported_ = true;
   // A shim names the codec rule in its result line (SHIM-RESULT-001); when it does, it must be
   // the rule that was broken. A client without a result line is judged on the wire alone.
   if (rule && r.result.is_object() && r.result.contains("error") && r.result["error"].is_object()) {
@@ -915,7 +928,7 @@ nlohmann::json Ctx::run() {
       start_iut();
     }
     def_.run(*this);
-    if (def_.role == Role::kServer && def_.probe && failures_.empty()) probe();
+    if (def_.role == Role::kServer && def_.probe && failures_.empty() && !opt_.one_session) probe();
   } catch (const CaseStop&) {
   } catch (const std::exception& e) {
     verdict_override_ = "error";
@@ -932,6 +945,11 @@ nlohmann::json Ctx::run() {
     iut["stdout"] = out;
   }
   std::string verdict = verdict_of(ended);
+  if (verdict == "pass" && rejection_unreported_) {
+    verdict = "unreported";
+    override_reason_ = "the client failed as it must, but reported no reason (no result line naming the error): "
+                       "the rejection is not verified";
+  }
   nlohmann::json fails = nlohmann::json::array();
   for (const Failure& f : failures_)
     fails.push_back({{"requirement", f.requirement}, {"message", f.message}, {"kind", f.kind}});

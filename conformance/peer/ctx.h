@@ -43,7 +43,8 @@ struct RunOptions {
   std::vector<std::string> argv;
   double timeout_scale = 1.0;
   int exit_unsupported = 4;   // SHIM-EXIT-001
-  std::string ready = "line";  // line | socket | delay
+  std::string ready = "line";  // line | socket (the file appears) | connect | delay
+  bool one_session = false;     // server: serves one session, then exits (sessions = "one")
   std::string ready_pattern = "^READY";
   int ready_delay_ms = 500;
   int ready_timeout_ms = 10000;
@@ -303,6 +304,9 @@ class Ctx {
   std::string verdict_override_, override_reason_;
   int conns_ = 0;
   int client_connections_ = 0;  // connections the IUT client made to the peer's listener
+  // A negative client case passed only on the client's exit code or missing success line: the
+  // client reported no reason, so its rejection is not verified ("failed, reason not reported").
+  bool rejection_unreported_ = false;
   std::uint64_t sid_ = 0;
 };
 

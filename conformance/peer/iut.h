@@ -39,9 +39,12 @@ class IutProcess {
   enum class Ready { kReady, kExited, kTimeout };
   /// Waits for a stdout line matching `pattern` (SHIM-READY-001: "^READY").
   Ready wait_ready_line(const std::string& pattern, Deadline deadline);
-  /// Waits until the endpoint `socket_path` (Windows: the pipe name) accepts a connection
-  /// (the probe connection is closed at once).
+  /// Waits until the endpoint `socket_path` exists (POSIX: a socket file; Windows: a pipe
+  /// instance of that name), without connecting: a server that serves one session keeps it.
   Ready wait_ready_socket(const std::string& socket_path, Deadline deadline);
+  /// Waits until the endpoint accepts a connection (the probe connection is closed at once;
+  /// it costs the server a session).
+  Ready wait_ready_connect(const std::string& socket_path, Deadline deadline);
   /// Waits `ms` milliseconds, then reports ready unless the process ended.
   Ready wait_ready_delay(int ms);
   /// The exit status if the process has ended, without waiting.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -105,6 +106,16 @@ IutProcess::Ready IutProcess::wait_ready_line(const std::string& pattern, Deadli
 }
 
 IutProcess::Ready IutProcess::wait_ready_socket(const std::string& path, Deadline deadline) {
+  for (;;) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return Ready::kReady;
+    if (poll_exit()) return Ready::kExited;
+    if (deadline.expired()) return Ready::kTimeout;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+IutProcess::Ready IutProcess::wait_ready_connect(const std::string& path, Deadline deadline) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return Ready::kTimeout;

@@ -125,6 +125,16 @@ IutProcess::Ready IutProcess::wait_ready_line(const std::string& pattern, Deadli
 }
 
 IutProcess::Ready IutProcess::wait_ready_socket(const std::string& path, Deadline deadline) {
+  // WaitNamedPipe tells whether an instance of the name exists without connecting to it.
+  for (;;) {
+    if (::WaitNamedPipeW(widen_bytes(path).c_str(), 1)) return Ready::kReady;
+    if (poll_exit()) return Ready::kExited;
+    if (deadline.expired()) return Ready::kTimeout;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+IutProcess::Ready IutProcess::wait_ready_connect(const std::string& path, Deadline deadline) {
   for (;;) {
     UniqueHandle h(::CreateFileW(widen_bytes(path).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
                                  OPEN_EXISTING, 0, nullptr));

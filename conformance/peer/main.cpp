@@ -37,6 +37,7 @@ json describe(const CaseDef& d) {
           {"needs", d.needs.to_json()},
           {"probe", d.role == nipc::peer::Role::kServer && d.probe},
           {"client_connects", d.role == nipc::peer::Role::kClient && d.client_connects},
+          {"service_neutral", d.any_service_kind()},
           {"platform", nipc::peer::platform_name(d.platform, d.id)}};
 }
 
@@ -88,7 +89,9 @@ int main(int argc, char** argv) {
                   "uds | shm-hybrid | shm-futex (POSIX); pipe | shm-hybrid | shm-busywait (Windows)");
   run->add_option("--config", config_text, "the IUT's effective configuration (JSON)")->required();
   run->add_option("--timeout-scale", opt.timeout_scale, "stretch every step deadline");
-  run->add_option("--ready", opt.ready, "how the IUT server shows readiness: line | socket | delay");
+  run->add_option("--ready", opt.ready, "how the IUT server shows readiness: line | socket | connect | delay");
+  run->add_flag("--one-session", opt.one_session,
+                "the IUT server serves one session and exits: no liveness probe, no second connection");
   run->add_option("--ready-pattern", opt.ready_pattern, "line readiness: regex a stdout line matches");
   run->add_option("--ready-delay-ms", opt.ready_delay_ms, "delay readiness: milliseconds to wait");
   run->add_option("--ready-timeout-ms", opt.ready_timeout_ms, "longest wait for readiness");

@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, fuzz, report, run, schema_check, spec_index, vectors
+from . import build, conformance, deps, fuzz, report, run, schema_check, shims, spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -99,6 +99,8 @@ def cmd_test(args) -> int:
             return 1
         outcome = build.ctest(preset, ["-L", args.label] if args.label else [])
         build.print_summary("Preset %s" % preset, outcome)
+        if preset == "default":
+            print(shims_status())
         total.add(outcome)
     windows_seconds = None
     if args.windows:
@@ -115,6 +117,19 @@ def cmd_test(args) -> int:
               % (windows_seconds, wall, 100.0 * windows_seconds / max(wall, 1e-9),
                  WINDOWS_TEST_BUDGET_S))
     return 1 if total.failed or total.passed == 0 else 0
+
+
+def shims_status() -> str:
+    """One line on the shims of the existing implementations (label shims): skipped without
+    a checkout (and why), else where they were built from."""
+    import os
+    source = os.environ.get("NIPC_IMPL_SOURCE")
+    if not source:
+        return ("shims: SKIPPED, not passed: NIPC_IMPL_SOURCE is not set, so no shim of an "
+                "existing implementation was built or run (set it to a checkout of "
+                "netdata/plugin-ipc to test them)")
+    return ("shims: built against %s (label shims; a language that could not be built is "
+            "shown as a skipped test with the reason)" % source)
 
 
 def cmd_bench(args) -> int:
@@ -196,6 +211,7 @@ def main(argv) -> int:
     q.set_defaults(func=vectors.cmd_replay)
 
     conformance.add_parser(sub)
+    shims.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -182,16 +182,29 @@ def plan_case(case: dict, profile: str, manifest) -> tuple:
     long_run_dir = needs.pop("long_run_dir", False)
     config = run_defaults(role, profile)
     config.update(needs)
+    if case.get("service_neutral") and config["service_kind"] not in caps.service_kinds:
+        # The case checks no particular service: it runs with the IUT's own.
+        fixed_kind = manifest.fixed_for(role).get("service_kind")
+        config["service_kind"] = fixed_kind or (caps.service_kinds[0] if caps.service_kinds
+                                                else config["service_kind"])
+    if case.get("service_neutral") and role == "client" and "scenario" not in needs and \
+            config["scenario"] not in caps.scenarios:
+        # Nor any particular client scenario: the client's own request is as good as any.
+        fixed_scenario = manifest.fixed_for(role).get("scenario")
+        config["scenario"] = fixed_scenario or (caps.scenarios[0] if caps.scenarios
+                                                else config["scenario"])
     if config["service_kind"] not in caps.service_kinds:
         return None, ("unsupported", "the implementation does not serve %s" % config["service_kind"])
     if role == "client" and config["scenario"] not in caps.scenarios:
         return None, ("unsupported", "the implementation's client has no scenario %s" % config["scenario"])
-    ok, reason = manifest.applicable(needs)
+    if case.get("service_neutral"):
+        needs.pop("service_kind", None)
+    ok, reason = manifest.applicable(needs, role)
     if not ok:
         return None, ("not-applicable", reason)
     if long_run_dir and not caps.configurable:
         return None, ("not-applicable", "needs a long run directory; the implementation's is fixed")
-    config = manifest.effective_config(config)
+    config = manifest.effective_config(config, role)
     config["long_run_dir"] = long_run_dir
     return config, None
 
@@ -249,7 +262,7 @@ class Runner:
                 values["run_dir"] = os.path.join(run_dir, "d" * 100)
                 os.mkdir(values["run_dir"])
             values.setdefault("service", "svc")
-            token, other = new_tokens(self.manifest.fixed)
+            token, other = new_tokens(self.manifest.fixed_for(case["role"]))
             values["auth_token"] = token
             strings = {k: format_value(k, v) for k, v in values.items()}
             argv = iut_argv(self.manifest, case["role"], strings)
@@ -266,13 +279,18 @@ class Runner:
                 cmd += ["--ready", server.ready, "--ready-pattern", server.ready_pattern,
                         "--ready-delay-ms", str(server.ready_delay_ms),
                         "--ready-timeout-ms", str(server.ready_timeout_ms)]
+                if server.sessions == "one":
+                    cmd.append("--one-session")
             else:
                 cmd += ["--client-success", client.success,
                         "--client-success-pattern", client.success_pattern or "^$"]
             cmd += ["--", *argv]
             start = time.monotonic()
+            # The peer starts the IUT with its own environment: the manifest's env goes there.
+            spec = server if case["role"] == "server" else client
+            env = dict(self.env, **spec.env) if spec.env else self.env
             try:
-                out = run_peer(cmd, self.env, 120 * self.timeout_scale)
+                out = run_peer(cmd, env, 120 * self.timeout_scale)
             except subprocess.TimeoutExpired:
                 return dict(base, verdict="timeout", reason="the peer did not finish the case",
                             seconds=time.monotonic() - start, failures=[])

@@ -1,9 +1,10 @@
 """Expected-failure lists (interop/expected/<implementation>.txt).
 
-One entry per line: a case id (or a glob over case ids, `*` and `?`), whitespace, and the
-reason, which is required. `#` starts a comment. A row matches the lists of every
-implementation it involves. An expected failure is reported as such; a listed case that
-passes is an unexpected pass; `--strict` makes either fail the run.
+One entry per line: a case id (or a glob over case ids, `*` and `?`), whitespace, optionally
+the requirement ID the implementation deviates from, and the reason, which is required. `#`
+starts a comment. A row matches the lists of every implementation it involves. An expected
+failure is reported as such; a listed case that passes is an unexpected pass; `--strict` makes
+either fail the run.
 """
 import fnmatch
 import re
@@ -14,6 +15,7 @@ from . import paths
 
 EXPECTED_DIR = paths.ROOT / "interop" / "expected"
 FAILING = ("fail", "error")
+REQUIREMENT_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d{3}$")
 
 
 class ExpectedListError(ValueError):
@@ -26,6 +28,12 @@ class Entry:
     reason: str
     source: str     # file:line
     used: int = 0
+    requirement: str = ""  # the requirement the implementation deviates from, when named
+
+    @property
+    def text(self) -> str:
+        """The reason as reports show it: the requirement first, when the entry names one."""
+        return "%s: %s" % (self.requirement, self.reason) if self.requirement else self.reason
 
     def matches(self, case_id: str) -> bool:
         return fnmatch.fnmatchcase(case_id, self.pattern)
@@ -41,7 +49,14 @@ def parse(text: str, source: str):
         if len(parts) < 2 or not parts[1].strip():
             raise ExpectedListError("%s:%d: %r needs a reason after the case id" % (
                 source, n, parts[0]))
-        entries.append(Entry(parts[0], parts[1].strip(), "%s:%d" % (source, n)))
+        reason, requirement = parts[1].strip(), ""
+        first = reason.split(None, 1)
+        if REQUIREMENT_RE.match(first[0]):
+            if len(first) < 2:
+                raise ExpectedListError("%s:%d: %r names requirement %s but gives no reason"
+                                        % (source, n, parts[0], first[0]))
+            requirement, reason = first[0], first[1].strip()
+        entries.append(Entry(parts[0], reason, "%s:%d" % (source, n), requirement=requirement))
     return entries
 
 
@@ -64,7 +79,9 @@ def apply(rows, lists):
             for entry in lists.get(name, []):
                 if entry.matches(row["id"]):
                     entry.used += 1
-                    row["expected_reason"] = entry.reason
+                    row["expected_reason"] = entry.text
+                    if entry.requirement:
+                        row["expected_requirement"] = entry.requirement
                     row["expected_source"] = entry.source
                     if row["verdict"] in FAILING:
                         row["expectation"] = "expected-failure"

@@ -3,6 +3,7 @@ what they can do. The format is documented in interop/README.md.
 
 Unknown keys are errors, so a typo never silently disables something.
 """
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -21,7 +22,18 @@ CLIENT_KEYS = {"command", "success", "success_pattern", "timeout_ms", "unsupport
 CAPABILITY_KEYS = {"roles", "service_kinds", "scenarios", "profiles", "configurable"}
 FIXED_KEYS = {"service", "auth_token", "profiles", "preferred", "max_request_payload",
               "max_request_batch", "max_response_payload", "packet_size", "service_kind",
-              "snapshot_items", "snapshot_seed"}
+              "snapshot_items", "snapshot_seed", "sessions",
+              # the one request a fixed client sends (or a fixed server expects)
+              "scenario", "count", "size", "items", "depth", "method", "message_id",
+              # a fixed snapshot content, items inline ([[fixed.snapshot]] tables)
+              "snapshot"}
+# Per-role tables inside [fixed]: [fixed.server] and [fixed.client] override [fixed] for the
+# program playing that role (one program's server and client may differ).
+FIXED_ROLE_TABLES = ("server", "client")
+# Request-shape knobs: what a fixed client does. A cell runs a fixed client with its own
+# values (the row notes them) instead of declaring the cell not applicable.
+REQUEST_KNOBS = ("scenario", "count", "size", "items", "depth", "method", "message_id")
+SNAPSHOT_ITEM_KEYS = {"hash", "options", "enabled", "name", "path"}
 
 ROLES = ("server", "client", "codec")
 # platform -> the transport family it speaks. Implementations of different families share no
@@ -36,7 +48,12 @@ SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
 # Scenarios a client may list beyond the defaults: "connect" (the handshake alone).
 EXTRA_SCENARIOS = ("connect",)
 PROFILE_BITS = (0x01, 0x02, 0x04)
-READY_MODES = ("line", "socket", "delay")
+# line: a stdout line matches ready_pattern; socket: the endpoint file appears (nothing
+# connects to it, so a one-session server keeps its session); connect: the endpoint accepts a
+# probe connection (costs the server a session); delay: wait ready_delay_ms.
+READY_MODES = ("line", "socket", "connect", "delay")
+# The shim contract's exit code for "cannot play this case" (SHIM-EXIT-001).
+UNSUPPORTED_EXIT_CODE = 4
 SESSION_MODES = ("forever", "one")
 SUCCESS_MODES = ("exit-code", "line")
 
@@ -45,7 +62,10 @@ CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferre
                        "max_request_payload", "max_request_batch", "max_response_payload",
                        "packet_size", "service_kind", "sessions", "scenario", "count", "items",
                        "depth", "size", "snapshot_items", "snapshot_seed")
-PATH_PLACEHOLDERS = ("root", "build_dir", "exe")
+PATH_PLACEHOLDERS = ("root", "build_dir", "exe", "source", "fixtures")
+# Path placeholders filled from the environment: a user's checkout of an implementation and
+# the build tree of its own programs (interop/examples/plugin-ipc-fixtures/).
+ENV_PLACEHOLDERS = {"source": "NIPC_IMPL_SOURCE", "fixtures": "NIPC_FIXTURES_BUILD"}
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -63,7 +83,7 @@ class CodecTesteeSpec:
 class ServerSpec:
     """How to start the implementation's server and know it is ready."""
     command: list
-    ready: str = "line"             # line | socket | delay
+    ready: str = "line"             # line | socket | connect | delay
     ready_pattern: str = "^READY"   # with ready = "line"
     ready_delay_ms: int = 500       # with ready = "delay"
     ready_timeout_ms: int = 10000
@@ -81,7 +101,7 @@ class ClientSpec:
     success: str = "exit-code"      # exit-code | line
     success_pattern: str = ""       # with success = "line"
     timeout_ms: int = 30000
-    unsupported_exit_codes: list = field(default_factory=lambda: [77])
+    unsupported_exit_codes: list = field(default_factory=lambda: [UNSUPPORTED_EXIT_CODE])
     env: dict = field(default_factory=dict)  # extra environment variables
 
 
@@ -111,6 +131,7 @@ class Manifest:
     client: ClientSpec = None
     capabilities: Capabilities = field(default_factory=Capabilities)
     fixed: dict = field(default_factory=dict)  # knob -> value, when not configurable
+    fixed_roles: dict = field(default_factory=dict)  # role -> knob -> value (overrides fixed)
 
     @property
     def family(self) -> str:
@@ -138,23 +159,31 @@ class Manifest:
     def supports(self, role: str) -> bool:
         return role in self.capabilities.roles
 
-    def applicable(self, config: dict):
-        """Whether a case needing `config` (knob -> value) can run against this implementation.
-        Returns (True, "") or (False, reason). A configurable implementation takes any value;
-        a fixed one only its own values for the knobs it fixes."""
+    def fixed_for(self, role: str = None) -> dict:
+        """The fixed knobs of the program playing `role`: [fixed], overridden by
+        [fixed.<role>]; None: [fixed] alone. Empty for a configurable implementation."""
         if self.capabilities.configurable:
-            return True, ""
+            return {}
+        merged = dict(self.fixed)
+        merged.update(self.fixed_roles.get(role, {}) if role else {})
+        return merged
+
+    def applicable(self, config: dict, role: str = None):
+        """Whether a case needing `config` (knob -> value) can run against this implementation
+        in `role`. Returns (True, "") or (False, reason). A configurable implementation takes
+        any value; a fixed one only its own values for the knobs it fixes."""
+        fixed = self.fixed_for(role)
         for knob, wanted in sorted(config.items()):
-            if knob in self.fixed and str(self.fixed[knob]) != str(wanted):
-                return False, "needs %s=%s; the implementation is fixed at %s" % (
-                    knob, wanted, self.fixed[knob])
+            if knob in fixed and knob != "snapshot" and str(fixed[knob]) != str(wanted):
+                return False, "needs %s=%s; the implementation%s is fixed at %s" % (
+                    knob, wanted, " (%s)" % role if role in self.fixed_roles else "",
+                    fixed[knob])
         return True, ""
 
-    def effective_config(self, config: dict) -> dict:
-        """`config` with the implementation's fixed values taking precedence."""
+    def effective_config(self, config: dict, role: str = None) -> dict:
+        """`config` with the fixed values of the program playing `role` taking precedence."""
         merged = dict(config)
-        if not self.capabilities.configurable:
-            merged.update({k: v for k, v in self.fixed.items()})
+        merged.update({k: v for k, v in self.fixed_for(role).items() if k != "snapshot"})
         return merged
 
     def argv(self, role: str, config: dict) -> list:
@@ -163,7 +192,7 @@ class Manifest:
         spec = self.server if role == "server" else self.client
         if spec is None:
             raise ManifestError("%s has no [%s] section" % (self.name, role))
-        values = {k: str(v) for k, v in self.effective_config(config).items()}
+        values = {k: str(v) for k, v in self.effective_config(config, role).items()}
         return list(self.launcher) + [expand(part, values, self.path) for part in spec.command]
 
 
@@ -229,8 +258,21 @@ def _check_placeholders(command, where, paths_only=False):
 
 
 def default_placeholders(build_preset="default", platform="linux"):
-    return {"root": str(paths.ROOT), "build_dir": str(paths.build_dir(build_preset)),
-            "exe": EXE_SUFFIX[PLATFORMS[platform]]}
+    values = {"root": str(paths.ROOT), "build_dir": str(paths.build_dir(build_preset)),
+              "exe": EXE_SUFFIX[PLATFORMS[platform]]}
+    for name, variable in ENV_PLACEHOLDERS.items():
+        if os.environ.get(variable):
+            values[name] = os.environ[variable].rstrip("/")
+    return values
+
+
+def _check_env_placeholders(doc, values, where):
+    """A manifest naming {source} or {fixtures} needs its environment variable set."""
+    text = repr(doc)
+    for name, variable in ENV_PLACEHOLDERS.items():
+        if "{%s}" % name in text and name not in values:
+            raise ManifestError("%s: uses {%s}: set %s to the directory it stands for "
+                                "(interop/README.md, placeholders)" % (where, name, variable))
 
 
 def _expand_paths(command, values):
@@ -267,6 +309,7 @@ def load(path, placeholders=None) -> Manifest:
                             "(%s), not %r" % (where, ", ".join(paths.configure_presets()),
                                               preset))
     values = dict(default_placeholders(preset, platform), **(placeholders or {}))
+    _check_env_placeholders(doc, values, where)
     launcher = _string_list(impl.get("launcher", []), where + " launcher", True)
     _check_placeholders(launcher, where + " launcher", paths_only=True)
     launcher = _expand_paths(launcher, values)
@@ -317,7 +360,7 @@ def load(path, placeholders=None) -> Manifest:
                               success_pattern=c.get("success_pattern", ""),
                               timeout_ms=_int(c, "timeout_ms", 30000, w),
                               unsupported_exit_codes=_int_list(c, "unsupported_exit_codes",
-                                                               [77], w),
+                                                               [UNSUPPORTED_EXIT_CODE], w),
                               env=_env(c, w, values))
         if m.client.success == "line":
             if not m.client.success_pattern:
@@ -344,14 +387,38 @@ def load(path, placeholders=None) -> Manifest:
             raise ManifestError("%s: role %s is declared but there is no [%s] section"
                                 % (w, role, role))
 
-    fixed = doc.get("fixed", {})
+    fixed = dict(doc.get("fixed", {}))
+    roles_fixed = {r: fixed.pop(r) for r in FIXED_ROLE_TABLES if r in fixed}
     _check_keys(fixed, FIXED_KEYS, where + " [fixed]")
-    if fixed and m.capabilities.configurable:
+    for role, table in roles_fixed.items():
+        _check_keys(table, FIXED_KEYS, "%s [fixed.%s]" % (where, role))
+        _check_fixed_snapshot(table, "%s [fixed.%s]" % (where, role))
+    _check_fixed_snapshot(fixed, where + " [fixed]")
+    if (fixed or roles_fixed) and m.capabilities.configurable:
         raise ManifestError("%s: [fixed] needs [capabilities] configurable = false" % where)
-    if not m.capabilities.configurable and not fixed:
+    if not m.capabilities.configurable and not (fixed or roles_fixed):
         raise ManifestError("%s: configurable = false needs a [fixed] table" % where)
-    m.fixed = dict(fixed)
+    m.fixed = fixed
+    m.fixed_roles = {r: dict(t) for r, t in roles_fixed.items()}
     return m
+
+
+def _check_fixed_snapshot(table, where):
+    """A fixed snapshot content: a list of item tables (hash, options, enabled, name, path);
+    it fixes snapshot_items at its length."""
+    items = table.get("snapshot")
+    if items is None:
+        return
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ManifestError("%s: snapshot must be a list of item tables ([[fixed.snapshot]])"
+                            % where)
+    for n, item in enumerate(items):
+        _check_keys(item, SNAPSHOT_ITEM_KEYS, "%s snapshot item %d" % (where, n))
+    if "snapshot_items" in table and int(table["snapshot_items"]) != len(items):
+        raise ManifestError("%s: snapshot_items = %s but the inline snapshot has %d items"
+                            % (where, table["snapshot_items"], len(items)))
+    table["snapshot_items"] = len(items)
+    table.setdefault("snapshot_seed", "inline")
 
 
 def _int_list(table, key, default, where):

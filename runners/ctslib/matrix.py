@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import hostplatform as host
 from . import procs
-from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES
+from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES, REQUEST_KNOBS
 from .seqproxy import SeqProxy
 
 # POSIX profile names (the default); Windows implementations use FAMILY_PROFILE_NAMES.
@@ -47,13 +47,14 @@ class Scenario:
     requirements: tuple = ()
     fallback: tuple = ()   # (client scenario, params) when the client lacks client_scenario
     title: str = ""
+    neutral: bool = False  # checks no particular service: runs with a kind both sides offer
 
 
 SCENARIOS = (
     Scenario("handshake", "increment", "connect", {}, {},
              ("HS-FLOW-001", "HS-PROF-001", "HS-PROF-002", "HS-PKT-001", "HS-ACK-HDR-001",
               "HS-HELLO-HDR-001"),
-             fallback=("single", {"count": 1}), title="HELLO / HELLO_ACK only"),
+             fallback=("single", {"count": 1}), title="HELLO / HELLO_ACK only", neutral=True),
     Scenario("single", "increment", "single", {"count": 50}, {},
              ("SESS-MSGID-003", "SESS-KIND-001", "ENV-ITEMS-001", "ENV-STATUS-001"),
              title="50 INCREMENT calls one after another"),
@@ -155,6 +156,9 @@ def _resolve(cell: Cell):
     """Decides what a cell runs and whether it can: fills client_scenario, params and the
     knob config, or sets verdict to unsupported / not-applicable with the reason."""
     c, s, sc = cell.client, cell.server, cell.scenario
+    if sc.neutral:
+        sc = _with_common_kind(sc, c, s)
+        cell.scenario = sc
     # POSIX and Windows implementations share no transport (sockets and SHM files on one side,
     # named pipes and kernel objects on the other).
     if _family(c) != _family(s):
@@ -164,7 +168,7 @@ def _resolve(cell: Cell):
         return cell
     # A side fixed at another service kind cannot play the scenario whatever it supports.
     for role, m in (("client", c), ("server", s)):
-        ok, why = m.applicable({"service_kind": sc.service_kind})
+        ok, why = m.applicable({"service_kind": sc.service_kind}, role)
         if not ok:
             cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
             return cell
@@ -175,10 +179,16 @@ def _resolve(cell: Cell):
         missing.append("client %s does not speak the %s service" % (c.name, sc.service_kind))
     scenario, params = sc.client_scenario, dict(sc.params)
     if scenario not in c.capabilities.scenarios:
+        own = c.fixed_for("client").get("scenario") or (c.capabilities.scenarios or [None])[0]
         if sc.fallback and sc.fallback[0] in c.capabilities.scenarios:
             scenario, params = sc.fallback[0], dict(sc.fallback[1])
             cell.note = "client has no %r scenario; ran %r with %s instead" % (
                 sc.client_scenario, scenario, params)
+        elif sc.neutral and own:
+            # Every session starts with the handshake: the client's own scenario shows it.
+            scenario, params = own, {"count": 1}
+            cell.note = "client has no %r scenario; ran its own %r once instead" % (
+                sc.client_scenario, scenario)
         else:
             missing.append("client %s does not run the %r scenario" % (c.name, scenario))
     if missing:
@@ -187,10 +197,14 @@ def _resolve(cell: Cell):
     cell.client_scenario, cell.params = scenario, params
 
     needs = dict(sc.needs, service_kind=sc.service_kind, profiles=hex(cell.profile))
+    if sc.service_kind == "cgroups-snapshot" and _same_fixed_snapshot(c, s):
+        # Both sides hold the same fixed snapshot content: it stands in for the generator's.
+        needs.pop("snapshot_items", None)
+        needs.pop("snapshot_seed", None)
     shared = {}
     for knob in SHARED_KNOBS:
-        values = {m.fixed[knob] for m in (c, s) if not m.capabilities.configurable
-                  and knob in m.fixed}
+        values = {m.fixed_for(role)[knob] for role, m in (("client", c), ("server", s))
+                  if knob in m.fixed_for(role)}
         if len(values) > 1:
             cell.verdict = "not-applicable"
             cell.message = "client and server are fixed at different %s values (%s)" % (
@@ -200,7 +214,8 @@ def _resolve(cell: Cell):
             shared[knob] = values.pop()
     for role, m in (("client", c), ("server", s)):
         ok, why = m.applicable({k: v for k, v in needs.items()
-                                if not (k == "profiles" and _profile_ok(m, cell.profile))})
+                                if not (k == "profiles" and _profile_ok(m, cell.profile, role))},
+                               role)
         if not ok:
             cell.verdict, cell.message = "not-applicable", "%s %s %s" % (role, m.name, why)
             return cell
@@ -211,13 +226,40 @@ def _resolve(cell: Cell):
     config["scenario"] = scenario
     config.update({k: str(v) for k, v in params.items()})
     cell.config = config
+    own = {k: v for k, v in c.fixed_for("client").items() if k in REQUEST_KNOBS
+           and str(v) != str(config.get(k, v))}
+    if own:
+        fixed_note = "client is fixed at %s (the scenario asks %s)" % (
+            ", ".join("%s=%s" % kv for kv in sorted(own.items())),
+            ", ".join("%s=%s" % (k, config[k]) for k in sorted(own)))
+        cell.note = "; ".join(x for x in (cell.note, fixed_note) if x)
     return cell
 
 
-def _profile_ok(m, profile):
+def _kinds(m, role):
+    fixed = m.fixed_for(role).get("service_kind")
+    return [fixed] if fixed else list(m.capabilities.service_kinds)
+
+
+def _with_common_kind(sc, c, s):
+    """A service-neutral scenario with a service kind both sides offer: its own kind when they
+    do, else the first common one (the cell id stays the scenario's)."""
+    common = [k for k in _kinds(s, "server") if k in _kinds(c, "client")]
+    if not common or sc.service_kind in common:
+        return sc
+    import dataclasses
+    return dataclasses.replace(sc, service_kind=common[0])
+
+
+def _same_fixed_snapshot(c, s):
+    a, b = c.fixed_for("client").get("snapshot"), s.fixed_for("server").get("snapshot")
+    return bool(a) and a == b
+
+
+def _profile_ok(m, profile, role=None):
     """A fixed profile mask that includes the cell's profile can still play it (the other
     side, offering only that profile, forces the selection)."""
-    fixed = m.fixed.get("profiles") if not m.capabilities.configurable else None
+    fixed = m.fixed_for(role).get("profiles")
     if fixed is None:
         return True
     try:

@@ -3,9 +3,9 @@ logged to files, and killed with their whole group. A registry of every live chi
 interrupted run take everything down.
 
 `ManagedServer` adds the server lifecycle of a manifest: readiness (a stdout line, the socket
-file appearing, or a delay), stop (the platform's stop request — SIGTERM for a POSIX server,
-SIGINT that wine turns into CTRL_C_EVENT for a Windows one — then a kill after
-stop_timeout_ms), and restart for servers that serve one session and exit.
+file appearing, a probe connection, or a delay), stop (the platform's stop request — SIGTERM
+for a POSIX server, SIGINT that wine turns into CTRL_C_EVENT for a Windows one — then a kill
+after stop_timeout_ms), and restart for servers that serve one session and exit.
 """
 import re
 import subprocess
@@ -176,6 +176,22 @@ class ServerNotReady(Exception):
     pass
 
 
+def _accepts(sock: Path) -> bool:
+    """Whether the socket file accepts a connection (ready = "connect"); the probe connection
+    is closed at once, which costs the server a session."""
+    import socket
+    if not sock.exists():
+        return False
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect(str(sock))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class ManagedServer:
     """A manifest's server for one run dir and service. `for_case()` makes sure a server is
     running and ready before a case; a one-session server is restarted for every case after
@@ -209,6 +225,8 @@ class ManagedServer:
             if spec.ready == "line" and c.watched.is_set():
                 return
             if spec.ready == "socket" and sock.exists():
+                return
+            if spec.ready == "connect" and _accepts(sock):
                 return
             if spec.ready == "delay" and time.monotonic() - c.started >= spec.ready_delay_ms / 1e3:
                 return

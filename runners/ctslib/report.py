@@ -9,7 +9,9 @@ from . import expected, junit, manifest, matrix, paths
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
 SCHEMA_VERSION = 1
-VERDICTS = ("pass", "fail", "error", "unsupported", "not-applicable")
+# "unreported": a negative case where the client failed as it must but reported no reason
+# (exit code or a missing PASS line only): not a verified rejection, not a pass.
+VERDICTS = ("pass", "fail", "error", "unsupported", "not-applicable", "unreported")
 OUTCOMES = ("pass", "fail", "xfail", "xpass", "skip")
 
 
@@ -77,6 +79,8 @@ def compliance(rows, manifests, requirements):
                                      "expected-failure" else "fail")
                 elif r["verdict"] == "pass":
                     verdicts.add("pass")
+                elif r["verdict"] == "unreported":
+                    verdicts.add("inconclusive")
                 else:
                     verdicts.add("not-applicable")
             verdict = next((v for v in ("fail", "expected-failure", "pass", "not-applicable")
@@ -134,7 +138,8 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
         "profiles": list(matrix.ALL_PROFILE_NAMES),
         "results": rows,
         "compliance": compliance(rows, manifests, requirements),
-        "summary": dict(summarize(rows), exit_code=0),
+        "summary": dict(summarize(rows), exit_code=0,
+                        per_implementation=per_implementation(rows, manifests)),
         "notes": list(notes),
     }
 
@@ -193,6 +198,7 @@ def markdown(doc):
         lines.append("| %s | %s | %s | %s | %s | %s |" % (
             i["name"], i["language"], i["version"], i.get("platform", "linux"),
             ", ".join(i["roles"]), ", ".join(profile_names(i))))
+    lines += per_implementation_lines(s.get("per_implementation", []))
     lines += ["", "## By kind", "", "| kind | pass | fail | xfail | xpass | skip |",
               "|---|---|---|---|---|---|"]
     for k, v in sorted(s["by_kind"].items()):
@@ -226,6 +232,36 @@ def markdown(doc):
     if doc["notes"]:
         lines += ["", "## Notes", ""] + ["- " + n for n in doc["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def per_implementation(rows, manifests):
+    """One row per implementation (and so per revision: a revision is its own manifest):
+    the rows it takes part in, by verdict. `planned` counts every row, `run` those that ran
+    (not unsupported, not applicable, no environment error)."""
+    table = []
+    for m in manifests:
+        mine = [r for r in rows if m.name in r.get("implementations", [])]
+        counts = {v: sum(r["verdict"] == v for r in mine) for v in VERDICTS}
+        env = sum(bool(r.get("environment")) for r in mine)
+        table.append({"name": m.name, "language": m.language, "version": m.version,
+                      "planned": len(mine),
+                      "run": len(mine) - counts["unsupported"] - counts["not-applicable"] - env,
+                      "environment_errors": env, **counts})
+    return table
+
+
+def per_implementation_lines(table):
+    if not table:
+        return []
+    lines = ["", "## Per implementation and revision", "",
+             "| implementation | version | planned | run | pass | fail | error | unsupported |"
+             " not applicable | failed, reason not reported |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for t in table:
+        lines.append("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d |" % (
+            t["name"], t["version"], t["planned"], t["run"], t["pass"], t["fail"], t["error"],
+            t["unsupported"], t["not-applicable"], t["unreported"]))
+    return lines
 
 
 def write_all(out_dir: Path, doc):
@@ -265,6 +301,8 @@ def print_summary(doc, out_dir):
         print("UNEXPECTED PASS %s (listed: %s)" % (i, rows[i].get("expected_reason", "")))
     for n in doc["notes"]:
         print("note: " + n)
+    for line in per_implementation_lines(s.get("per_implementation", []))[2:]:
+        print(line)
     o = s["outcomes"]
     print("report: %s (index.html, report.json, junit.xml, summary.md)" % out_dir)
     print("run: %d passed, %d failed, %d skipped (%d expected failures, %d unexpected passes%s)"

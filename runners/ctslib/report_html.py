@@ -117,6 +117,19 @@ def index(doc):
                          esc(", ".join(report.profile_names(i))),
                          esc(conf), len(i["expected_failures"])))
     parts.append("</table>")
+    per = s.get("per_implementation", [])
+    if per:
+        parts.append("<h2>Per implementation and revision</h2><table><tr><th>implementation"
+                     "</th><th>version</th><th>planned</th><th>run</th><th>pass</th>"
+                     "<th>fail</th><th>error</th><th>unsupported</th><th>not applicable</th>"
+                     "<th>failed, reason not reported</th></tr>")
+        for t in per:
+            parts.append("<tr><td>%s</td><td>%s</td>%s</tr>" % (
+                esc(t["name"]), esc(t["version"]), "".join(
+                    "<td>%d</td>" % t[k] for k in ("planned", "run", "pass", "fail", "error",
+                                                   "unsupported", "not-applicable",
+                                                   "unreported"))))
+        parts.append("</table>")
 
     failing = [r for r in rows if has_page(r)]
     parts.append("<h2 id=\"failures\">Failures (%d)</h2>" % len(failing))

@@ -417,8 +417,9 @@ def _guard(task, attempt):
 def cmd_run(args) -> int:
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
+    impl, shim_notes = _impl_sources(args)
     try:
-        manifests = load_manifests(args.impl)
+        manifests = load_manifests(impl)
         lists = expected.load([m.name for m in manifests],
                               Path(args.expected_dir) if args.expected_dir else None)
     except (manifest_mod.ManifestError, expected.ExpectedListError) as e:
@@ -427,7 +428,7 @@ def cmd_run(args) -> int:
     names = [m.name for m in manifests]
     has_reference = REFERENCE_NAME in names
     out_dir = Path(args.out) if args.out else paths.OUT / "report"
-    notes = []
+    notes = list(shim_notes)
 
     presets = build_presets(manifests) if args.build else []
     if presets:
@@ -534,6 +535,18 @@ def cmd_run(args) -> int:
     return exit_code
 
 
+def _impl_sources(args):
+    """The manifests to run: --impl (default the reference), plus the shims built from each
+    --impl-source checkout (with the reference unless --impl names others)."""
+    sources = getattr(args, "impl_source", None)
+    if not sources:
+        return args.impl, []
+    from . import shims
+    built, notes = shims.manifests_from_sources(
+        sources, shims.parse_languages(args.shim_lang), tuple(args.shim_platform or ["linux"]))
+    return list(args.impl or [REFERENCE_MANIFEST]) + built, notes
+
+
 def _raise_interrupt():
     raise KeyboardInterrupt
 
@@ -541,6 +554,14 @@ def _raise_interrupt():
 def add_arguments(p):
     p.add_argument("--impl", action="append", metavar="MANIFEST",
                    help="implementation manifest (repeatable; default interop/reference.toml)")
+    p.add_argument("--impl-source", action="append", metavar="DIR",
+                   help="a checkout of an existing implementation (netdata/plugin-ipc): build "
+                        "its shims (./cts shims build) and run them with the reference "
+                        "(repeatable: one checkout per revision)")
+    p.add_argument("--shim-lang", metavar="LIST",
+                   help="with --impl-source: comma-separated languages (default c,rust,go)")
+    p.add_argument("--shim-platform", action="append", choices=("linux", "windows"),
+                   help="with --impl-source: linux (default) and/or windows (under wine)")
     p.add_argument("--jobs", "-j", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                    help="cells run in parallel (default: CPUs, at most 4)")
     p.add_argument("--shard", type=parse_shard, default=(1, 1), metavar="K/N",

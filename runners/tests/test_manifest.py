@@ -1,4 +1,5 @@
 """Manifest loading: strict keys, placeholders, capabilities and fixed configurations."""
+import os
 import sys
 import tempfile
 import unittest
@@ -158,8 +159,21 @@ class ManifestTest(unittest.TestCase):
         found = sorted((ROOT / "interop").rglob("*.toml"))
         self.assertIn(ROOT / "interop" / "windows-codec.toml", found)
         for path in found:
-            m = manifest.load(path)
+            m = manifest.load(path, {"fixtures": "/fixtures", "source": "/source"})
             self.assertIn(m.platform, manifest.PLATFORMS, path)
+
+    def test_a_placeholder_from_the_environment_needs_its_variable(self):
+        text = MINIMAL + '[codec]\ncommand = ["{fixtures}/bin/testee"]\n'
+        saved = os.environ.pop("NIPC_FIXTURES_BUILD", None)
+        try:
+            with self.assertRaisesRegex(manifest.ManifestError, "set NIPC_FIXTURES_BUILD"):
+                load_text(text)
+            os.environ["NIPC_FIXTURES_BUILD"] = "/opt/fx/"
+            self.assertEqual(load_text(text).codec.command, ["/opt/fx/bin/testee"])
+        finally:
+            os.environ.pop("NIPC_FIXTURES_BUILD", None)
+            if saved is not None:
+                os.environ["NIPC_FIXTURES_BUILD"] = saved
 
     def test_a_probe_runs_under_the_launcher(self):
         m = load_text(MINIMAL.replace('language = "Go"', 'language = "Go"\nlauncher = ["wine"]\n'

@@ -22,6 +22,18 @@ class ExpectedTest(unittest.TestCase):
         with self.assertRaisesRegex(expected.ExpectedListError, "f:1: .* needs a reason"):
             expected.parse("matrix/a/b/uds/single\n", "f")
 
+    def test_an_entry_may_name_the_requirement_it_deviates_from_before_its_reason(self):
+        entries = expected.parse("conformance/a/server/*hs.srv.sid*  HS-SID-001  sends 0\n"
+                                 "matrix/a/*  plain reason\n", "f")
+        self.assertEqual([(e.requirement, e.reason) for e in entries],
+                         [("HS-SID-001", "sends 0"), ("", "plain reason")])
+        rows = expected.apply([row("conformance/a/server/uds/hs.srv.sid-sequence", "fail")],
+                              {"a": entries})
+        self.assertEqual(rows[0]["expected_requirement"], "HS-SID-001")
+        self.assertEqual(rows[0]["expected_reason"], "HS-SID-001: sends 0")
+        with self.assertRaisesRegex(expected.ExpectedListError, "gives no reason"):
+            expected.parse("matrix/a/*  HS-SID-001\n", "f")
+
     def test_a_listed_failure_is_expected_and_a_listed_pass_is_unexpected(self):
         lists = {"a": expected.parse("matrix/*/uds/single  known\n", "f")}
         rows = [row("matrix/x/a/uds/single", "fail"), row("matrix/a/x/uds/single", "pass"),
