@@ -571,10 +571,14 @@ def _run(args, started, t0, stop) -> int:
     has_reference = REFERENCE_NAME in names
     notes = []
     rows = []
-    tasks, finished, not_run = [], {}, []
+    finished, not_run = {}, []
     phase = "start"
     run_base = None
     interrupted = False
+    # The plan as it will run (computed again after the probes), so an interrupt in any
+    # phase can name every task that did not run.
+    tasks, _ = plan_tasks(manifests, args, Path(os.devnull), out_dir, {})
+    self_check = args.self_check and has_reference and args.shard == (1, 1) and not args.only
     try:
         presets = build_presets(manifests) if args.build else []
         if presets:
@@ -589,8 +593,6 @@ def _run(args, started, t0, stop) -> int:
                     print("cts run: the build of preset '%s' failed" % preset, file=sys.stderr)
                     return EXIT_FAILED
 
-        self_check = args.self_check and has_reference and args.shard == (1, 1) \
-            and not args.only
         if self_check:
             phase = "self-check"
             print("cts run: reference self-check (CTest labels unit, property, spec)",
@@ -619,23 +621,9 @@ def _run(args, started, t0, stop) -> int:
                                  "environment errors, not conformance results"
                                  % (" ".join(m.launcher) or "the platform", m.name, why))
         run_base = host.run_base()
-        ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
-        scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
-        cells = mark_environment(matrix.plan(manifests, scen), broken)
-        tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
-            c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
-            rerunnable=True) for i, c in enumerate(cells)]
-        more, n1 = conformance_tasks(manifests, ctx) if args.conformance else ([], [
-            "conformance catalogue: skipped (--no-conformance)"])
-        vt, n2 = vector_tasks(manifests, out_dir)
-        notes += n1 + n2
-        tasks += more + vt
-        if broken:
-            tasks = guard_environment(tasks, manifests, broken)
-        if args.only:
-            tasks = [t for t in tasks if re.search(args.only, t.id)]
+        tasks, more_notes = plan_tasks(manifests, args, run_base, out_dir, broken)
+        notes += more_notes
         k, n = args.shard
-        tasks = matrix.shard(tasks, k, n, key=lambda t: t.id)
         print("cts run: %d implementations (%s), %d tasks (%d matrix cells)%s, %d jobs" % (
             len(manifests), ", ".join(names), len(tasks),
             sum(t.id.startswith("matrix/") for t in tasks),
@@ -652,8 +640,8 @@ def _run(args, started, t0, stop) -> int:
             kill_below()
         if phase == "tasks":
             rows += [r for t in tasks for r in finished.get(t.id, [])]
-        else:
-            not_run.append("%s (and every task after it)" % phase)
+        elif self_check and phase in ("start", "build", "self-check"):
+            not_run.append("self-check")
         print("\ncts run: interrupted during the %s phase; stopping every process"
               % phase, file=sys.stderr, flush=True)
     finally:
@@ -694,6 +682,27 @@ def _run(args, started, t0, stop) -> int:
               file=sys.stderr, flush=True)
         _exit_now_if_stuck(exit_code)
     return exit_code
+
+
+def plan_tasks(manifests, args, run_base, out_dir, broken):
+    """The run's tasks in order (matrix cells, catalogue runs, vector replays) after --only
+    and --shard, and the notes planning produced. Cheap: nothing is started."""
+    ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
+    scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
+    cells = mark_environment(matrix.plan(manifests, scen), broken)
+    tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
+        c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
+        rerunnable=True) for i, c in enumerate(cells)]
+    more, n1 = conformance_tasks(manifests, ctx) if args.conformance else ([], [
+        "conformance catalogue: skipped (--no-conformance)"])
+    vt, n2 = vector_tasks(manifests, out_dir)
+    tasks += more + vt
+    if broken:
+        tasks = guard_environment(tasks, manifests, broken)
+    if args.only:
+        tasks = [t for t in tasks if re.search(args.only, t.id)]
+    k, n = args.shard
+    return matrix.shard(tasks, k, n, key=lambda t: t.id), n1 + n2
 
 
 def _exit_now_if_stuck(code):

@@ -54,7 +54,7 @@ def manifest(directory: Path, name: str, marker: str, server=None, client=None,
     if client is not None:
         roles.append("client")
         cmd = [sys.executable, HOSTILE, "client", "{run_dir}", "{service}", "--behaviour", client,
-               "--marker", marker] + tail
+               "--marker", marker, "--scenario", "{scenario}"] + tail
         lines += ["[client]", "command = %s" % toml_list(cmd),
                   "timeout_ms = %d" % client_timeout_ms, ""]
     lines += ["[capabilities]", "roles = %s" % toml_list(roles), "profiles = [1]",

@@ -20,6 +20,7 @@ Behaviours (either role unless noted):
                      both streams (the last stderr line too), then fails (client: exit 1)
   segfault           server: raises its core limit and dies of SIGSEGV on the first packet
   exit-127           exits 127 at once, as a shell does for a missing command
+  hang-batch         client: hangs after connecting when --scenario is batch, else behaves
 Every process it starts carries --marker on its command line, so a test can find survivors.
 """
 import argparse
@@ -38,13 +39,18 @@ GARBAGE = (b"\xff\xfe invalid \xc3 utf-8 \xe2\x82 cut \x1b[31mred\x1b[0m \x1b]0;
 
 
 def sleeper(marker, new_session):
-    """A long-lived descendant that ignores SIGTERM, recognisable by its command line."""
+    """A long-lived descendant that ignores SIGTERM, recognisable by its command line. Returns
+    once it has set itself up (ignoring SIGTERM, in its own session when `new_session`)."""
     code = ("import os, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-            "os.setsid() if sys.argv[2] == 'setsid' else None; time.sleep(600)")
-    return subprocess.Popen([sys.executable, "-c", code, marker,
-                             "setsid" if new_session else "group"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=False)
+            "os.setsid() if sys.argv[2] == 'setsid' else None; print('up', flush=True); "
+            "time.sleep(600)")
+    child = subprocess.Popen([sys.executable, "-c", code, marker,
+                              "setsid" if new_session else "group"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+    child.stdout.readline()
+    child.stdout.close()
+    return child
 
 
 def flood(stream):
@@ -148,6 +154,8 @@ def client(a):
     if a.behaviour == "garbage":
         sys.stderr.buffer.write(GARBAGE + b"\n")
         return 1
+    if a.behaviour == "hang-batch" and a.scenario == "batch":
+        time.sleep(600)
     print('{"ok": %s}' % ("true" if ok else "false"), flush=True)
     return 0 if ok else 1
 
@@ -159,6 +167,7 @@ def main():
     p.add_argument("service")
     p.add_argument("--behaviour", default="ok")
     p.add_argument("--marker", default="")
+    p.add_argument("--scenario", default="")
     a, _ = p.parse_known_args()
     return server(a) if a.role == "server" else client(a)
 
