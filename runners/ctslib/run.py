@@ -391,7 +391,8 @@ def execute(tasks, jobs, progress, diagnose=0, results=None, not_run=None):
         pool.shutdown(wait=False, cancel_futures=True)
         # Tasks still running end quickly once their processes are gone; what has not ended
         # within the stop budget is abandoned (its rows would not be trusted anyway).
-        futures.wait(list(pending), timeout=STOP_BUDGET / 2)
+        # (A cancelled future never counts as done for futures.wait: only running ones.)
+        futures.wait([f for f in pending if not f.cancelled()], timeout=STOP_BUDGET / 2)
         for f, t in pending.items():
             _collect(f, t, results, not_run)
         raise
