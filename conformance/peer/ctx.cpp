@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <csignal>
 #include <regex>
 #include <cstring>
 #include <sstream>
@@ -926,6 +927,15 @@ nlohmann::json Ctx::run() {
     for (const std::string& line : iut_->stderr_tail(30)) tail.push_back(bounded_text(line, 1000));
     iut = {{"pid", iut_->pid()}, {"exit", e.describe()}, {"stderr_tail", tail}};
     iut["stdout"] = bounded_text(iut_->stdout_text(), 4000);
+#ifndef _WIN32
+    // A server killed by a signal the peer did not send crashed: that is the headline, before
+    // whatever the peer saw of it on the wire.
+    if (def_.role == Role::kServer && e.signal != 0 && e.signal != SIGTERM && e.signal != SIGKILL &&
+        verdict_override_.empty() && !def_.requirements.empty())
+      failures_.insert(failures_.begin(), Failure{def_.requirements.front(),
+                                                  "the IUT server crashed during the case (" + e.describe() + ")",
+                                                  "fail"});
+#endif
     if (!iut_->strays().empty()) {
       nlohmann::json strays = nlohmann::json::array();
       std::string list;

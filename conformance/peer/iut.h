@@ -71,6 +71,9 @@ class IutProcess {
   pid_t pid_ = -1;
 #ifdef _WIN32
   UniqueHandle process_;
+  UniqueHandle job_;  // holds the IUT and everything it starts
+  /// Records what is left in the job (strays_) and terminates it.
+  void end_tree();
 #endif
   std::optional<ExitStatus> exit_;
   std::string out_path_, err_path_;

@@ -290,7 +290,7 @@ class Runner:
                             error_class="environment" if env_error else "harness",
                             reason="%snipc-peer exited %d: %s" % (
                                 "environment: " if env_error else "", out.returncode,
-                                out.stderr.strip()[-500:]))
+                                out.stderr.strip()[-500:] or "nothing on stderr"))
             result = json.loads(lines[-1])
             result.update(base)
             result["command"] = argv

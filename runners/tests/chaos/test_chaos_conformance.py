@@ -67,6 +67,7 @@ class HostileConformanceTest(ChaosTest):
     def test_a_segfaulting_server_is_judged_and_leaves_no_core_file(self):
         r, result = self.case(server="segfault")
         self.assertIn(result["verdict"], ("fail", "timeout"), result)
+        self.assertIn("crashed during the case", result["failures"][0]["message"])
 
     def test_a_server_exiting_127_is_the_implementations_failure(self):
         r, result = self.case(server="exit-127")
