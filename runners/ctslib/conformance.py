@@ -436,6 +436,9 @@ def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=Fals
         return r
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    # `./cts conformance` on the main thread: SIGTERM and SIGHUP stop it like Ctrl-C (under
+    # `./cts run`, on a worker thread, nothing is installed: the run handles signals).
+    restore = host.install_stop_signals(_interrupt)
     try:
         list(pool.map(one, range(len(work))))
     except BaseException:  # Ctrl-C: stop the peers (and their IUTs) before waiting for them
@@ -443,6 +446,8 @@ def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=Fals
         procs.stop_all(grace=0.0)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        restore()
     pool.shutdown(wait=True)
     if procs.stopping():
         raise procs.Interrupted(
@@ -450,6 +455,10 @@ def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=Fals
             not_run=["%s [%s]" % (work[i][0]["id"], work[i][1])
                      for i, r in enumerate(results) if r is None])
     return [r for r in results if r["verdict"] != "skip"]
+
+
+def _interrupt():
+    raise KeyboardInterrupt
 
 
 def summarize(results, catalogue, coverage_report, seconds, title):

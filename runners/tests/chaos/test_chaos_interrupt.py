@@ -47,6 +47,9 @@ class InterruptTest(ChaosTest):
             proc.kill()
             self.fail("%s during %s: still running 30 s later" % (sig.name, phase))
         latency = time.monotonic() - sent
+        # Survivors first: one holding the output pipes would block reading them.
+        time.sleep(0.2)
+        self.assertEqual(marker_processes(self.marker), [], "processes survived the stop")
         out, err = proc.stdout.read().decode(errors="replace"), \
             proc.stderr.read().decode(errors="replace")
         proc.stdout.close()
