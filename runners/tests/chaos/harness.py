@@ -209,6 +209,16 @@ class ChaosTest(unittest.TestCase):
         out = out or self.out
         if kind == "run":
             doc = json.loads((out / "report.json").read_text())
+            try:
+                import jsonschema
+            except ImportError:
+                jsonschema = None
+            if jsonschema is not None:
+                schema = json.loads((ROOT / "runners" / "schema" /
+                                     "report.schema.json").read_text())
+                errors = [e.message for e in
+                          jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+                self.assertEqual(errors[:3], [], "report.json against its schema")
             ET.parse(out / "junit.xml")
             md = (out / "summary.md").read_text()
             self.assertNotRegex(md, "[\x00-\x08\x0b-\x1f\x7f]", "control characters in summary.md")
