@@ -522,10 +522,12 @@ class Stop:
     marks the run as stopping (no new process starts), kills every process below the runner
     at once (the implementations, the build, CTest, the peers; a launcher's shared
     infrastructure excepted) and raises KeyboardInterrupt in the main thread; later signals
-    are ignored so the report gets written."""
+    are ignored so the report gets written. Once the tasks are over (`armed` False) a signal
+    still stops every process but no longer interrupts the report being written."""
 
     def __init__(self):
         self.at = None  # monotonic time of the first signal
+        self.armed = True
 
     def __call__(self):
         if self.at is not None:
@@ -533,7 +535,8 @@ class Stop:
         self.at = time.monotonic()
         procs.request_stop()
         kill_below()
-        raise KeyboardInterrupt
+        if self.armed:
+            raise KeyboardInterrupt
 
 
 def kill_below():
@@ -646,6 +649,7 @@ def _run(args, started, t0, stop) -> int:
         print("\ncts run: interrupted during the %s phase; stopping every process"
               % phase, file=sys.stderr, flush=True)
     finally:
+        stop.armed = False
         procs.stop_all(grace=0.0 if interrupted else 0.5)
         strays = kill_below()
         if strays:
