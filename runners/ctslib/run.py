@@ -663,7 +663,8 @@ def _run(args, started, t0, stop) -> int:
     if interrupted:
         done = set(finished) | {r["id"] for r in rows}
         not_run = sorted(set(not_run) | {t.id for t in tasks if t.id not in done})
-        notes.append("interrupted during the %s phase: %d tasks did not run (summary.not_run)"
+        notes.append("interrupted during the %s phase: %d tasks or catalogue cases did not "
+                     "run (summary.not_run)"
                      % (phase, len(not_run)))
     if args.shard == (1, 1) and not args.only and not interrupted:
         for e in expected.stale(lists):
@@ -679,7 +680,8 @@ def _run(args, started, t0, stop) -> int:
         exit_code = EXIT_SETUP  # nothing failed, but an implementation could not be tested
     doc["summary"]["exit_code"] = exit_code
     doc["summary"]["not_run"] = list(not_run)
-    prepare_out_dir(out_dir) if not (out_dir / REPORT_MARKER).exists() else None
+    if not (out_dir / REPORT_MARKER).exists():  # interrupted before the probes
+        prepare_out_dir(out_dir)
     report.write_all(out_dir, doc)
     report.print_summary(doc, out_dir)
     if interrupted:
