@@ -80,6 +80,33 @@ def marker_processes(marker):
     return found
 
 
+# Shared services a launcher (wine) keeps for all its users: never counted as survivors.
+LAUNCHER_SERVICES = (b"wineserver", b"services.exe", b"winedevice.exe", b"explorer.exe",
+                     b"plugplay.exe", b"svchost.exe", b"rpcss.exe", b"conhost.exe",
+                     b"wineboot.exe", b"tabtip.exe")
+
+
+def inheriting_processes(marker):
+    """Live processes whose environment holds CHAOS_MARKER=`marker`: everything started
+    below a test's ./cts, whatever its command line (a Windows program under wine too)."""
+    needle = ("CHAOS_MARKER=%s" % marker).encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            env = Path("/proc/%s/environ" % entry).read_bytes()
+            cmd = Path("/proc/%s/cmdline" % entry).read_bytes()
+            stat = Path("/proc/%s/stat" % entry).read_text()
+        except OSError:
+            continue
+        argv0 = cmd.split(b"\0")[0].replace(b"\\", b"/").rsplit(b"/", 1)[-1].lower()
+        if needle in env.split(b"\0") and stat[stat.rfind(")") + 2] != "Z" and \
+                not argv0.startswith(LAUNCHER_SERVICES):
+            found.append(int(entry))
+    return found
+
+
 def temp_entries():
     """Entries of /tmp and /dev/shm named like the suite's temporary files."""
     out = set()
@@ -114,7 +141,7 @@ class ChaosTest(unittest.TestCase):
         self.temp_before = temp_entries()
 
     def tearDown(self):
-        for pid in marker_processes(self.marker):
+        for pid in set(marker_processes(self.marker)) | set(inheriting_processes(self.marker)):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -125,7 +152,8 @@ class ChaosTest(unittest.TestCase):
         return manifest(self.tmp, name, self.marker, **kw)
 
     def env(self, **extra):
-        env = dict(os.environ, TMPDIR=str(self.tmpdir), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, TMPDIR=str(self.tmpdir), PYTHONUNBUFFERED="1",
+                   CHAOS_MARKER=self.marker)
         env.update(extra)
         return env
 
@@ -191,11 +219,19 @@ class ChaosTest(unittest.TestCase):
     def assert_clean(self, settle=3.0):
         """No process of the fakes survives, and no temporary file is left in TMPDIR, /tmp,
         /dev/shm or the working directory."""
+        def survivors():
+            return sorted(set(marker_processes(self.marker)) |
+                          set(inheriting_processes(self.marker)))
         deadline = time.monotonic() + settle
-        while marker_processes(self.marker) and time.monotonic() < deadline:
+        while survivors() and time.monotonic() < deadline:
             time.sleep(0.05)
-        self.assertEqual([Path("/proc/%d/cmdline" % p).read_bytes() for p in
-                          marker_processes(self.marker)], [], "processes survived")
+        left = []
+        for pid in survivors():
+            try:
+                left.append(Path("/proc/%d/cmdline" % pid).read_bytes())
+            except OSError:
+                pass
+        self.assertEqual(left, [], "processes survived")
         self.assertEqual(os.listdir(self.cwd), [], "files left in the working directory")
         self.assertEqual(os.listdir(self.tmpdir), [], "files left in TMPDIR")
         # Every temporary file of the suite and its peer goes to $TMPDIR (the test's own):
