@@ -36,6 +36,7 @@ from pathlib import Path
 
 from . import build, junit, manifest as manifest_mod, paths, procs, spec_index
 from . import hostplatform as host
+from . import textsafe
 
 # Run profiles per transport family (manifest platform -> family): name -> profile bit.
 FAMILY_PROFILES = {family: {name: bit for bit, name in sorted(names.items())}
@@ -335,10 +336,11 @@ def apply_levels(result: dict, levels: dict):
 
 
 def message_of(result: dict) -> str:
+    """The headline of a result, as visible text (IUT-supplied text may hold escape codes)."""
     if result.get("failures"):
         f = result["failures"][0]
-        return "%s: %s" % (f["requirement"], f["message"])
-    return result.get("reason", "")
+        return textsafe.visible("%s: %s" % (f["requirement"], f["message"]), one_line=True)
+    return textsafe.visible(result.get("reason", ""), one_line=True)
 
 
 # ---------------------------------------------------------------------------------------
