@@ -58,18 +58,6 @@ def xml_text(text: str) -> str:
     return _XML_INVALID.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
-def clean(value, head: int = TEXT_HEAD, tail: int = TEXT_TAIL):
-    """A copy of a JSON-like value (dicts, lists, strings, numbers) with every string clipped
-    and made visible."""
-    if isinstance(value, str):
-        return visible(clip(value, head, tail))
-    if isinstance(value, dict):
-        return {k: clean(v, head, tail) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v, head, tail) for v in value]
-    return value
-
-
 def decode(raw: bytes) -> str:
     """Bytes of implementation output as text: UTF-8 where it is, \\xNN escapes where not."""
     return raw.decode("utf-8", "backslashreplace")
