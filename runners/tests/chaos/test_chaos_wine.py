@@ -65,3 +65,38 @@ class WineTest(ChaosTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WineRunTest(ChaosTest):
+    """`./cts run` with Windows programs under wine: the runner's own process handling."""
+
+    def setUp(self):
+        super().setUp()
+        if not shutil.which("wine"):
+            self.skipTest("needs wine")
+
+    def manifest_for(self, name, role, script, **spec):
+        lines = ['[implementation]', 'name = "%s"' % name, 'language = "cmd"',
+                 'platform = "windows"', 'launcher = ["wine"]', '',
+                 '[%s]' % role, 'command = %s' % json.dumps(["cmd.exe", "/c", script])]
+        lines += ['%s = %s' % (k, json.dumps(v)) for k, v in spec.items()]
+        lines += ['', '[capabilities]', 'roles = ["%s"]' % role, 'profiles = [1]',
+                  'service_kinds = ["increment"]', 'scenarios = ["single"]']
+        path = self.tmp / (name + ".toml")
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def test_a_windows_server_leaving_a_child_running_fails_its_cell_and_the_child_ends(self):
+        s = self.manifest_for("wsrv", "server",
+                              "start /min ping -n 600 127.0.0.1 & echo READY & "
+                              "ping -n 600 127.0.0.1 > nul",
+                              ready="line", ready_pattern="^READY", ready_timeout_ms=30000,
+                              stop_timeout_ms=3000)
+        c = self.manifest_for("wcli", "client", "exit 0", timeout_ms=30000)
+        r = self.cts(self.run_argv(s, c, extra=["--scenario", "single"]), timeout=240)
+        doc = self.assert_reports()
+        rows = [x for x in doc["results"] if x["id"].startswith("matrix/wcli/wsrv/")]
+        self.assertEqual(len(rows), 1, r.out + r.err)
+        self.assertIn("server left processes behind", rows[0]["details"], rows[0])
+        self.assertIn("PING", rows[0]["details"].upper())
+        self.assert_clean(launcher_files=("wine-",))
