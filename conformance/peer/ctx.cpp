@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <csignal>
 #include <regex>
 #include <cstring>
 #include <sstream>
@@ -26,6 +27,67 @@ constexpr std::uint32_t kShmBits = profile::kShmHybrid | profile::kShmFutex;
 std::string str(std::string_view v) { return std::string(v); }
 
 std::uint32_t highest_bit(std::uint32_t v) { return v == 0 ? 0 : std::bit_floor(v); }
+
+/// Length of the well-formed UTF-8 sequence starting at `s[i]` (RFC 3629: no overlong forms,
+/// no surrogates, nothing above U+10FFFF), or 0 when the byte there starts none.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c == 0xE0) lo = 0xA0;
+  if (c == 0xED) hi = 0x9F;
+  if (c == 0xF0) lo = 0x90;
+  if (c == 0xF4) hi = 0x8F;
+  if (b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
+  return n;
+}
+
+/// Bytes an IUT printed, as text a JSON document can carry: every well-formed UTF-8
+/// character kept, every other byte written as \xNN. Never throws on any input.
+std::string as_text(std::string_view bytes) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size();) {
+    std::size_t n = utf8_length(bytes, i);
+    if (n == 0) {
+      const auto c = static_cast<unsigned char>(bytes[i]);
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+      ++i;
+      continue;
+    }
+    out.append(bytes.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+/// The end of the character holding byte `at` of `s` (or `at` when a character starts
+/// there): a cut there never splits a UTF-8 sequence.
+std::size_t char_boundary(std::string_view s, std::size_t at) {
+  if (at >= s.size()) return s.size();
+  std::size_t back = at;
+  while (back > 0 && at - back < 3 && (static_cast<unsigned char>(s[back]) & 0xC0) == 0x80) --back;
+  if (back != at && utf8_length(s, back) > at - back) return back;
+  return at;
+}
+
+/// At most about `keep` bytes of an IUT's output as text: whole when short, else its head,
+/// the count of bytes left out, and its tail, each cut on a character boundary.
+std::string bounded_text(std::string_view bytes, std::size_t keep) {
+  if (bytes.size() <= keep) return as_text(bytes);
+  std::size_t head = char_boundary(bytes, keep / 2);
+  std::size_t tail = char_boundary(bytes, bytes.size() - keep / 2);
+  return as_text(bytes.substr(0, head)) + "\n[... " + std::to_string(tail - head) + " bytes omitted ...]\n" +
+         as_text(bytes.substr(tail));
+}
 
 }  // namespace
 
@@ -663,11 +725,14 @@ IutProcess::Ready Ctx::launch_iut() {
 void Ctx::start_iut() {
   auto ready = launch_iut();
   if (ready == IutProcess::Ready::kReady) return;
-  if (ready == IutProcess::Ready::kTimeout) error("the IUT server printed no READY line in time");
+  // A server that never becomes ready, or dies first, fails the case: that is the
+  // implementation's behaviour, not a problem of the harness.
+  if (ready == IutProcess::Ready::kTimeout)
+    timed_out("SHIM-READY-001", "the IUT server was not ready in time (ready = " + opt_.ready + ")");
   ExitStatus e = *iut_->poll_exit();
   if (e.signal == 0 && e.code == opt_.exit_unsupported)
     unsupported("the IUT server reports this configuration as not supported");
-  error("the IUT server exited before READY: " + e.describe());
+  fail("SHIM-READY-001", "the IUT server exited before it was ready: " + e.describe());
 }
 
 RawHello Ctx::hello() const {
@@ -939,10 +1004,33 @@ nlohmann::json Ctx::run() {
   if (iut_) {
     ExitStatus e = def_.role == Role::kServer ? iut_->stop(2000) : iut_->stop(500);
     ended = e;
-    iut = {{"pid", iut_->pid()}, {"exit", e.describe()}, {"stderr_tail", iut_->stderr_tail(30)}};
-    std::string out = iut_->stdout_text();
-    if (out.size() > 4000) out = out.substr(0, 4000) + "...";
-    iut["stdout"] = out;
+    // What the IUT printed is bytes: kept bounded and turned into text that cannot break
+    // the verdict line (invalid UTF-8, a character cut at the bound).
+    nlohmann::json tail = nlohmann::json::array();
+    for (const std::string& line : iut_->stderr_tail(30)) tail.push_back(bounded_text(line, 1000));
+    iut = {{"pid", iut_->pid()}, {"exit", e.describe()}, {"stderr_tail", tail}};
+    iut["stdout"] = bounded_text(iut_->stdout_text(), 4000);
+#ifndef _WIN32
+    // A server killed by a signal the peer did not send crashed: that is the headline, before
+    // whatever the peer saw of it on the wire.
+    if (def_.role == Role::kServer && e.signal != 0 && e.signal != SIGTERM && e.signal != SIGKILL &&
+        verdict_override_.empty() && !def_.requirements.empty())
+      failures_.insert(failures_.begin(), Failure{def_.requirements.front(),
+                                                  "the IUT server crashed during the case (" + e.describe() + ")",
+                                                  "fail"});
+#endif
+    if (!iut_->strays().empty()) {
+      nlohmann::json strays = nlohmann::json::array();
+      std::string list;
+      for (const std::string& p : iut_->strays()) {
+        strays.push_back(as_text(p));
+        list += (list.empty() ? "" : ", ") + as_text(p);
+      }
+      iut["strays"] = strays;
+      if (verdict_override_.empty())
+        failures_.push_back({"SHIM-STOP-001", "the IUT left processes running after it ended (killed): " + list,
+                             "fail"});
+    }
   }
   std::string verdict = verdict_of(ended);
   if (verdict == "pass" && rejection_unreported_) {

@@ -56,17 +56,38 @@ class IutProcess {
   ExitStatus stop(int grace_ms);
 
   pid_t pid() const { return pid_; }
+  /// The IUT's stdout, bounded: whole up to kKeepHead + kKeepTail bytes, else its head, a
+  /// line "[... N bytes omitted ...]" and its tail. Bytes as printed (not necessarily text).
   std::string stdout_text() const;
+  /// The last `lines` lines of stderr (at most kKeepTail bytes read).
   std::vector<std::string> stderr_tail(std::size_t lines) const;
+  /// Processes the IUT started that outlived it (a daemon, a setsid child, a grandchild in
+  /// its group), as "pid command"; stop() finds and kills them (POSIX: the peer is a child
+  /// subreaper, so they are re-parented to it). Empty until stop().
+  const std::vector<std::string>& strays() const { return strays_; }
+
+  static constexpr std::size_t kKeepHead = 64 * 1024;
+  static constexpr std::size_t kKeepTail = 64 * 1024;
 
  private:
   IutProcess() = default;
   pid_t pid_ = -1;
 #ifdef _WIN32
   UniqueHandle process_;
+  UniqueHandle job_;  // holds the IUT and everything it starts
+  /// Records what is left in the job (strays_) and terminates it.
+  void end_tree();
 #endif
   std::optional<ExitStatus> exit_;
   std::string out_path_, err_path_;
+  std::vector<std::string> strays_;
+#ifndef _WIN32
+  // The capture files, already unlinked: nothing is left in /tmp however the peer ends.
+  int out_fd_ = -1, err_fd_ = -1;
+  // How far wait_ready_line has scanned stdout, and the unfinished line it holds (bounded).
+  std::size_t scanned_ = 0;
+  std::string partial_;
+#endif
 };
 
 }  // namespace nipc::peer

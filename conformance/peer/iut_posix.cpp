@@ -1,13 +1,20 @@
 #include "iut.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -19,21 +26,37 @@
 namespace nipc::peer {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+/// Bytes [offset, offset + n) of the file behind `fd` (fewer at its end), without moving
+/// its offset (the IUT writes through the same open file).
+std::string read_at(int fd, off_t offset, std::size_t n) {
+  std::string out(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out.data() + got, n - got, offset + static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  out.resize(got);
+  return out;
 }
 
-std::string temp_file(const char* tag) {
-  std::string tmpl = std::string("/tmp/nipc-peer-") + tag + "-XXXXXX";
+off_t file_size(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? st.st_size : 0;
+}
+
+/// A capture file for one stream of the IUT: created and at once unlinked, so only the open
+/// descriptor keeps it (the kernel frees it when the peer ends, however it ends).
+int capture_file(const char* tag) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/nipc-peer-" + tag + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
-  int fd = ::mkstemp(buf.data());
-  if (fd < 0) return {};
-  ::close(fd);
-  return buf.data();
+  int fd = ::mkostemp(buf.data(), O_CLOEXEC);
+  if (fd < 0) return -1;
+  ::unlink(buf.data());
+  return fd;
 }
 
 ExitStatus from_wait(int status) {
@@ -41,6 +64,55 @@ ExitStatus from_wait(int status) {
   if (WIFSIGNALED(status)) e.signal = WTERMSIG(status);
   else e.code = WEXITSTATUS(status);
   return e;
+}
+
+#ifdef __linux__
+/// Live processes below `root` (its children, theirs, ...), from /proc.
+std::vector<pid_t> descendants(pid_t root) {
+  std::vector<std::pair<pid_t, pid_t>> parent;  // (pid, ppid)
+  if (DIR* d = ::opendir("/proc")) {
+    while (dirent* e = ::readdir(d)) {
+      char* end = nullptr;
+      long pid = std::strtol(e->d_name, &end, 10);
+      if (*end != '\0' || pid <= 0) continue;
+      std::ifstream in("/proc/" + std::string(e->d_name) + "/stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::size_t close = stat.rfind(')');
+      if (close == std::string::npos || close + 4 >= stat.size()) continue;
+      char state = stat[close + 2];
+      long ppid = std::strtol(stat.c_str() + close + 4, nullptr, 10);
+      if (state != 'Z') parent.emplace_back(static_cast<pid_t>(pid), static_cast<pid_t>(ppid));
+    }
+    ::closedir(d);
+  }
+  std::vector<pid_t> out, frontier{root};
+  while (!frontier.empty()) {
+    std::vector<pid_t> next;
+    for (auto [pid, ppid] : parent)
+      if (std::find(frontier.begin(), frontier.end(), ppid) != frontier.end()) next.push_back(pid);
+    out.insert(out.end(), next.begin(), next.end());
+    frontier = std::move(next);
+  }
+  return out;
+}
+
+std::string command_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+  for (char& c : raw)
+    if (c == '\0') c = ' ';
+  return raw.substr(0, 200);
+}
+#endif
+
+/// Makes the peer a child subreaper (Linux): whatever an IUT started and left behind is
+/// re-parented to the peer instead of init, so stop() can find and end it.
+void become_subreaper() {
+#ifdef __linux__
+  static const bool done = [] { return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }();
+  (void)done;
+#endif
 }
 
 }  // namespace
@@ -54,10 +126,11 @@ std::string ExitStatus::describe() const {
 std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& argv,
                                               std::string* why) {
   if (argv.empty()) return *why = "empty IUT command", nullptr;
+  become_subreaper();
   std::unique_ptr<IutProcess> p(new IutProcess());
-  p->out_path_ = temp_file("out");
-  p->err_path_ = temp_file("err");
-  if (p->out_path_.empty() || p->err_path_.empty()) return *why = "cannot create temp files", nullptr;
+  p->out_fd_ = capture_file("out");
+  p->err_fd_ = capture_file("err");
+  if (p->out_fd_ < 0 || p->err_fd_ < 0) return *why = "cannot create capture files", nullptr;
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -65,15 +138,16 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
   if (pid < 0) return *why = std::string("fork: ") + std::strerror(errno), nullptr;
   if (pid == 0) {
     ::setpgid(0, 0);
-    int out = ::open(p->out_path_.c_str(), O_WRONLY | O_TRUNC);
-    int err = ::open(p->err_path_.c_str(), O_WRONLY | O_TRUNC);
     int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0) ::_exit(126);
+    if (in < 0) ::_exit(126);
     ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
+    ::dup2(p->out_fd_, 1);
+    ::dup2(p->err_fd_, 2);
     // Restore default signal handling: the peer ignores SIGPIPE, the IUT decides for itself.
     ::signal(SIGPIPE, SIG_DFL);
+    // No core file of a crashing IUT lands in the operator's working directory.
+    struct rlimit no_core {0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
@@ -84,20 +158,27 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
 
 IutProcess::~IutProcess() {
   if (pid_ > 0 && !exit_) stop(500);
-  if (!out_path_.empty()) ::unlink(out_path_.c_str());
-  if (!err_path_.empty()) ::unlink(err_path_.c_str());
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
 }
 
 IutProcess::Ready IutProcess::wait_ready_line(const std::string& pattern, Deadline deadline) {
   const std::regex re(pattern);
   for (;;) {
-    std::string out = read_file(out_path_);
-    std::size_t pos = 0;
-    while (pos < out.size()) {
-      std::size_t nl = out.find('\n', pos);
-      if (nl == std::string::npos) break;
-      if (std::regex_search(out.substr(pos, nl - pos), re)) return Ready::kReady;
-      pos = nl + 1;
+    // Only what arrived since the last look is read; a line is kept up to kKeepHead bytes.
+    const off_t size = file_size(out_fd_);
+    while (static_cast<off_t>(scanned_) < size) {
+      std::string chunk = read_at(out_fd_, static_cast<off_t>(scanned_), 65536);
+      if (chunk.empty()) break;
+      scanned_ += chunk.size();
+      for (char c : chunk) {
+        if (c != '\n') {
+          if (partial_.size() < kKeepHead) partial_.push_back(c);
+          continue;
+        }
+        if (std::regex_search(partial_, re)) return Ready::kReady;
+        partial_.clear();
+      }
     }
     if (poll_exit()) return Ready::kExited;
     if (deadline.expired()) return Ready::kTimeout;
@@ -152,20 +233,49 @@ std::optional<ExitStatus> IutProcess::wait_exit(Deadline deadline) {
 }
 
 ExitStatus IutProcess::stop(int grace_ms) {
-  if (auto e = poll_exit()) return *e;
-  ::kill(-pid_, SIGTERM);
-  if (auto e = wait_exit(Deadline::after(std::chrono::milliseconds(grace_ms)))) return *e;
+  if (!poll_exit()) {
+    ::kill(-pid_, SIGTERM);
+    if (!wait_exit(Deadline::after(std::chrono::milliseconds(grace_ms)))) {
+      ::kill(-pid_, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      exit_ = from_wait(status);
+    }
+  }
+  // Whatever the IUT started and left running: its group, and (Linux) every process that
+  // was re-parented to the peer. Recorded once, killed, and reaped.
   ::kill(-pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  exit_ = from_wait(status);
+#ifdef __linux__
+  for (int round = 0; round < 50; ++round) {
+    std::vector<pid_t> left = descendants(::getpid());
+    if (left.empty()) break;
+    for (pid_t p : left) {
+      if (strays_.size() < 20 && round < 5) strays_.push_back(std::to_string(p) + " " + command_of(p));
+      ::kill(p, SIGKILL);
+    }
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+#endif
   return *exit_;
 }
 
-std::string IutProcess::stdout_text() const { return read_file(out_path_); }
+std::string IutProcess::stdout_text() const {
+  const off_t size = file_size(out_fd_);
+  const std::size_t n = static_cast<std::size_t>(size);
+  if (n <= kKeepHead + kKeepTail) return read_at(out_fd_, 0, n);
+  return read_at(out_fd_, 0, kKeepHead) + "\n[... " + std::to_string(n - kKeepHead - kKeepTail) +
+         " bytes omitted ...]\n" + read_at(out_fd_, size - static_cast<off_t>(kKeepTail), kKeepTail);
+}
 
 std::vector<std::string> IutProcess::stderr_tail(std::size_t lines) const {
-  std::string err = read_file(err_path_);
+  const off_t size = file_size(err_fd_);
+  const off_t from = size > static_cast<off_t>(kKeepTail) ? size - static_cast<off_t>(kKeepTail) : 0;
+  std::string err = read_at(err_fd_, from, static_cast<std::size_t>(size - from));
   std::vector<std::string> all;
   std::istringstream in(err);
   for (std::string line; std::getline(in, line);) all.push_back(line);

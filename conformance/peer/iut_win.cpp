@@ -3,6 +3,7 @@
 #include <windows.h>
 
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -13,11 +14,28 @@
 namespace nipc::peer {
 namespace {
 
-std::string read_file(const std::string& path) {
+/// Bytes [offset, offset + n) of the file at `path` (fewer at its end).
+std::string read_range(const std::string& path, std::uint64_t offset, std::size_t n) {
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string out(n, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(n));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+std::uint64_t file_size(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  return in ? static_cast<std::uint64_t>(in.tellg()) : 0;
+}
+
+/// The file's bytes, bounded: whole up to head + tail bytes, else its head, the count of the
+/// bytes left out, and its tail.
+std::string read_bounded(const std::string& path, std::size_t head, std::size_t tail) {
+  const std::uint64_t size = file_size(path);
+  if (size <= head + tail) return read_range(path, 0, static_cast<std::size_t>(size));
+  return read_range(path, 0, head) + "\n[... " + std::to_string(size - head - tail) + " bytes omitted ...]\n" +
+         read_range(path, size - tail, tail);
 }
 
 std::string temp_file(const char* tag) {
@@ -90,9 +108,20 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
   si.hStdOutput = out.get();
   si.hStdError = err.get();
   PROCESS_INFORMATION pi{};
-  if (!::CreateProcessW(nullptr, wline.data(), nullptr, nullptr, TRUE, CREATE_NEW_PROCESS_GROUP, nullptr,
-                        nullptr, &si, &pi))
+  // The IUT starts suspended inside a job object, so everything it starts belongs to the job:
+  // stop() lists what outlived it and ends the whole tree (and closing the job kills what is
+  // left however the peer ends).
+  p->job_.reset(::CreateJobObjectW(nullptr, nullptr));
+  if (p->job_.valid()) {
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    ::SetInformationJobObject(p->job_.get(), JobObjectExtendedLimitInformation, &limits, sizeof limits);
+  }
+  if (!::CreateProcessW(nullptr, wline.data(), nullptr, nullptr, TRUE, CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED,
+                        nullptr, nullptr, &si, &pi))
     return *why = "CreateProcess " + line + ": " + last_error_text(), nullptr;
+  if (p->job_.valid() && !::AssignProcessToJobObject(p->job_.get(), pi.hProcess)) p->job_.reset(nullptr);
+  ::ResumeThread(pi.hThread);
   ::CloseHandle(pi.hThread);
   p->process_.reset(pi.hProcess);
   p->pid_ = static_cast<pid_t>(pi.dwProcessId);
@@ -107,16 +136,21 @@ IutProcess::~IutProcess() {
 
 IutProcess::Ready IutProcess::wait_ready_line(const std::string& pattern, Deadline deadline) {
   const std::regex re(pattern);
+  std::uint64_t scanned = 0;
+  std::string partial;
   for (;;) {
-    std::string out = read_file(out_path_);
-    std::size_t pos = 0;
-    while (pos < out.size()) {
-      std::size_t nl = out.find('\n', pos);
-      if (nl == std::string::npos) break;
-      std::string line = out.substr(pos, nl - pos);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (std::regex_search(line, re)) return Ready::kReady;
-      pos = nl + 1;
+    // Only what arrived since the last look is read; a line is kept up to kKeepHead bytes.
+    for (std::string chunk; !(chunk = read_range(out_path_, scanned, 65536)).empty();) {
+      scanned += chunk.size();
+      for (char c : chunk) {
+        if (c != '\n') {
+          if (partial.size() < kKeepHead) partial.push_back(c);
+          continue;
+        }
+        if (!partial.empty() && partial.back() == '\r') partial.pop_back();
+        if (std::regex_search(partial, re)) return Ready::kReady;
+        partial.clear();
+      }
     }
     if (poll_exit()) return Ready::kExited;
     if (deadline.expired()) return Ready::kTimeout;
@@ -166,24 +200,41 @@ std::optional<ExitStatus> IutProcess::wait_exit(Deadline deadline) {
 }
 
 ExitStatus IutProcess::stop(int grace_ms) {
-  if (auto e = poll_exit()) return *e;
+  if (auto e = poll_exit()) return end_tree(), *e;
   // A shim server may offer a named stop event; otherwise a console break to its own process
   // group (it reaches the IUT, not the peer). Both are asked for; the first that works wins.
   UniqueHandle stop_event(::OpenEventW(EVENT_MODIFY_STATE, FALSE,
                                        (L"Local\\netipc-shim-stop-" + std::to_wstring(pid_)).c_str()));
   if (stop_event.valid()) ::SetEvent(stop_event.get());
   ::GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid_));
-  if (auto e = wait_exit(Deadline::after(std::chrono::milliseconds(grace_ms)))) return *e;
+  if (auto e = wait_exit(Deadline::after(std::chrono::milliseconds(grace_ms)))) return end_tree(), *e;
   ::TerminateProcess(process_.get(), 137);
   ::WaitForSingleObject(process_.get(), INFINITE);
   DWORD code = 0;
   ::GetExitCodeProcess(process_.get(), &code);
   exit_ = ExitStatus{static_cast<int>(code), -1};
+  end_tree();
   return *exit_;
 }
 
+void IutProcess::end_tree() {
+  if (!job_.valid()) return;
+  struct {
+    JOBOBJECT_BASIC_PROCESS_ID_LIST list;
+    ULONG_PTR more[63];
+  } ids{};
+  ids.list.NumberOfAssignedProcesses = 64;
+  if (::QueryInformationJobObject(job_.get(), JobObjectBasicProcessIdList, &ids, sizeof ids, nullptr)) {
+    for (DWORD i = 0; i < ids.list.NumberOfProcessIdsInList && strays_.size() < 20; ++i) {
+      DWORD pid = static_cast<DWORD>(ids.list.ProcessIdList[i]);
+      if (pid != static_cast<DWORD>(pid_)) strays_.push_back(std::to_string(pid));
+    }
+  }
+  ::TerminateJobObject(job_.get(), 137);
+}
+
 std::string IutProcess::stdout_text() const {
-  std::string s = read_file(out_path_);
+  std::string s = read_bounded(out_path_, kKeepHead, kKeepTail);
   std::string out;
   out.reserve(s.size());
   for (char ch : s)
@@ -192,7 +243,9 @@ std::string IutProcess::stdout_text() const {
 }
 
 std::vector<std::string> IutProcess::stderr_tail(std::size_t lines) const {
-  std::string err = read_file(err_path_);
+  const std::uint64_t size = file_size(err_path_);
+  const std::uint64_t from = size > kKeepTail ? size - kKeepTail : 0;
+  std::string err = read_range(err_path_, from, static_cast<std::size_t>(size - from));
   std::vector<std::string> all;
   std::istringstream in(err);
   for (std::string line; std::getline(in, line);) {

@@ -34,7 +34,9 @@ import time
 import tomllib
 from pathlib import Path
 
-from . import build, declines, junit, manifest as manifest_mod, paths, spec_index
+from . import build, declines, junit, manifest as manifest_mod, paths, procs, spec_index
+from . import hostplatform as host
+from . import textsafe
 
 # Run profiles per transport family (manifest platform -> family): name -> profile bit.
 FAMILY_PROFILES = {family: {name: bit for bit, name in sorted(names.items())}
@@ -254,7 +256,7 @@ class Runner:
                 "requirements": case["requirements"], "platform": self.manifest.platform}
         if skip:
             return dict(base, verdict=skip[0], reason=skip[1], seconds=0.0, failures=[])
-        run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir="/tmp")
+        run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir=host.short_temp_dir())
         try:
             values = dict(config)
             values["run_dir"] = run_dir
@@ -307,7 +309,7 @@ class Runner:
                             error_class="environment" if env_error else "harness",
                             reason="%snipc-peer exited %d: %s" % (
                                 "environment: " if env_error else "", out.returncode,
-                                out.stderr.strip()[-500:]))
+                                out.stderr.strip()[-500:] or "nothing on stderr"))
             result = json.loads(lines[-1])
             result.update(base)
             result["command"] = argv
@@ -323,12 +325,19 @@ def run_peer(cmd, env, timeout):
     """Runs the peer with its output in files, not pipes: a launcher may leave background
     processes behind (wine's services) that inherit the output and would keep a pipe open
     long after the peer has exited."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.run(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, text=True,
-                              env=env, timeout=timeout)
+    # The peer is registered with the run's children (procs): a stop kills it and whatever
+    # it started, and a timeout leaves nothing running.
+    with tempfile.TemporaryFile("w+b") as out, tempfile.TemporaryFile("w+b") as err:
+        code = procs.run_registered(cmd, env=env, timeout=timeout, stdout=out, stderr=err)
         out.seek(0)
         err.seek(0)
-        return subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
+        return subprocess.CompletedProcess(cmd, code, _peer_text(out), _peer_text(err))
+
+
+def _peer_text(f, limit=8 << 20):
+    """The peer's output (bounded: it prints one verdict line of bounded size)."""
+    data = f.read(limit)
+    return data.decode("utf-8", "backslashreplace")
 
 
 def apply_levels(result: dict, levels: dict):
@@ -345,10 +354,11 @@ def apply_levels(result: dict, levels: dict):
 
 
 def message_of(result: dict) -> str:
+    """The headline of a result, as visible text (IUT-supplied text may hold escape codes)."""
     if result.get("failures"):
         f = result["failures"][0]
-        return "%s: %s" % (f["requirement"], f["message"])
-    return result.get("reason", "")
+        return textsafe.visible("%s: %s" % (f["requirement"], f["message"]), one_line=True)
+    return textsafe.visible(result.get("reason", ""), one_line=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -425,7 +435,14 @@ def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=Fals
 
     def one(i):
         case, profile = work[i]
-        r = apply_levels(runner.run(case, profile), levels)
+        if procs.stopping():
+            return None  # the run is stopping: this case never runs
+        try:
+            r = apply_levels(runner.run(case, profile), levels)
+        except procs.Interrupted:
+            return None
+        if procs.stopping():
+            return None  # ended under the stop: its processes were killed, not judged
         with lock:
             done[0] += 1
             results[i] = r
@@ -438,9 +455,30 @@ def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=Fals
                     r.get("seconds", 0.0), extra), flush=True)
         return r
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    # `./cts conformance` on the main thread: SIGTERM and SIGHUP stop it like Ctrl-C (under
+    # `./cts run`, on a worker thread, nothing is installed: the run handles signals).
+    restore = host.install_stop_signals(_interrupt)
+    try:
         list(pool.map(one, range(len(work))))
+    except BaseException:  # Ctrl-C: stop the peers (and their IUTs) before waiting for them
+        procs.request_stop()
+        procs.stop_all(grace=0.0)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        restore()
+    pool.shutdown(wait=True)
+    if procs.stopping():
+        raise procs.Interrupted(
+            rows=[r for r in results if r is not None and r["verdict"] != "skip"],
+            not_run=["%s [%s]" % (work[i][0]["id"], work[i][1])
+                     for i, r in enumerate(results) if r is None])
     return [r for r in results if r["verdict"] != "skip"]
+
+
+def _interrupt():
+    raise KeyboardInterrupt
 
 
 def summarize(results, catalogue, coverage_report, seconds, title):
@@ -483,11 +521,21 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
     profiles = [p for p, bit in run_profiles(manifest).items() if bit in manifest.capabilities.profiles]
     _, requirements = spec_index.load_index()
     levels = {k: v["level"] for k, v in requirements.items()}
-    results = run_all(Runner(manifest, peer), cases, profiles, jobs, levels, quiet=True)
+    prefix = "conformance/%s/%s/" % (manifest.name, role)
+    try:
+        results = run_all(Runner(manifest, peer), cases, profiles, jobs, levels, quiet=True)
+    except procs.Interrupted as stop:  # keep the cases that finished, name those that did not
+        raise procs.Interrupted(rows=catalogue_rows(manifest, role, stop.rows),
+                                not_run=[prefix + x for x in stop.not_run])
     if out_dir is not None:
         write_reports(Path(out_dir) / "conformance" / manifest.name / role, manifest.name,
                       results, {"implementation": manifest.name, "role": role,
                                 "profiles": profiles})
+    return catalogue_rows(manifest, role, results)
+
+
+def catalogue_rows(manifest, role: str, results) -> list:
+    """Catalogue results as rows of the run's report (ctslib.run)."""
     rows = []
     for r in results:
         verdict = {"timeout": "fail"}.get(r["verdict"], r["verdict"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import hostplatform as host
-from . import procs
+from . import procs, textsafe
 from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES, REQUEST_KNOBS
 from .seqproxy import SeqProxy
 
@@ -409,7 +409,9 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
         if not failures:
             if capture:
                 proxy = SeqProxy(client_dir, server_dir, config["service"])
-            client = procs.Child(cargv, log_dir, "client", env=_env(cenv))
+            cspec = cell.client.client
+            client = procs.Child(cargv, log_dir, "client", env=_env(cenv),
+                                 watch=cspec.success_pattern if cspec.success == "line" else None)
             timeout = cell.client.client.timeout_ms / 1000.0
             code, timed_out = client.wait(timeout)
             evidence["result"] = _json_line(client.lines)
@@ -419,11 +421,13 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
             elif verdict != "pass":
                 failures.append(("either", "client: " + why))
             if client.stray:
-                failures.append(("either", "client left processes behind: %s" % client.stray))
+                failures.append(("either", "client left processes behind: %s"
+                                 % client.stray_text()))
             if server.child and not server.child.running() and cell.server.server.sessions \
                     == "forever":
-                failures.append(("server", "server exited during the case (%s)"
-                                 % host.describe_exit(server.child.proc.returncode)))
+                # The server's death explains whatever the client saw: it is the headline.
+                failures.insert(0, ("server", "server exited during the case (%s)"
+                                    % host.describe_exit(server.child.proc.returncode)))
     except procs.Interrupted:
         raise
     except Exception as e:  # noqa: BLE001 - a runner problem is an error row, not a crash
@@ -451,9 +455,10 @@ def run_cell(cell: Cell, index: int, ctx: CellContext) -> dict:
                 elif how == "exited" and code != 0:
                     failures.append(("server", "one-session server %s"
                                      % host.describe_exit(code)))
-                strays = [p for ch in server.children() for p in ch.stray]
+                strays = [ch.stray_text() for ch in server.children() if ch.stray]
                 if strays:
-                    failures.append(("server", "server left processes behind: %s" % strays))
+                    failures.append(("server", "server left processes behind: %s"
+                                     % ", ".join(strays)))
             for i, ch in enumerate(server.children()):
                 evidence["commands"].append(_command("server", ch, ctx.out_dir))
         if client:
@@ -494,7 +499,8 @@ def _command(role, child, out_dir):
             "killed": child.killed, "seconds": round(child.seconds(), 3),
             "stdout": str(child.stdout_path.relative_to(out_dir)),
             "stderr": str(child.stderr_path.relative_to(out_dir)),
-            "stdout_tail": child.lines[-20:], "stderr_tail": child.stderr_tail(30)}
+            "stdout_tail": [textsafe.visible(x) for x in list(child.lines)[-20:]],
+            "stderr_tail": child.stderr_tail(30)}
 
 
 def judge_client(cell: Cell, code, timed_out, client, result):
@@ -506,7 +512,8 @@ def judge_client(cell: Cell, code, timed_out, client, result):
         why = (result or {}).get("not_supported") or "client reports the case unsupported"
         return "unsupported", "client: %s (exit %d)" % (why, code)
     if spec.success == "line":
-        ok = any(re.search(spec.success_pattern, line) for line in client.lines)
+        ok = client.watched.is_set() or any(re.search(spec.success_pattern, line)
+                                            for line in client.lines)
         if not ok:
             return "fail", "no stdout line matches %r (%s)" % (spec.success_pattern,
                                                                 host.describe_exit(code))

@@ -140,6 +140,53 @@ def launcher_infrastructure(pid: int) -> bool:
     return name in LAUNCHER_INFRASTRUCTURE
 
 
+def tagged(variable: str, value: str):
+    """Live processes whose environment holds `variable`=`value` (a process started by a
+    Child inherits its token, wherever it moved: another group, another session)."""
+    needle = ("%s=%s" % (variable, value)).encode()
+    found = []
+    for pid in _pids():
+        try:
+            env = Path("/proc/%d/environ" % pid).read_bytes()
+        except OSError:
+            continue
+        if needle in env.split(b"\0"):
+            st = _stat_fields(pid)
+            if st and st[0] != "Z":
+                found.append(pid)
+    return found
+
+
+def command_line(pid: int) -> str:
+    """The command line of `pid` as visible text ("?" when it is gone)."""
+    try:
+        raw = Path("/proc/%d/cmdline" % pid).read_bytes()
+    except OSError:
+        return "?"
+    text = raw.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else "\\x%02x" % ord(c) for c in text[:300])
+
+
+def reap(pids):
+    """Collects the exit status of those of `pids` that are adopted zombies of this process
+    (a subreaper), so killed strays do not pile up as zombies during a long run."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except (ChildProcessError, OSError):
+            pass
+
+
+def limit_core_dumps():
+    """No core file from this process or anything it starts (soft and hard limit 0): a
+    crashing implementation must not write cores into the operator's working directory."""
+    import resource
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+
+
 def kill_pids(pids):
     for pid in pids:
         try:
@@ -171,11 +218,12 @@ def reap_strays(known_pids):
                 pass
 
 
-def install_stop_signals(handler):
-    """Routes SIGTERM and SIGHUP to `handler` (SIGINT already raises KeyboardInterrupt).
-    Returns a function restoring the previous handlers."""
+def install_stop_signals(handler, with_sigint=False):
+    """Routes SIGTERM and SIGHUP (and SIGINT when `with_sigint`; otherwise it raises
+    KeyboardInterrupt as usual) to `handler`. Returns a function restoring the previous
+    handlers."""
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP) + ((signal.SIGINT,) if with_sigint else ()):
         try:
             previous[sig] = signal.signal(sig, lambda *_: handler())
         except ValueError:  # not the main thread
@@ -198,13 +246,16 @@ def describe_exit(code) -> str:
     return "exit code %d" % code
 
 
-def run_base(prefix="cts-") -> Path:
-    """A new private directory short enough for socket paths beneath it: $TMPDIR when its
-    path is short, else /tmp."""
+def short_temp_dir() -> str:
+    """Where short-lived run directories go: $TMPDIR when its path is short enough for
+    socket paths beneath it, else /tmp."""
     parent = tempfile.gettempdir()
-    if len(parent) > MAX_RUN_BASE - 16:
-        parent = "/tmp"
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    return "/tmp" if len(parent) > MAX_RUN_BASE - 16 else parent
+
+
+def run_base(prefix="cts-") -> Path:
+    """A new private directory short enough for socket paths beneath it (short_temp_dir)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=short_temp_dir()))
 
 
 def endpoint_files(run_dir: Path):

@@ -126,6 +126,24 @@ def launcher_infrastructure(_pid: int) -> bool:
     return False  # a Windows host runs Windows programs without a launcher
 
 
+def tagged(_variable: str, _value: str):
+    """Processes found by an inherited environment token: not readable for other processes
+    on Windows; descendants are found through the process tree instead."""
+    return []
+
+
+def command_line(pid: int) -> str:
+    return "pid %d" % pid
+
+
+def reap(_pids):
+    """Nothing to collect: Windows has no zombies."""
+
+
+def limit_core_dumps():
+    """Windows writes no core files into the working directory."""
+
+
 def kill_pids(pids):
     for pid in pids:
         subprocess.run(["taskkill", "/F", "/PID", str(pid)], capture_output=True, check=False)
@@ -139,9 +157,10 @@ def reap_strays(_known_pids):
     pass
 
 
-def install_stop_signals(handler):
+def install_stop_signals(handler, with_sigint=False):
     previous = {}
-    for sig in (signal.SIGTERM, getattr(signal, "SIGBREAK", None)):
+    for sig in (signal.SIGTERM, getattr(signal, "SIGBREAK", None),
+                signal.SIGINT if with_sigint else None):
         if sig is None:
             continue
         try:
@@ -161,6 +180,10 @@ def describe_exit(code) -> str:
     if code < 0 or code >= 0xC0000000:
         return "exit status 0x%08X" % (code & 0xFFFFFFFF)
     return "exit code %d" % code
+
+
+def short_temp_dir() -> str:
+    return tempfile.gettempdir()
 
 
 def run_base(prefix="cts-") -> Path:

@@ -7,13 +7,19 @@ file appearing, a probe connection, or a delay), stop (the platform's stop reque
 for a POSIX server, SIGINT that wine turns into CTRL_C_EVENT for a Windows one — then a kill
 after stop_timeout_ms), and restart for servers that serve one session and exit.
 """
+import os
 import re
+import secrets
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 from . import hostplatform as host
+from . import textsafe
+
+# The environment variable naming the Child a process descends from (see Child).
+OWNER_VARIABLE = "NIPC_CTS_OWNER"
 
 _live = {}
 _live_lock = threading.Lock()
@@ -21,7 +27,73 @@ _stopping = threading.Event()
 
 
 class Interrupted(Exception):
-    """The run is being stopped (Ctrl-C / SIGTERM); no new process may start."""
+    """The run is being stopped (Ctrl-C / SIGTERM); no new process may start. A task cut
+    short may carry the rows it finished before the stop (`rows`) and the ids of what it did
+    not run (`not_run`)."""
+
+    def __init__(self, message="run is stopping", rows=None, not_run=None):
+        super().__init__(message)
+        self.rows = rows or []
+        self.not_run = not_run or []
+
+
+def request_stop():
+    """Marks the run as stopping: from now on no Child starts and waits give up."""
+    _stopping.set()
+
+
+def run_registered(argv, *, env=None, timeout=None, stdout=None, stderr=None) -> int:
+    """Runs a helper process (the test peer) to its end, like subprocess.run, but stoppable:
+    it is registered with the other children (stop_all kills it), started in its own group
+    with an owner token so a timeout kills everything it started, and refused once the run
+    is stopping. Returns its exit code; raises subprocess.TimeoutExpired after `timeout` s
+    (the helper and its descendants killed) and Interrupted when the run stopped meanwhile."""
+    if _stopping.is_set():
+        raise Interrupted("run is stopping")
+    token = "%d-%s" % (os.getpid(), secrets.token_hex(8))
+    env = dict(os.environ if env is None else env)
+    env[OWNER_VARIABLE] = token
+    proc = host.popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
+    handle = _Helper(proc, token)
+    with _live_lock:
+        _live[proc.pid] = handle
+    try:
+        proc.wait(timeout)
+    except BaseException:
+        handle.kill_all()
+        raise
+    finally:
+        handle.kill_all()  # a helper's daemons do not outlive it
+        handle._unregister()
+    if _stopping.is_set():
+        raise Interrupted("run is stopping")
+    return proc.returncode
+
+
+class _Helper:
+    """The registry entry of a run_registered process."""
+
+    def __init__(self, proc, token):
+        self.proc = proc
+        self.token = token
+
+    def kill_all(self):
+        host.kill_tree(self.proc)
+        left = [p for p in host.tagged(OWNER_VARIABLE, self.token) if p != self.proc.pid
+                and not host.launcher_infrastructure(p)]
+        host.kill_pids(left)
+        if self.proc.poll() is None:
+            try:
+                self.proc.wait(5)
+            except Exception:  # noqa: BLE001
+                pass
+        if left:
+            host.wait_gone(left, 1.0)
+            host.reap(left)
+
+    def _unregister(self):
+        with _live_lock:
+            _live.pop(self.proc.pid, None)
 
 
 def live_children():
@@ -60,8 +132,14 @@ def reset_for_tests():
 
 
 class Child:
-    """One started process. Its stdout is read line by line (kept, logged, matched against a
-    pattern); its stderr goes to a log file."""
+    """One started process. Its stdout is read line by line (lines kept, bounded, matched
+    against a pattern) and both streams are logged to files that keep a head and a tail
+    (textsafe.BoundedLog), so nothing the process prints can make the runner grow.
+
+    Every process the child starts inherits OWNER_VARIABLE with a token of this child, so a
+    descendant that left the process group (setsid, a double fork) is still found — the
+    runner is a child subreaper, so such a daemon is re-parented to it, not to init — and is
+    reported against this child and killed (`stray`)."""
 
     def __init__(self, argv, log_dir: Path, name: str, env=None, cwd=None, watch=None):
         if _stopping.is_set():
@@ -71,36 +149,67 @@ class Child:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = log_dir / (name + ".stdout")
         self.stderr_path = log_dir / (name + ".stderr")
-        self.lines = []
+        self.lines = textsafe.BoundedLines()
         self._watch = re.compile(watch) if watch else None
         self.watched = threading.Event()
         self._eof = threading.Event()
+        self._err_eof = threading.Event()
         self.started = time.monotonic()
         self.ended = None
         self.killed = False
-        self.stray = []  # processes of its group still alive after it exited
-        self._err = open(self.stderr_path, "wb")
-        try:
-            self.proc = host.popen(self.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=self._err)
-        except OSError:
-            self._err.close()
-            raise
+        self.stray = []  # processes it started that were still alive after it exited
+        self.stray_commands = {}  # pid -> command line of each stray
+        self.token = "%d-%s" % (os.getpid(), secrets.token_hex(8))
+        env = dict(os.environ if env is None else env)
+        env[OWNER_VARIABLE] = self.token
+        self.proc = host.popen(self.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         with _live_lock:
             _live[self.proc.pid] = self
+        self.out_log = textsafe.BoundedLog(self.stdout_path)
+        self.err_log = textsafe.BoundedLog(self.stderr_path)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self._err_reader = threading.Thread(target=self._read_err, daemon=True)
+        self._err_reader.start()
+
+    def _on_line(self, line):
+        self.lines.append(line)
+        if self._watch and self._watch.search(line):
+            self.watched.set()
 
     def _read(self):
-        with open(self.stdout_path, "wb") as log:
-            for raw in iter(self.proc.stdout.readline, b""):
-                log.write(raw)
-                log.flush()
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                self.lines.append(line)
-                if self._watch and self._watch.search(line):
-                    self.watched.set()
-        self._eof.set()
+        splitter = textsafe.LineSplitter(self._on_line)
+        fd = self.proc.stdout.fileno()
+        try:
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                self.out_log.write(data)
+                splitter.feed(data)
+            splitter.close()
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.out_log.close()
+            self.proc.stdout.close()  # the reader owns the pipe: closed once drained
+            self._eof.set()
+
+    def _read_err(self):
+        fd = self.proc.stderr.fileno()
+        try:
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                self.err_log.write(data)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.err_log.close()
+            self.proc.stderr.close()
+            self._err_eof.set()
 
     @property
     def pid(self):
@@ -136,37 +245,61 @@ class Child:
     def kill(self):
         self.killed = True
         host.kill_tree(self.proc)
+        host.kill_pids(self._owned())
         try:
             self.proc.wait(5)
         except Exception:  # noqa: BLE001
             pass
 
+    def _owned(self):
+        """Live processes this child started, in its group or not (launcher infrastructure
+        such as wineserver excepted: it is shared and outlives every user)."""
+        found = set(host.group_members(self.proc.pid)) | set(host.tagged(OWNER_VARIABLE,
+                                                                         self.token))
+        found.discard(self.proc.pid)
+        return sorted(p for p in found if not host.launcher_infrastructure(p))
+
     def _finish(self):
-        """After the leader exits: anything left in its group is a stray; kill it."""
+        """After the leader exits: anything it started that is still alive is a stray; it is
+        recorded (with its command line) and killed."""
         if self.ended is None:
             self.ended = time.monotonic()
-        members = host.group_members(self.proc.pid)
+        members = self._owned()
         if members:
-            self.stray = members
+            self.stray = sorted(set(self.stray) | set(members))
+            for pid in members:
+                self.stray_commands.setdefault(pid, host.command_line(pid))
             host.kill_tree(self.proc.pid)
+            host.kill_pids(members)
             host.wait_gone(members, 2.0)
+            host.reap(members)
+        deadline = time.monotonic() + 2.0
         self._eof.wait(2.0)
+        self._err_eof.wait(max(0.0, deadline - time.monotonic()))
         self._unregister()
+
+    def stray_text(self):
+        """The strays as "pid (command)" for a failure message."""
+        return ", ".join("%d (%s)" % (p, self.stray_commands.get(p, "?")[:300])
+                         for p in self.stray)
 
     def _unregister(self):
         with _live_lock:
             _live.pop(self.proc.pid, None)
-        if not self._err.closed:
-            self._err.close()
-        if self.proc.stdout and self._eof.is_set():
-            self.proc.stdout.close()
 
     def stderr_tail(self, n=40):
+        """The last `n` lines of stderr as visible text (at most 16 KiB read)."""
         try:
-            data = self.stderr_path.read_bytes()[-16384:]
+            with open(self.stderr_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                size = f.tell()
+                f.seek(max(0, size - 16384))
+                data = f.read()
         except OSError:
             return []
-        return data.decode("utf-8", "replace").splitlines()[-n:]
+        # Lines end at "\n" only (str.splitlines would also cut at form feeds and the like).
+        lines = textsafe.decode(data).rstrip("\n").split("\n") if data else []
+        return [textsafe.visible(line.rstrip("\r")) for line in lines[-n:]]
 
     def seconds(self):
         return (self.ended or time.monotonic()) - self.started
@@ -209,6 +342,7 @@ class ManagedServer:
         self.child = None
         self.starts = 0
         self.previous = []  # children of earlier starts (one-session servers)
+        self.unready = None  # the child killed because it never became ready
 
     def _start(self):
         name = "server" if self.starts == 0 else "server.%d" % self.starts
@@ -237,6 +371,7 @@ class ManagedServer:
             if time.monotonic() > deadline:
                 c.kill()
                 c._finish()
+                self.unready = c  # killed for not being ready: not a failed stop
                 raise ServerNotReady("server not ready within %d ms (ready = %s)"
                                      % (spec.ready_timeout_ms, spec.ready))
             if stopping():
@@ -271,6 +406,8 @@ class ManagedServer:
         c = self.child
         if c is None:
             return None, False, "never started"
+        if c is self.unready:
+            return c.proc.returncode, False, "not ready"
         timeout = self.spec.stop_timeout_ms / 1000.0
         if self.spec.sessions == "one":
             deadline = time.monotonic() + min(timeout, 2.0)

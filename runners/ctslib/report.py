@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import expected, junit, manifest, matrix, paths
+from . import expected, junit, manifest, matrix, paths, textsafe
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
 SCHEMA_VERSION = 1
@@ -113,8 +113,37 @@ def summarize(rows):
                                                     for d in r.get("diagnosis", []))]}
 
 
+def bounded_row(row):
+    """A row as reports keep it: every string clipped (head + tail + omitted count) and with
+    its control characters written as visible escapes, so what an implementation printed
+    bounds neither the report's size nor what reaches a terminal, a Markdown or XML file.
+    Recorded packets (`hex`) are the relay's, already bounded, and stay whole."""
+    def walk(value, key=None):
+        if key == "hex":
+            return value
+        if isinstance(value, str):
+            return textsafe.visible(textsafe.clip(value))
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        return value
+    return walk(row)
+
+
+def headline(summary):
+    """The run's counts as the command line and the HTML badges both show them: environment
+    errors are counted apart from failures (they are not conformance results)."""
+    o = summary["outcomes"]
+    env = len(summary.get("environment_errors", []))
+    return {"pass": o["pass"], "fail": o["fail"] - env, "environment": env,
+            "xfail": o["xfail"], "xpass": o["xpass"], "skip": o["skip"],
+            "not run": len(summary.get("not_run", []))}
+
+
 def document(rows, manifests, lists, notes, started, seconds, args, interrupted=False):
     from .run import host_info
+    rows = [bounded_row(r) for r in rows]
     revision, requirements = load_requirements()
     return {
         "schema_version": SCHEMA_VERSION,
@@ -140,7 +169,7 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
         "compliance": compliance(rows, manifests, requirements),
         "summary": dict(summarize(rows), exit_code=0,
                         per_implementation=per_implementation(rows, manifests)),
-        "notes": list(notes),
+        "notes": [textsafe.visible(textsafe.clip(n)) for n in notes],
     }
 
 
@@ -220,7 +249,8 @@ def markdown(doc):
                 extra = " — reruns alone: " + ", ".join(d["verdict"] for d in r["diagnosis"])
             if r.get("expected_reason"):
                 extra += " — listed: %s" % r["expected_reason"]
-            lines.append("- `%s`: %s%s" % (i, r.get("message", ""), extra))
+            lines.append("- `%s`: %s%s" % (i, textsafe.visible(r.get("message", ""), True),
+                                         extra))
     lines += ["", "## Compliance", ""]
     for name, table in doc["compliance"].items():
         counts = {}
@@ -229,8 +259,11 @@ def markdown(doc):
             counts[key] = counts.get(key, 0) + 1
         parts = ", ".join("%s %s: %d" % (lv, v, n) for (lv, v), n in sorted(counts.items()))
         lines.append("- **%s**: %s" % (name, parts or "no applicable requirements"))
+    if s.get("not_run"):
+        lines += ["", "## Not run: the run was interrupted (%d)" % len(s["not_run"]), ""]
+        lines += ["- `%s`" % i for i in s["not_run"]]
     if doc["notes"]:
-        lines += ["", "## Notes", ""] + ["- " + n for n in doc["notes"]]
+        lines += ["", "## Notes", ""] + ["- " + textsafe.visible(n, True) for n in doc["notes"]]
     return "\n".join(lines) + "\n"
 
 
@@ -271,7 +304,10 @@ def write_all(out_dir: Path, doc):
     if errors:
         doc["notes"].append("report.json does not match its schema: " + "; ".join(errors[:5]))
     junit.write_json(out_dir / "report.json", doc)
-    junit.write_junit(out_dir / "junit.xml", "netipc-cts", junit_rows(doc["results"]))
+    junit.write_junit(out_dir / "junit.xml", "netipc-cts", junit_rows(doc["results"]) + [
+        {"suite": "not-run", "name": i, "verdict": "not-run", "seconds": 0.0,
+         "message": "the run was interrupted before this task ran"}
+        for i in doc["summary"].get("not_run", [])])
     (out_dir / "summary.md").write_text(markdown(doc))
     report_html.write_site(out_dir, doc)
     return errors
@@ -286,7 +322,8 @@ def print_summary(doc, out_dir):
         reruns = ""
         if r.get("diagnosis"):
             reruns = " [alone: %s]" % ", ".join(d["verdict"] for d in r["diagnosis"])
-        print("FAILED %s: %s%s" % (i, r.get("message", ""), reruns))
+        print("FAILED %s: %s%s" % (i, textsafe.visible(textsafe.clip(r.get("message", ""),
+                                                                   2000, 0), True), reruns))
     env = s.get("environment_errors", [])
     seen = set()
     for i in env:
@@ -294,21 +331,23 @@ def print_summary(doc, out_dir):
         if message not in seen:
             seen.add(message)
             print("ENVIRONMENT ERROR (%d rows) %s" % (
-                sum(rows[j].get("message") == message for j in env), message))
+                sum(rows[j].get("message") == message for j in env),
+                textsafe.visible(message, True)))
     for i in s["expected_failures"]:
         print("expected failure %s: %s" % (i, rows[i].get("expected_reason", "")))
     for i in s["unexpected_passes"]:
         print("UNEXPECTED PASS %s (listed: %s)" % (i, rows[i].get("expected_reason", "")))
     for n in doc["notes"]:
-        print("note: " + n)
+        print("note: " + textsafe.visible(n, True))
     for line in per_implementation_lines(s.get("per_implementation", []))[2:]:
         print(line)
-    o = s["outcomes"]
+    h = headline(s)
     print("report: %s (index.html, report.json, junit.xml, summary.md)" % out_dir)
     print("run: %d passed, %d failed, %d skipped (%d expected failures, %d unexpected passes%s)"
-          " in %.1f s" % (o["pass"], o["fail"] - len(env), o["skip"], o["xfail"], o["xpass"],
-                          ", %d environment errors" % len(env) if env else "",
-                          doc["seconds"]))
+          "%s in %.1f s" % (h["pass"], h["fail"], h["skip"], h["xfail"], h["xpass"],
+                            ", %d environment errors" % h["environment"] if env else "",
+                            ", %d tasks not run" % h["not run"] if h["not run"] else "",
+                            doc["seconds"]))
     sys.stdout.flush()
 
 

@@ -55,10 +55,12 @@ def has_page(row):
 # ---- index ----------------------------------------------------------------------------------
 
 def _counts(summary):
-    o = summary["outcomes"]
+    """The badges: the same counts as the command line's summary (report.headline)."""
+    h = report.headline(summary)
+    css = {"environment": "error", "not run": "skip"}
     return "<p class=\"counts\">" + "".join(
-        "<span class=\"v-%s\">%s %d</span>" % (k, k, o[k]) for k in
-        ("pass", "fail", "xfail", "xpass", "skip")) + "</p>"
+        "<span class=\"v-%s\" data-count=\"%s\">%s %d</span>" % (css.get(k, k), k, k, n)
+        for k, n in h.items() if n or k in ("pass", "fail", "skip")) + "</p>"
 
 
 def _grid(rows_by_key, clients, servers, profile, scenario, platforms=None):
@@ -147,6 +149,10 @@ def index(doc):
         parts.append("</table>")
     else:
         parts.append("<p>None.</p>")
+    if s.get("not_run"):
+        parts.append("<h2 id=\"not-run\">Not run: the run was interrupted (%d)</h2><ul>%s</ul>"
+                     % (len(s["not_run"]), "".join("<li>%s</li>" % esc(i)
+                                                   for i in s["not_run"])))
 
     mrows = [r for r in rows if r.get("kind") == "matrix"]
     parts.append("<h2 id=\"matrix\">Interop matrix (%d cells)</h2>" % len(mrows))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report
 from . import hostplatform as host
-from . import vectors
+from . import textsafe, vectors
 
 REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
 REFERENCE_NAME = "reference"
@@ -67,8 +67,7 @@ def conformance_tasks(manifests, ctx):
             if not m.supports(role):
                 continue
 
-            def run(attempt, m=m, role=role):
-                rows = entry(m, role, ctx.run_base, ctx.out_dir)
+            def complete(rows, m=m, role=role):
                 for r in rows:
                     r.setdefault("kind", "conformance")
                     r.setdefault("implementations", [m.name])
@@ -76,6 +75,13 @@ def conformance_tasks(manifests, ctx):
                     r.setdefault("role", role)
                     r.setdefault("platform", m.platform)
                 return rows
+
+            def run(attempt, m=m, role=role, complete=complete):
+                try:
+                    return complete(entry(m, role, ctx.run_base, ctx.out_dir))
+                except procs.Interrupted as stop:  # the cases finished before the stop count
+                    complete(stop.rows)
+                    raise
             tasks.append(Task("conformance/%s/%s" % (m.name, role), run, weight=20,
                               rerunnable=False))
     return tasks, []
@@ -263,7 +269,8 @@ class Progress:
                                                       self.total, self.failed, self._eta())
             if self.tty:
                 for r in bad:
-                    self.stream.write("\r\033[KFAIL %s: %s\n" % (r["id"], r["message"]))
+                    self.stream.write("\r\033[KFAIL %s: %s\n" % (
+                        r["id"], textsafe.visible(textsafe.clip(r["message"], 300, 0), True)))
                 self.stream.write("\r\033[K%s  %s" % (status, task_id[-60:]))
                 if self.done == self.total:
                     self.stream.write("\n")
@@ -271,7 +278,8 @@ class Progress:
                 verdict = _task_verdict(rows)
                 self.stream.write("%s %-5s %s%s\n" % (status, verdict.upper(), task_id,
                                                       "" if not bad else ": " +
-                                                      bad[0]["message"]))
+                                                      textsafe.visible(textsafe.clip(
+                                                          bad[0]["message"], 300, 0), True)))
             self.stream.flush()
 
 
@@ -358,12 +366,16 @@ def build_presets(manifests):
     return sorted(wanted.items(), key=lambda kv: (kv[0] != "default", kv[0]))
 
 
-def execute(tasks, jobs, progress, diagnose=0, results=None):
+def execute(tasks, jobs, progress, diagnose=0, results=None, not_run=None):
     """Runs tasks `jobs` at a time; returns rows in task order. Ctrl-C (KeyboardInterrupt)
     stops every child and propagates after cleanup; `results` (task id -> rows) then holds
-    what finished."""
+    what finished before the stop, `not_run` (a list) the ids of tasks that did not (a
+    catalogue task that was cut short keeps its finished cases in `results` and names its
+    unrun cases in `not_run`)."""
     results = {} if results is None else results
+    not_run = [] if not_run is None else not_run
     pool = futures.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="cell")
+    pending = {}
     try:
         pending = {pool.submit(_guard, t, ""): t for t in tasks}
         while pending:
@@ -371,11 +383,18 @@ def execute(tasks, jobs, progress, diagnose=0, results=None):
                                    return_when=futures.FIRST_COMPLETED)
             for f in done:
                 t = pending.pop(f)
-                results[t.id] = f.result()
-                progress.finished(t.id, results[t.id])
+                _collect(f, t, results, not_run)
+                if t.id in results:
+                    progress.finished(t.id, results[t.id])
     except BaseException:
-        procs.stop_all()
-        pool.shutdown(wait=True, cancel_futures=True)
+        procs.stop_all(grace=0.0)
+        pool.shutdown(wait=False, cancel_futures=True)
+        # Tasks still running end quickly once their processes are gone; what has not ended
+        # within the stop budget is abandoned (its rows would not be trusted anyway).
+        # (A cancelled future never counts as done for futures.wait: only running ones.)
+        futures.wait([f for f in pending if not f.cancelled()], timeout=STOP_BUDGET / 2)
+        for f, t in pending.items():
+            _collect(f, t, results, not_run)
         raise
     pool.shutdown(wait=True)
     rows = [r for t in tasks for r in results.get(t.id, [])]
@@ -396,127 +415,257 @@ def execute(tasks, jobs, progress, diagnose=0, results=None):
                     "details": rr.get("details", ""), "seconds": rr.get("seconds", 0.0),
                     "evidence": rr.get("evidence")})
                 print("diagnose: %s rerun %d alone: %s %s" % (
-                    r["id"], n, rr["verdict"].upper(), rr.get("message", "")), flush=True)
+                    r["id"], n, rr["verdict"].upper(), textsafe.visible(rr.get("message", ""),
+                                                                         True)), flush=True)
     return rows
 
 
+def _collect(future, task, results, not_run):
+    """Files a finished task's rows in `results`, or its id (or, for a task cut short, the
+    ids of what it did not run) in `not_run`."""
+    if not future.done() or future.cancelled():
+        not_run.append(task.id)
+        return
+    error = future.exception()
+    if error is None:
+        results[task.id] = future.result()
+    elif isinstance(error, procs.Interrupted):
+        if error.rows:
+            results[task.id] = error.rows
+        not_run.extend(error.not_run or [task.id])
+    else:
+        raise error
+
+
 def _guard(task, attempt):
+    """Runs a task; a task that ends after the stop began did not finish (its processes were
+    killed under it): it raises procs.Interrupted instead of returning rows."""
     start = time.monotonic()
+    if procs.stopping():
+        raise procs.Interrupted("run is stopping")
     try:
-        return task.run(attempt)
+        rows = task.run(attempt)
     except procs.Interrupted:
         raise
     except Exception as e:  # noqa: BLE001 - a broken task is an error row, not a dead run
-        return [{"id": task.id, "kind": task.id.split("/")[0], "suite": task.id.split("/")[0],
-                 "name": task.id, "verdict": "error",
+        rows = [{"id": task.id, "kind": task.id.split("/")[0],
+                 "suite": task.id.split("/")[0], "name": task.id, "verdict": "error",
                  "message": "runner: %s: %s" % (type(e).__name__, e), "details": "",
                  "seconds": round(time.monotonic() - start, 3), "requirements": [],
                  "implementations": []}]
+    if procs.stopping():
+        raise procs.Interrupted("run is stopping")
+    return rows
+
+
+# ---- the report directory -------------------------------------------------------------------
+
+# Written into every report directory: `--out` empties only a directory holding it, and then
+# only of the entries it lists (what this suite wrote there).
+REPORT_MARKER = ".netipc-cts-report"
+REPORT_ENTRIES = ("report.json", "junit.xml", "summary.md", "index.html", "failures", "cells",
+                  "conformance", "vectors", REPORT_MARKER)
+
+
+class OutDirError(Exception):
+    """`--out` names a directory the suite must not write its report into."""
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """The absolute report directory for `--out`, or OutDirError when using it could touch
+    files the suite did not create: the working directory or one above it, the checkout or
+    one above it, a file, or a non-empty directory that is not a report of ours."""
+    target = Path(os.path.abspath(out_dir))
+    cwd = Path(os.getcwd())
+    for guarded, what in ((cwd, "the working directory"), (paths.ROOT.resolve(),
+                                                           "the netipc-cts checkout"),
+                          (Path.home(), "your home directory")):
+        if target == guarded or target in guarded.parents or \
+                target.resolve() == guarded.resolve():
+            raise OutDirError("--out %s is %s or contains it; the report needs a directory "
+                              "of its own (e.g. --out %s)" % (out_dir, what,
+                                                              os.path.join(str(out_dir),
+                                                                           "cts-report")))
+    if target.exists() and not target.is_dir():
+        raise OutDirError("--out %s is not a directory" % out_dir)
+    if target.is_dir() and any(target.iterdir()) and not (target / REPORT_MARKER).is_file():
+        raise OutDirError("--out %s is not empty and holds no earlier netipc-cts report "
+                          "(no %s); name a new or empty directory" % (out_dir, REPORT_MARKER))
+    return target
+
+
+def prepare_out_dir(out_dir: Path):
+    """Makes `out_dir` (checked by check_out_dir) ready for a new report: removes what an
+    earlier report of ours left there (only the entries the suite writes; anything else is
+    kept) and writes the marker."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if (out_dir / REPORT_MARKER).is_file():
+        for name in REPORT_ENTRIES:
+            entry = out_dir / name
+            if entry.is_symlink() or entry.is_file():
+                entry.unlink()
+            elif entry.is_dir():
+                shutil.rmtree(entry)
+    (out_dir / REPORT_MARKER).write_text(
+        "This directory holds a netipc-cts report. `./cts run --out` replaces only these "
+        "entries in it:\n" + "\n".join(REPORT_ENTRIES) + "\n")
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+# From the stop signal to a finished report: the interrupt contract (README).
+STOP_BUDGET = 2.0
+
+
+class Stop:
+    """The run's reaction to SIGINT, SIGTERM and SIGHUP, in every phase. The first signal
+    marks the run as stopping (no new process starts), kills every process below the runner
+    at once (the implementations, the build, CTest, the peers; a launcher's shared
+    infrastructure excepted) and raises KeyboardInterrupt in the main thread; later signals
+    are ignored so the report gets written. Once the tasks are over (`armed` False) a signal
+    still stops every process but no longer interrupts the report being written."""
+
+    def __init__(self):
+        self.at = None  # monotonic time of the first signal
+        self.armed = True
+
+    def __call__(self):
+        if self.at is not None:
+            return
+        self.at = time.monotonic()
+        procs.request_stop()
+        kill_below()
+        if self.armed:
+            raise KeyboardInterrupt
+
+
+def kill_below():
+    """Kills every process below this one, except a launcher's shared infrastructure."""
+    pids = [p for p in host.descendants(os.getpid()) if not host.launcher_infrastructure(p)]
+    host.kill_pids(pids)
+    return pids
 
 
 def cmd_run(args) -> int:
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
-    impl, shim_notes = _impl_sources(args)
+    host.limit_core_dumps()
+    # A child subreaper from the start: whatever any phase starts (a compiler under ninja, a
+    # daemon of an implementation) stays below the runner, where the stop and the end of the
+    # run find it.
+    host.become_subreaper()
+    stop = Stop()
+    restore = host.install_stop_signals(stop, with_sigint=True)
+    try:
+        return _run(args, started, t0, stop)
+    finally:
+        restore()
+
+
+def _run(args, started, t0, stop) -> int:
     try:
         manifests = load_manifests(impl)
         lists = expected.load([m.name for m in manifests],
                               Path(args.expected_dir) if args.expected_dir else None)
-    except (manifest_mod.ManifestError, expected.ExpectedListError) as e:
+        out_dir = check_out_dir(Path(args.out) if args.out else paths.OUT / "report")
+    except (manifest_mod.ManifestError, expected.ExpectedListError, OutDirError) as e:
         print("cts run: %s" % e, file=sys.stderr)
         return EXIT_SETUP
     names = [m.name for m in manifests]
     has_reference = REFERENCE_NAME in names
-    out_dir = Path(args.out) if args.out else paths.OUT / "report"
-    notes = list(shim_notes)
-
-    presets = build_presets(manifests) if args.build else []
-    if presets:
-        from .cli import _ensure_deps, windows_available
-        if not _ensure_deps():
-            return EXIT_SETUP
-        if any(p == "windows" for p, _ in presets) and not windows_available(install=True):
-            return EXIT_SETUP
-        for preset, targets in presets:
-            if not build.configure_and_build(preset, targets):
-                print("cts run: the build of preset '%s' failed" % preset, file=sys.stderr)
-                return EXIT_FAILED
-
+    notes = []
     rows = []
-    if args.self_check and has_reference and args.shard == (1, 1) and not args.only:
-        print("cts run: reference self-check (CTest labels unit, property, spec)", flush=True)
-        rows += self_check_rows()
-
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    if any(m.launcher for m in manifests):
-        os.environ.setdefault("WINEDEBUG", "-all")
-    # Probes run before this process becomes a subreaper, so whatever a launcher leaves
-    # running for itself is not adopted (and not swept up as a stray at the end).
-    broken = {}
-    for m in manifests:
-        if m.launcher and not m.probe:
-            notes.append("%s runs under %s without a probe: a broken launcher would show as "
-                         "failures (interop/README.md, probe)" % (m.name, " ".join(m.launcher)))
-        if m.probe:
-            t = time.monotonic()
-            why = probe(m)
-            print("cts run: probe %s under %s: %s (%.1f s)" % (
-                m.name, " ".join(m.launcher) or "no launcher", why or "ok",
-                time.monotonic() - t), flush=True)
-            if why:
-                broken[m.name] = why
-                notes.append("environment: %s could not start %s: %s; its rows are "
-                             "environment errors, not conformance results"
-                             % (" ".join(m.launcher) or "the platform", m.name, why))
-    run_base = host.run_base()
-    host.become_subreaper()
-    restore = host.install_stop_signals(lambda: _raise_interrupt())
+    finished, not_run = {}, []
+    phase = "start"
+    run_base = None
     interrupted = False
-    tasks, finished = [], {}
+    # The plan as it will run (computed again after the probes), so an interrupt in any
+    # phase can name every task that did not run.
+    tasks, _ = plan_tasks(manifests, args, Path(os.devnull), out_dir, {})
+    self_check = args.self_check and has_reference and args.shard == (1, 1) and not args.only
     try:
-        ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
-        scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
-        cells = mark_environment(matrix.plan(manifests, scen), broken)
-        tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
-            c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
-            rerunnable=True) for i, c in enumerate(cells)]
-        more, n1 = conformance_tasks(manifests, ctx) if args.conformance else ([], [
-            "conformance catalogue: skipped (--no-conformance)"])
-        vt, n2 = vector_tasks(manifests, out_dir)
-        notes += n1 + n2
-        tasks += more + vt
-        if broken:
-            tasks = guard_environment(tasks, manifests, broken)
-        if args.only:
-            tasks = [t for t in tasks if re.search(args.only, t.id)]
+        presets = build_presets(manifests) if args.build else []
+        if presets:
+            phase = "build"
+            from .cli import _ensure_deps, windows_available
+            if not _ensure_deps():
+                return EXIT_SETUP
+            if any(p == "windows" for p, _ in presets) and not windows_available(install=True):
+                return EXIT_SETUP
+            for preset, targets in presets:
+                if not build.configure_and_build(preset, targets):
+                    print("cts run: the build of preset '%s' failed" % preset, file=sys.stderr)
+                    return EXIT_FAILED
+
+        if self_check:
+            phase = "self-check"
+            print("cts run: reference self-check (CTest labels unit, property, spec)",
+                  flush=True)
+            rows += self_check_rows()
+
+        phase = "probe"
+        prepare_out_dir(out_dir)
+        if any(m.launcher for m in manifests):
+            os.environ.setdefault("WINEDEBUG", "-all")
+        broken = {}
+        for m in manifests:
+            if m.launcher and not m.probe:
+                notes.append("%s runs under %s without a probe: a broken launcher would show "
+                             "as failures (interop/README.md, probe)"
+                             % (m.name, " ".join(m.launcher)))
+            if m.probe:
+                t = time.monotonic()
+                why = probe(m)
+                print("cts run: probe %s under %s: %s (%.1f s)" % (
+                    m.name, " ".join(m.launcher) or "no launcher", why or "ok",
+                    time.monotonic() - t), flush=True)
+                if why:
+                    broken[m.name] = why
+                    notes.append("environment: %s could not start %s: %s; its rows are "
+                                 "environment errors, not conformance results"
+                                 % (" ".join(m.launcher) or "the platform", m.name, why))
+        run_base = host.run_base()
+        tasks, more_notes = plan_tasks(manifests, args, run_base, out_dir, broken)
+        notes += more_notes
         k, n = args.shard
-        tasks = matrix.shard(tasks, k, n, key=lambda t: t.id)
         print("cts run: %d implementations (%s), %d tasks (%d matrix cells)%s, %d jobs" % (
             len(manifests), ", ".join(names), len(tasks),
             sum(t.id.startswith("matrix/") for t in tasks),
             "" if (k, n) == (1, 1) else ", shard %d/%d" % (k, n), args.jobs), flush=True)
+        phase = "tasks"
         progress = Progress(len(tasks), mode=args.progress)
-        rows += execute(tasks, args.jobs, progress, diagnose=args.diagnose, results=finished)
+        rows += execute(tasks, args.jobs, progress, diagnose=args.diagnose, results=finished,
+                        not_run=not_run)
     except KeyboardInterrupt:
         interrupted = True
-        rows += [r for t in tasks for r in finished.get(t.id, [])]
-        print("\ncts run: interrupted; stopping every process", file=sys.stderr, flush=True)
-        procs.stop_all()
+        if stop.at is None:  # an interrupt that did not come through Stop (tests, ^C races)
+            stop.at = time.monotonic()
+            procs.request_stop()
+            kill_below()
+        if phase == "tasks":
+            rows += [r for t in tasks for r in finished.get(t.id, [])]
+        elif self_check and phase in ("start", "build", "self-check"):
+            not_run.append("self-check")
+        print("\ncts run: interrupted during the %s phase; stopping every process"
+              % phase, file=sys.stderr, flush=True)
     finally:
-        restore()
-        procs.stop_all(grace=0.5)
-        strays = [p for p in host.descendants(os.getpid())
-                  if not host.launcher_infrastructure(p)]
+        stop.armed = False
+        procs.stop_all(grace=0.0 if interrupted else 0.5)
+        strays = kill_below()
         if strays:
-            host.kill_pids(strays)
-            host.wait_gone(strays, 2.0)
+            host.wait_gone(strays, 1.0)
         host.reap_strays(set())
-        shutil.rmtree(run_base, ignore_errors=True)
+        if run_base is not None:
+            shutil.rmtree(run_base, ignore_errors=True)
 
     attribute(rows)
     expected.apply(rows, lists)
+    if interrupted:
+        done = set(finished) | {r["id"] for r in rows}
+        not_run = sorted(set(not_run) | {t.id for t in tasks if t.id not in done})
+        notes.append("interrupted during the %s phase: %d tasks or catalogue cases did not "
+                     "run (summary.not_run)"
+                     % (phase, len(not_run)))
     if args.shard == (1, 1) and not args.only and not interrupted:
         for e in expected.stale(lists):
             notes.append("expected-failure entry %s (%s) matched no case: remove it?"
@@ -530,8 +679,15 @@ def cmd_run(args) -> int:
     if exit_code == EXIT_OK and len(judged) != len(rows):
         exit_code = EXIT_SETUP  # nothing failed, but an implementation could not be tested
     doc["summary"]["exit_code"] = exit_code
+    doc["summary"]["not_run"] = list(not_run)
+    if not (out_dir / REPORT_MARKER).exists():  # interrupted before the probes
+        prepare_out_dir(out_dir)
     report.write_all(out_dir, doc)
     report.print_summary(doc, out_dir)
+    if interrupted:
+        print("cts run: stopped %.2f s after the signal" % (time.monotonic() - stop.at),
+              file=sys.stderr, flush=True)
+        _exit_now_if_stuck(exit_code)
     return exit_code
 
 
@@ -547,8 +703,38 @@ def _impl_sources(args):
     return list(args.impl or [REFERENCE_MANIFEST]) + built, notes
 
 
-def _raise_interrupt():
-    raise KeyboardInterrupt
+
+def plan_tasks(manifests, args, run_base, out_dir, broken):
+    """The run's tasks in order (matrix cells, catalogue runs, vector replays) after --only
+    and --shard, and the notes planning produced. Cheap: nothing is started."""
+    ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
+    scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
+    cells = mark_environment(matrix.plan(manifests, scen), broken)
+    tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
+        c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
+        rerunnable=True) for i, c in enumerate(cells)]
+    more, n1 = conformance_tasks(manifests, ctx) if args.conformance else ([], [
+        "conformance catalogue: skipped (--no-conformance)"])
+    vt, n2 = vector_tasks(manifests, out_dir)
+    tasks += more + vt
+    if broken:
+        tasks = guard_environment(tasks, manifests, broken)
+    if args.only:
+        tasks = [t for t in tasks if re.search(args.only, t.id)]
+    k, n = args.shard
+    return matrix.shard(tasks, k, n, key=lambda t: t.id), n1 + n2
+
+
+def _exit_now_if_stuck(code):
+    """After an interrupt the report is written; a task thread that did not end within the
+    stop budget must not hold the process open (the interpreter joins pool threads at
+    exit), so the process ends here."""
+    import threading as _threading
+    if any(t.is_alive() and t is not _threading.main_thread()
+           for t in _threading.enumerate() if not t.daemon):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def add_arguments(p):

@@ -142,9 +142,11 @@ class RunTest(unittest.TestCase):
                          "--scenario", "pipeline", "--scenario", "echo")
         self.assertEqual([r["id"] for r in self.doc()["results"]], per_shard[2])
 
-    def test_an_escaped_daemon_is_still_killed_at_the_end_of_the_run(self):
+    def test_an_escaped_daemon_fails_its_cell_and_is_killed(self):
         p = self.run_cts(self.manifests(client="daemon"), "--scenario", "single")
-        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("client left processes behind", p.stdout)
+        self.assertEqual(marker_processes(self.marker), [])
 
     def interrupt(self, sig):
         ms = self.manifests(client="hang")
