@@ -1,0 +1,537 @@
+/* The codec testee (vectors/README.md, "Replaying them through netipc-cts"): every decode
+ * and encode goes through the library's public codec functions of netipc_protocol.h. The
+ * library's error codes are coarser than the suite's classes; each is mapped once, per
+ * family, to the class it implies (no second look at the bytes). */
+#include "json.h"
+#include "shim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#endif
+
+typedef struct {
+    const char *family;
+    const char *error; /* invalid: the class */
+    jbuf_t out;        /* valid: the answer object being built */
+} answer_t;
+
+/* ---- helpers ---- */
+
+static int hexnib(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes a hex string into a fresh buffer (never NULL on success, even when empty). */
+static uint8_t *unhex(const jval_t *v, size_t *len) {
+    if (!v || v->type != JSTR || v->text_len % 2) return NULL;
+    uint8_t *b = malloc(v->text_len / 2 + 1);
+    if (!b) return NULL;
+    for (size_t i = 0; i < v->text_len / 2; i++) {
+        int h = hexnib(v->text[2 * i]), l = hexnib(v->text[2 * i + 1]);
+        if (h < 0 || l < 0) { free(b); return NULL; }
+        b[i] = (uint8_t)(h * 16 + l);
+    }
+    *len = v->text_len / 2;
+    return b;
+}
+
+static bool get_u32(const jval_t *o, const char *k, uint32_t *out) {
+    uint64_t v;
+    if (!json_u64(json_get(o, k), &v) || v > UINT32_MAX) return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool get_u16(const jval_t *o, const char *k, uint16_t *out) {
+    uint64_t v;
+    if (!json_u64(json_get(o, k), &v) || v > UINT16_MAX) return false;
+    *out = (uint16_t)v;
+    return true;
+}
+
+static bool get_u64(const jval_t *o, const char *k, uint64_t *out) {
+    return json_u64(json_get(o, k), out);
+}
+
+typedef struct { nipc_error_t code; const char *cls; } errmap_t;
+
+static const char *map_err(const errmap_t *m, nipc_error_t e) {
+    for (; m->cls; m++)
+        if (m->code == e) return m->cls;
+    return "Unknown";
+}
+
+static const errmap_t ERR_HEADER[] = {
+    {NIPC_ERR_TRUNCATED, "HeaderTruncated"}, {NIPC_ERR_BAD_MAGIC, "HeaderBadMagic"},
+    {NIPC_ERR_BAD_VERSION, "HeaderBadVersion"}, {NIPC_ERR_BAD_HEADER_LEN, "HeaderBadHeaderLen"},
+    {NIPC_ERR_BAD_KIND, "HeaderBadKind"}, {0, NULL}};
+static const errmap_t ERR_CHUNK[] = {
+    {NIPC_ERR_TRUNCATED, "ChunkTruncated"}, {NIPC_ERR_BAD_MAGIC, "ChunkBadMagic"},
+    {NIPC_ERR_BAD_VERSION, "ChunkBadVersion"}, {NIPC_ERR_BAD_LAYOUT, "ChunkNonzeroFlags"},
+    {0, NULL}};
+static const errmap_t ERR_HELLO[] = {
+    {NIPC_ERR_TRUNCATED, "HelloTruncated"}, {NIPC_ERR_BAD_LAYOUT, "HelloBadLayout"}, {0, NULL}};
+static const errmap_t ERR_ACK[] = {
+    {NIPC_ERR_TRUNCATED, "AckTruncated"}, {NIPC_ERR_BAD_LAYOUT, "AckBadLayout"}, {0, NULL}};
+static const errmap_t ERR_BATCH[] = {
+    {NIPC_ERR_TRUNCATED, "BatchDirectoryTruncated"},
+    {NIPC_ERR_BAD_ITEM_COUNT, "BatchDirectoryTruncated"},
+    {NIPC_ERR_BAD_ALIGNMENT, "BatchMisalignedOffset"},
+    {NIPC_ERR_OUT_OF_BOUNDS, "BatchItemOutOfBounds"}, {0, NULL}};
+static const errmap_t ERR_INC[] = {{NIPC_ERR_TRUNCATED, "IncrementTruncated"}, {0, NULL}};
+static const errmap_t ERR_STR[] = {
+    {NIPC_ERR_TRUNCATED, "StringTruncated"}, {NIPC_ERR_BAD_LAYOUT, "StringBadOffset"},
+    {NIPC_ERR_OUT_OF_BOUNDS, "StringOutOfBounds"}, {NIPC_ERR_MISSING_NUL, "StringMissingNul"},
+    {0, NULL}};
+static const errmap_t ERR_SNREQ[] = {
+    {NIPC_ERR_TRUNCATED, "SnapshotRequestTruncated"},
+    {NIPC_ERR_BAD_LAYOUT, "SnapshotRequestBadLayout"}, {0, NULL}};
+static const errmap_t ERR_SNAP[] = {
+    {NIPC_ERR_TRUNCATED, "SnapshotTruncated"}, {NIPC_ERR_BAD_LAYOUT, "SnapshotBadLayout"},
+    {NIPC_ERR_BAD_ITEM_COUNT, "SnapshotDirectoryTruncated"},
+    {NIPC_ERR_BAD_ALIGNMENT, "SnapshotMisalignedOffset"},
+    {NIPC_ERR_OUT_OF_BOUNDS, "SnapshotItemOutOfBounds"}, {0, NULL}};
+static const errmap_t ERR_SNAP_ITEM[] = {
+    {NIPC_ERR_TRUNCATED, "SnapshotItemTruncated"}, {NIPC_ERR_BAD_LAYOUT, "SnapshotItemBadLayout"},
+    {NIPC_ERR_BAD_ITEM_COUNT, "SnapshotItemOutOfBounds"},
+    {NIPC_ERR_BAD_ALIGNMENT, "SnapshotMisalignedOffset"},
+    {NIPC_ERR_OUT_OF_BOUNDS, "SnapshotStringOutOfBounds"},
+    {NIPC_ERR_MISSING_NUL, "SnapshotStringMissingNul"}, {0, NULL}};
+
+static const char *FAMILIES[] = {"outer_header", "chunk_header", "hello", "hello_ack", "batch",
+                                 "increment", "string_reverse", "cgroups_snapshot_request",
+                                 "cgroups_snapshot_response", NULL};
+
+/* ---- replies ---- */
+
+static void reply_raw(const char *json) {
+    uint32_t n = (uint32_t)strlen(json);
+    unsigned char len[4] = {(unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16),
+                            (unsigned char)(n >> 24)};
+    fwrite(len, 1, 4, stdout);
+    fwrite(json, 1, n, stdout);
+    fflush(stdout);
+}
+
+static void reply_simple(const char *result, const char *key, const char *text) {
+    jbuf_t b;
+    jb_init(&b);
+    jb_obj_begin(&b);
+    jb_key(&b, "result"); jb_str(&b, result);
+    if (key) { jb_key(&b, key); jb_str(&b, text); }
+    jb_obj_end(&b);
+    reply_raw(b.p);
+    jb_free(&b);
+}
+
+static void reply_invalid(const char *cls) { reply_simple("invalid", "error", cls); }
+
+/* Starts a valid answer; the caller adds members of "fields" (or "hex") and calls
+ * valid_end. */
+static void valid_begin(jbuf_t *b, const char *member) {
+    jb_init(b);
+    jb_obj_begin(b);
+    jb_key(b, "result"); jb_str(b, "valid");
+    jb_key(b, member);
+    if (!strcmp(member, "fields")) jb_obj_begin(b);
+}
+
+static void valid_end(jbuf_t *b, bool fields) {
+    if (fields) jb_obj_end(b);
+    jb_obj_end(b);
+    reply_raw(b->p);
+    jb_free(b);
+}
+
+/* ---- decode ---- */
+
+static void decode(const char *fam, const uint8_t *d, size_t n, const jval_t *ctx) {
+    jbuf_t b;
+    nipc_error_t e;
+    if (!strcmp(fam, "outer_header")) {
+        if (json_get(ctx, "limits")) {
+            reply_simple("unsupported", "reason",
+                         "the library checks negotiated limits only inside its transports' "
+                         "receive path; nipc_header_decode takes no limits");
+            return;
+        }
+        nipc_header_t h;
+        if ((e = nipc_header_decode(d, n, &h)) != NIPC_OK) return reply_invalid(map_err(ERR_HEADER, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "kind"); jb_u64(&b, h.kind);
+        jb_key(&b, "flags"); jb_u64(&b, h.flags);
+        jb_key(&b, "code"); jb_u64(&b, h.code);
+        jb_key(&b, "transport_status"); jb_u64(&b, h.transport_status);
+        jb_key(&b, "payload_len"); jb_u64(&b, h.payload_len);
+        jb_key(&b, "item_count"); jb_u64(&b, h.item_count);
+        jb_key(&b, "message_id"); jb_u64str(&b, h.message_id);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "chunk_header")) {
+        nipc_chunk_header_t c;
+        if ((e = nipc_chunk_header_decode(d, n, &c)) != NIPC_OK) return reply_invalid(map_err(ERR_CHUNK, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "message_id"); jb_u64str(&b, c.message_id);
+        jb_key(&b, "total_message_len"); jb_u64(&b, c.total_message_len);
+        jb_key(&b, "chunk_index"); jb_u64(&b, c.chunk_index);
+        jb_key(&b, "chunk_count"); jb_u64(&b, c.chunk_count);
+        jb_key(&b, "chunk_payload_len"); jb_u64(&b, c.chunk_payload_len);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "hello")) {
+        nipc_hello_t h;
+        if ((e = nipc_hello_decode(d, n, &h)) != NIPC_OK) return reply_invalid(map_err(ERR_HELLO, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "supported_profiles"); jb_u64(&b, h.supported_profiles);
+        jb_key(&b, "preferred_profiles"); jb_u64(&b, h.preferred_profiles);
+        jb_key(&b, "max_request_payload_bytes"); jb_u64(&b, h.max_request_payload_bytes);
+        jb_key(&b, "max_request_batch_items"); jb_u64(&b, h.max_request_batch_items);
+        jb_key(&b, "max_response_payload_bytes"); jb_u64(&b, h.max_response_payload_bytes);
+        jb_key(&b, "max_response_batch_items"); jb_u64(&b, h.max_response_batch_items);
+        jb_key(&b, "auth_token"); jb_u64str(&b, h.auth_token);
+        jb_key(&b, "packet_size"); jb_u64(&b, h.packet_size);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "hello_ack")) {
+        nipc_hello_ack_t h;
+        if ((e = nipc_hello_ack_decode(d, n, &h)) != NIPC_OK) return reply_invalid(map_err(ERR_ACK, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "server_supported_profiles"); jb_u64(&b, h.server_supported_profiles);
+        jb_key(&b, "intersection_profiles"); jb_u64(&b, h.intersection_profiles);
+        jb_key(&b, "selected_profile"); jb_u64(&b, h.selected_profile);
+        jb_key(&b, "agreed_max_request_payload_bytes"); jb_u64(&b, h.agreed_max_request_payload_bytes);
+        jb_key(&b, "agreed_max_request_batch_items"); jb_u64(&b, h.agreed_max_request_batch_items);
+        jb_key(&b, "agreed_max_response_payload_bytes"); jb_u64(&b, h.agreed_max_response_payload_bytes);
+        jb_key(&b, "agreed_max_response_batch_items"); jb_u64(&b, h.agreed_max_response_batch_items);
+        jb_key(&b, "agreed_packet_size"); jb_u64(&b, h.agreed_packet_size);
+        jb_key(&b, "session_id"); jb_u64str(&b, h.session_id);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "batch")) {
+        uint32_t count;
+        if (!get_u32(ctx, "item_count", &count)) return reply_simple("error", "message", "context.item_count missing");
+        /* A user validates the directory, then takes the items one by one. */
+        size_t dir = (size_t)count * 8;
+        if (n < dir) return reply_invalid(map_err(ERR_BATCH, NIPC_ERR_TRUNCATED));
+        if (count && (e = nipc_batch_dir_validate(d, dir, count, (uint32_t)(n - dir))) != NIPC_OK)
+            return reply_invalid(map_err(ERR_BATCH, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "items_hex");
+        jb_arr_begin(&b);
+        for (uint32_t i = 0; i < count; i++) {
+            const void *ip;
+            uint32_t il;
+            if ((e = nipc_batch_item_get(d, n, count, i, &ip, &il)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(map_err(ERR_BATCH, e));
+            }
+            jb_hex(&b, ip, il);
+        }
+        jb_arr_end(&b);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "increment")) {
+        uint64_t v;
+        if ((e = nipc_increment_decode(d, n, &v)) != NIPC_OK) return reply_invalid(map_err(ERR_INC, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "value"); jb_u64str(&b, v);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "string_reverse")) {
+        nipc_string_reverse_view_t v;
+        if ((e = nipc_string_reverse_decode(d, n, &v)) != NIPC_OK) return reply_invalid(map_err(ERR_STR, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "string_hex"); jb_hex(&b, v.str, v.str_len);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "cgroups_snapshot_request")) {
+        nipc_cgroups_req_t r;
+        if ((e = nipc_cgroups_req_decode(d, n, &r)) != NIPC_OK) return reply_invalid(map_err(ERR_SNREQ, e));
+        valid_begin(&b, "fields");
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "cgroups_snapshot_response")) {
+        nipc_cgroups_resp_view_t v;
+        if ((e = nipc_cgroups_resp_decode(d, n, &v)) != NIPC_OK) return reply_invalid(map_err(ERR_SNAP, e));
+        valid_begin(&b, "fields");
+        jb_key(&b, "systemd_enabled"); jb_u64(&b, v.systemd_enabled);
+        jb_key(&b, "generation"); jb_u64str(&b, v.generation);
+        jb_key(&b, "items");
+        jb_arr_begin(&b);
+        for (uint32_t i = 0; i < v.item_count; i++) {
+            nipc_cgroups_item_view_t it;
+            if ((e = nipc_cgroups_resp_item(&v, i, &it)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(map_err(ERR_SNAP_ITEM, e));
+            }
+            jb_obj_begin(&b);
+            jb_key(&b, "hash"); jb_u64(&b, it.hash);
+            jb_key(&b, "options"); jb_u64(&b, it.options);
+            jb_key(&b, "enabled"); jb_u64(&b, it.enabled);
+            jb_key(&b, "name_hex"); jb_hex(&b, it.name.ptr, it.name.len);
+            jb_key(&b, "path_hex"); jb_hex(&b, it.path.ptr, it.path.len);
+            jb_obj_end(&b);
+        }
+        jb_arr_end(&b);
+        return valid_end(&b, true);
+    }
+    reply_simple("unsupported", "reason", "no public decoder of the library for this family");
+}
+
+/* ---- encode ---- */
+
+static void reply_hex(const void *p, size_t n) {
+    jbuf_t b;
+    valid_begin(&b, "hex");
+    jb_hex(&b, p, n);
+    valid_end(&b, false);
+}
+
+static void bad_fields(void) { reply_simple("error", "message", "fields missing or out of range"); }
+
+static void encode(const char *fam, const jval_t *f, const jval_t *ctx) {
+    uint8_t buf[128];
+    if (!strcmp(fam, "outer_header")) {
+        nipc_header_t h;
+        memset(&h, 0, sizeof(h));
+        h.magic = NIPC_MAGIC_MSG;
+        h.version = NIPC_VERSION;
+        h.header_len = NIPC_HEADER_LEN;
+        if (!get_u16(f, "kind", &h.kind) || !get_u16(f, "flags", &h.flags) ||
+            !get_u16(f, "code", &h.code) || !get_u16(f, "transport_status", &h.transport_status) ||
+            !get_u32(f, "payload_len", &h.payload_len) || !get_u32(f, "item_count", &h.item_count) ||
+            !get_u64(f, "message_id", &h.message_id))
+            return bad_fields();
+        size_t n = nipc_header_encode(&h, buf, sizeof(buf));
+        return n ? reply_hex(buf, n) : reply_invalid("BufferTooSmall");
+    }
+    if (!strcmp(fam, "chunk_header")) {
+        nipc_chunk_header_t c;
+        memset(&c, 0, sizeof(c));
+        c.magic = NIPC_MAGIC_CHUNK;
+        c.version = NIPC_VERSION;
+        if (!get_u64(f, "message_id", &c.message_id) ||
+            !get_u32(f, "total_message_len", &c.total_message_len) ||
+            !get_u32(f, "chunk_index", &c.chunk_index) || !get_u32(f, "chunk_count", &c.chunk_count) ||
+            !get_u32(f, "chunk_payload_len", &c.chunk_payload_len))
+            return bad_fields();
+        size_t n = nipc_chunk_header_encode(&c, buf, sizeof(buf));
+        return n ? reply_hex(buf, n) : reply_invalid("BufferTooSmall");
+    }
+    if (!strcmp(fam, "hello")) {
+        nipc_hello_t h;
+        memset(&h, 0, sizeof(h));
+        h.layout_version = 1;
+        if (!get_u32(f, "supported_profiles", &h.supported_profiles) ||
+            !get_u32(f, "preferred_profiles", &h.preferred_profiles) ||
+            !get_u32(f, "max_request_payload_bytes", &h.max_request_payload_bytes) ||
+            !get_u32(f, "max_request_batch_items", &h.max_request_batch_items) ||
+            !get_u32(f, "max_response_payload_bytes", &h.max_response_payload_bytes) ||
+            !get_u32(f, "max_response_batch_items", &h.max_response_batch_items) ||
+            !get_u64(f, "auth_token", &h.auth_token) || !get_u32(f, "packet_size", &h.packet_size))
+            return bad_fields();
+        size_t n = nipc_hello_encode(&h, buf, sizeof(buf));
+        return n ? reply_hex(buf, n) : reply_invalid("BufferTooSmall");
+    }
+    if (!strcmp(fam, "hello_ack")) {
+        nipc_hello_ack_t h;
+        memset(&h, 0, sizeof(h));
+        h.layout_version = 1;
+        if (!get_u32(f, "server_supported_profiles", &h.server_supported_profiles) ||
+            !get_u32(f, "intersection_profiles", &h.intersection_profiles) ||
+            !get_u32(f, "selected_profile", &h.selected_profile) ||
+            !get_u32(f, "agreed_max_request_payload_bytes", &h.agreed_max_request_payload_bytes) ||
+            !get_u32(f, "agreed_max_request_batch_items", &h.agreed_max_request_batch_items) ||
+            !get_u32(f, "agreed_max_response_payload_bytes", &h.agreed_max_response_payload_bytes) ||
+            !get_u32(f, "agreed_max_response_batch_items", &h.agreed_max_response_batch_items) ||
+            !get_u32(f, "agreed_packet_size", &h.agreed_packet_size) ||
+            !get_u64(f, "session_id", &h.session_id))
+            return bad_fields();
+        size_t n = nipc_hello_ack_encode(&h, buf, sizeof(buf));
+        return n ? reply_hex(buf, n) : reply_invalid("BufferTooSmall");
+    }
+    if (!strcmp(fam, "batch")) {
+        const jval_t *items = json_get(f, "items_hex");
+        if (!items || items->type != JARR) return bad_fields();
+        uint32_t count = (uint32_t)items->count;
+        size_t cap = (size_t)count * 8 + 8;
+        for (size_t i = 0; i < items->count; i++) cap += items->items[i]->text_len / 2 + 8;
+        uint8_t *out = malloc(cap);
+        if (!out) return reply_simple("error", "message", "out of memory");
+        nipc_batch_builder_t bb;
+        nipc_batch_builder_init(&bb, out, cap, count);
+        for (uint32_t i = 0; i < count; i++) {
+            size_t il;
+            uint8_t *it = unhex(items->items[i], &il);
+            if (!it) { free(out); return bad_fields(); }
+            nipc_error_t e = nipc_batch_builder_add(&bb, it, il);
+            free(it);
+            if (e != NIPC_OK) { free(out); return reply_invalid("BufferTooSmall"); }
+        }
+        uint32_t got = 0;
+        size_t n = count ? nipc_batch_builder_finish(&bb, &got) : 0;
+        reply_hex(out, n);
+        free(out);
+        return;
+    }
+    if (!strcmp(fam, "increment")) {
+        uint64_t v;
+        if (!get_u64(f, "value", &v)) return bad_fields();
+        size_t n = nipc_increment_encode(v, buf, sizeof(buf));
+        return n ? reply_hex(buf, n) : reply_invalid("BufferTooSmall");
+    }
+    if (!strcmp(fam, "string_reverse")) {
+        size_t sl;
+        uint8_t *s = unhex(json_get(f, "string_hex"), &sl);
+        if (!s) return bad_fields();
+        size_t cap = sl + 16;
+        uint8_t *out = malloc(cap);
+        size_t n = out ? nipc_string_reverse_encode((const char *)s, (uint32_t)sl, out, cap) : 0;
+        if (n) reply_hex(out, n); else reply_invalid("BufferTooSmall");
+        free(s);
+        free(out);
+        return;
+    }
+    if (!strcmp(fam, "cgroups_snapshot_request")) {
+        nipc_cgroups_req_t r = {1, 0};
+        size_t n = nipc_cgroups_req_encode(&r, buf, sizeof(buf));
+        return n ? reply_hex(buf, n) : reply_invalid("BufferTooSmall");
+    }
+    if (!strcmp(fam, "cgroups_snapshot_response")) {
+        const jval_t *items = json_get(f, "items");
+        uint32_t se;
+        uint64_t gen;
+        if (!items || items->type != JARR || !get_u32(f, "systemd_enabled", &se) ||
+            !get_u64(f, "generation", &gen))
+            return bad_fields();
+        size_t cap = NIPC_CGROUPS_RESP_HDR_SIZE + 64;
+        for (size_t i = 0; i < items->count; i++) {
+            const jval_t *nm = json_get(items->items[i], "name_hex");
+            const jval_t *pt = json_get(items->items[i], "path_hex");
+            cap += NIPC_CGROUPS_DIR_ENTRY_SIZE + NIPC_CGROUPS_ITEM_HDR_SIZE + 16 +
+                   (nm ? nm->text_len / 2 : 0) + (pt ? pt->text_len / 2 : 0);
+        }
+        uint8_t *out = malloc(cap);
+        if (!out) return reply_simple("error", "message", "out of memory");
+        nipc_cgroups_builder_t cb;
+        nipc_cgroups_builder_init(&cb, out, cap, (uint32_t)items->count, se, gen);
+        for (size_t i = 0; i < items->count; i++) {
+            const jval_t *it = items->items[i];
+            uint32_t hash, options, enabled;
+            size_t nl = 0, pl = 0;
+            uint8_t *nm = unhex(json_get(it, "name_hex"), &nl);
+            uint8_t *pt = unhex(json_get(it, "path_hex"), &pl);
+            bool ok = nm && pt && get_u32(it, "hash", &hash) && get_u32(it, "options", &options) &&
+                      get_u32(it, "enabled", &enabled);
+            nipc_error_t e = ok ? nipc_cgroups_builder_add(&cb, hash, options, enabled,
+                                                           (const char *)nm, (uint32_t)nl,
+                                                           (const char *)pt, (uint32_t)pl)
+                                : NIPC_OK;
+            free(nm);
+            free(pt);
+            if (!ok) { free(out); return bad_fields(); }
+            if (e != NIPC_OK) { free(out); return reply_invalid("BufferTooSmall"); }
+        }
+        size_t n = nipc_cgroups_builder_finish(&cb);
+        if (n) reply_hex(out, n); else reply_invalid("BufferTooSmall");
+        free(out);
+        return;
+    }
+    (void)ctx;
+    reply_simple("unsupported", "reason", "no public encoder of the library for this family");
+}
+
+/* ---- loop ---- */
+
+static bool known_family(const char *f) {
+    for (int i = 0; FAMILIES[i]; i++)
+        if (!strcmp(FAMILIES[i], f)) return true;
+    return false;
+}
+
+static const char *unsupported_reason(const char *op, const char *fam) {
+    if (!strcmp(op, "decide"))
+        return "the library's server handshake decision runs only inside nipc_uds_accept / "
+               "nipc_np_accept on a live connection; there is no public function from HELLO "
+               "bytes to a reply";
+    if (!strcmp(op, "check_ack"))
+        return "the library checks a HELLO_ACK only inside its connect functions; there is no "
+               "public function from ACK bytes to a verdict";
+    if (!strcmp(op, "names"))
+        return "the library derives Windows object names inside its transports; no public "
+               "function covers this request";
+    if (!strcmp(fam, "chunked_message"))
+        return "the library reassembles chunks only inside its transports' receive path; there "
+               "is no public function from packets to a message";
+    return "the library has no public codec entry point for this family";
+}
+
+static void handle(const jval_t *req) {
+    const jval_t *op = json_get(req, "op");
+    if (!op || op->type != JSTR) return reply_simple("error", "message", "missing \"op\"");
+    if (!strcmp(op->text, "hello")) {
+        jbuf_t b;
+        jb_init(&b);
+        jb_obj_begin(&b);
+        jb_key(&b, "result"); jb_str(&b, "valid");
+        jb_key(&b, "implementation"); jb_str(&b, "netipc C library (" SHIM_API_REVISION ")");
+        jb_key(&b, "families");
+        jb_arr_begin(&b);
+        for (int i = 0; FAMILIES[i]; i++) jb_str(&b, FAMILIES[i]);
+        jb_arr_end(&b);
+        jb_obj_end(&b);
+        reply_raw(b.p);
+        jb_free(&b);
+        return;
+    }
+    const jval_t *fam = json_get(req, "family");
+    if (!fam || fam->type != JSTR) return reply_simple("error", "message", "missing \"family\"");
+    const jval_t *ctx = json_get(req, "context");
+    bool dec = !strcmp(op->text, "decode"), enc = !strcmp(op->text, "encode");
+    if (!dec && !enc) {
+        if (strcmp(op->text, "decide") && strcmp(op->text, "check_ack") && strcmp(op->text, "names"))
+            return reply_simple("error", "message", "unknown op");
+        return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
+    }
+    if (!known_family(fam->text))
+        return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
+    if (enc) {
+        const jval_t *f = json_get(req, "fields");
+        if (!f || f->type != JOBJ) return reply_simple("error", "message", "missing \"fields\"");
+        return encode(fam->text, f, ctx);
+    }
+    size_t n = 0;
+    uint8_t *d = unhex(json_get(req, "hex"), &n);
+    if (!d) return reply_simple("error", "message", "missing or malformed \"hex\"");
+    decode(fam->text, d, n, ctx);
+    free(d);
+}
+
+int run_codec(void) {
+#if defined(_WIN32)
+    _setmode(_fileno(stdin), _O_BINARY);
+    _setmode(_fileno(stdout), _O_BINARY);
+#endif
+    for (;;) {
+        unsigned char len[4];
+        if (fread(len, 1, 4, stdin) != 4) return 0;
+        uint32_t n = (uint32_t)len[0] | (uint32_t)len[1] << 8 | (uint32_t)len[2] << 16 |
+                     (uint32_t)len[3] << 24;
+        char *text = malloc((size_t)n + 1);
+        if (!text) return EXIT_ENV;
+        if (fread(text, 1, n, stdin) != n) { free(text); return 0; }
+        char err[128];
+        jval_t *req = json_parse(text, n, err, sizeof(err));
+        free(text);
+        if (!req) { reply_simple("error", "message", err); continue; }
+        handle(req);
+        json_free(req);
+    }
+}
