@@ -2,6 +2,7 @@
  * and encode goes through the library's public codec functions of netipc_protocol.h. The
  * library's error codes are coarser than the suite's classes; each is mapped once, per
  * family, to the class it implies (no second look at the bytes). */
+#include "handshake_probe.h"
 #include "json.h"
 #include "shim.h"
 
@@ -448,6 +449,104 @@ static void encode(const char *fam, const jval_t *f, const jval_t *ctx) {
     reply_simple("unsupported", "reason", "no public encoder of the library for this family");
 }
 
+/* ---- handshake ops (POSIX: live connections through the library's L1) ---- */
+
+#if !defined(_WIN32)
+static const char *status_class(uint16_t st) {
+    switch (st) {
+    case NIPC_STATUS_BAD_ENVELOPE: return "StatusBadEnvelope";
+    case NIPC_STATUS_AUTH_FAILED: return "StatusAuthFailed";
+    case NIPC_STATUS_INCOMPATIBLE: return "StatusIncompatible";
+    case NIPC_STATUS_UNSUPPORTED: return "StatusUnsupported";
+    case NIPC_STATUS_LIMIT_EXCEEDED: return "StatusLimitExceeded";
+    default: return "StatusInternalError";
+    }
+}
+
+static void decide(const uint8_t *d, size_t n, const jval_t *ctx) {
+    const jval_t *p = json_get(ctx, "policy");
+    nipc_uds_server_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    uint64_t sid;
+    if (!p || !get_u32(p, "supported_profiles", &cfg.supported_profiles) ||
+        !get_u32(p, "preferred_profiles", &cfg.preferred_profiles) ||
+        !get_u32(p, "max_request_payload_bytes", &cfg.max_request_payload_bytes) ||
+        !get_u32(p, "response_payload_bytes", &cfg.max_response_payload_bytes) ||
+        !get_u32(p, "packet_size", &cfg.packet_size) || !get_u64(p, "auth_token", &cfg.auth_token) ||
+        !get_u64(p, "session_id", &sid))
+        return reply_simple("error", "message", "context.policy missing or malformed");
+    probe_result_t r;
+    if (probe_decide(&cfg, sid, d, n, &r) != 0)
+        return reply_simple("error", "message", "could not open a local connection for the probe");
+    jbuf_t b;
+    if (r.accepted) {
+        valid_begin(&b, "fields");
+        jb_key(&b, "reply_hex"); jb_hex(&b, r.reply, r.reply_len);
+        return valid_end(&b, true);
+    }
+    nipc_header_t h;
+    if (r.reply_len >= NIPC_HEADER_LEN && nipc_header_decode(r.reply, r.reply_len, &h) == NIPC_OK) {
+        jb_init(&b);
+        jb_obj_begin(&b);
+        jb_key(&b, "result"); jb_str(&b, "invalid");
+        jb_key(&b, "error"); jb_str(&b, status_class(h.transport_status));
+        jb_key(&b, "hex"); jb_hex(&b, r.reply, r.reply_len);
+        jb_obj_end(&b);
+        reply_raw(b.p);
+        jb_free(&b);
+        return;
+    }
+    reply_invalid("SilentClose");
+}
+
+static const char *ack_class(int e) {
+    switch ((nipc_uds_error_t)e) {
+    case NIPC_UDS_ERR_AUTH_FAILED: return "AckRejectedAuth";
+    case NIPC_UDS_ERR_NO_PROFILE: return "AckRejectedUnsupported";
+    case NIPC_UDS_ERR_INCOMPATIBLE: return "AckRejectedIncompatible";
+    case NIPC_UDS_ERR_LIMIT_EXCEEDED: return "AckRejectedLimit";
+    case NIPC_UDS_ERR_HANDSHAKE: return "AckRejectedOther";
+    case NIPC_UDS_ERR_PROTOCOL: return "AckNotControl";
+    case NIPC_UDS_ERR_RECV: return "AckTruncated";
+    default: return "HandshakeFailed";
+    }
+}
+
+static void check_ack(const uint8_t *d, size_t n, const jval_t *ctx) {
+    const jval_t *h = json_get(ctx, "hello");
+    nipc_uds_client_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    if (!h || !get_u32(h, "supported_profiles", &cfg.supported_profiles) ||
+        !get_u32(h, "preferred_profiles", &cfg.preferred_profiles) ||
+        !get_u32(h, "max_request_payload_bytes", &cfg.max_request_payload_bytes) ||
+        !get_u32(h, "max_request_batch_items", &cfg.max_request_batch_items) ||
+        !get_u32(h, "max_response_payload_bytes", &cfg.max_response_payload_bytes) ||
+        !get_u32(h, "max_response_batch_items", &cfg.max_response_batch_items) ||
+        !get_u64(h, "auth_token", &cfg.auth_token) || !get_u32(h, "packet_size", &cfg.packet_size))
+        return reply_simple("error", "message", "context.hello missing or malformed");
+    probe_result_t r;
+    if (probe_check_ack(&cfg, d, n, &r) != 0)
+        return reply_simple("error", "message", "could not open a local connection for the probe");
+    if (!r.accepted) return reply_invalid(ack_class(r.lib_error));
+    /* Accepted: the fields are the accepted ACK as the library's decoder reads it. */
+    nipc_hello_ack_t a;
+    if (n < NIPC_HEADER_LEN || nipc_hello_ack_decode(d + NIPC_HEADER_LEN, n - NIPC_HEADER_LEN, &a) != NIPC_OK)
+        return reply_simple("error", "message", "the library accepted an ACK its decoder refuses");
+    jbuf_t b;
+    valid_begin(&b, "fields");
+    jb_key(&b, "server_supported_profiles"); jb_u64(&b, a.server_supported_profiles);
+    jb_key(&b, "intersection_profiles"); jb_u64(&b, a.intersection_profiles);
+    jb_key(&b, "selected_profile"); jb_u64(&b, a.selected_profile);
+    jb_key(&b, "agreed_max_request_payload_bytes"); jb_u64(&b, a.agreed_max_request_payload_bytes);
+    jb_key(&b, "agreed_max_request_batch_items"); jb_u64(&b, a.agreed_max_request_batch_items);
+    jb_key(&b, "agreed_max_response_payload_bytes"); jb_u64(&b, a.agreed_max_response_payload_bytes);
+    jb_key(&b, "agreed_max_response_batch_items"); jb_u64(&b, a.agreed_max_response_batch_items);
+    jb_key(&b, "agreed_packet_size"); jb_u64(&b, a.agreed_packet_size);
+    jb_key(&b, "session_id"); jb_u64str(&b, a.session_id);
+    valid_end(&b, true);
+}
+#endif
+
 /* ---- loop ---- */
 
 static bool known_family(const char *f) {
@@ -457,13 +556,9 @@ static bool known_family(const char *f) {
 }
 
 static const char *unsupported_reason(const char *op, const char *fam) {
-    if (!strcmp(op, "decide"))
-        return "the library's server handshake decision runs only inside nipc_uds_accept / "
-               "nipc_np_accept on a live connection; there is no public function from HELLO "
-               "bytes to a reply";
-    if (!strcmp(op, "check_ack"))
-        return "the library checks a HELLO_ACK only inside its connect functions; there is no "
-               "public function from ACK bytes to a verdict";
+    if (!strcmp(op, "decide") || !strcmp(op, "check_ack"))
+        return "the library decides handshakes only inside its accept/connect functions on a "
+               "live connection; this build drives them over UDS only (POSIX), not named pipes";
     if (!strcmp(op, "names"))
         return "the library derives Windows object names inside its transports; no public "
                "function covers this request";
@@ -485,6 +580,10 @@ static void handle(const jval_t *req) {
         jb_key(&b, "families");
         jb_arr_begin(&b);
         for (int i = 0; FAMILIES[i]; i++) jb_str(&b, FAMILIES[i]);
+#if !defined(_WIN32)
+        jb_str(&b, "handshake_decide");
+        jb_str(&b, "handshake_check_ack");
+#endif
         jb_arr_end(&b);
         jb_obj_end(&b);
         reply_raw(b.p);
@@ -498,6 +597,18 @@ static void handle(const jval_t *req) {
     if (!dec && !enc) {
         if (strcmp(op->text, "decide") && strcmp(op->text, "check_ack") && strcmp(op->text, "names"))
             return reply_simple("error", "message", "unknown op");
+#if !defined(_WIN32)
+        bool dc = !strcmp(op->text, "decide") && !strcmp(fam->text, "handshake_decide");
+        bool ca = !strcmp(op->text, "check_ack") && !strcmp(fam->text, "handshake_check_ack");
+        if (dc || ca) {
+            size_t hn = 0;
+            uint8_t *hd = unhex(json_get(req, "hex"), &hn);
+            if (!hd) return reply_simple("error", "message", "missing or malformed \"hex\"");
+            if (dc) decide(hd, hn, ctx); else check_ack(hd, hn, ctx);
+            free(hd);
+            return;
+        }
+#endif
         return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
     }
     if (!known_family(fam->text))
