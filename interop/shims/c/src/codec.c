@@ -499,6 +499,55 @@ static void decide(const uint8_t *d, size_t n, const jval_t *ctx) {
     reply_invalid("SilentClose");
 }
 
+static const char *chunk_class(int e) {
+    switch ((nipc_uds_error_t)e) {
+    case NIPC_UDS_ERR_CHUNK: return "ChunkIndexMismatch";
+    case NIPC_UDS_ERR_LIMIT_EXCEEDED: return "PayloadOverLimit";
+    case NIPC_UDS_ERR_RECV: return "ChunkTruncated";
+    default: return "PacketLengthMismatch";
+    }
+}
+
+static void chunked(const jval_t *req, const jval_t *ctx) {
+    const jval_t *pk = json_get(req, "packets");
+    const jval_t *lim = json_get(ctx, "limits");
+    uint32_t psize = 0, maxp = 0, maxb = 0;
+    if (!pk || pk->type != JARR || !get_u32(ctx, "packet_size", &psize))
+        return reply_simple("error", "message", "packets or context.packet_size missing");
+    if (lim && (!get_u32(lim, "max_payload_bytes", &maxp) || !get_u32(lim, "max_batch_items", &maxb)))
+        return reply_simple("error", "message", "context.limits malformed");
+    if (!lim) { maxp = UINT32_MAX - 64; maxb = UINT32_MAX; }
+    size_t count = pk->count;
+    uint8_t **pp = calloc(count ? count : 1, sizeof(*pp));
+    size_t *pl = calloc(count ? count : 1, sizeof(*pl));
+    bool ok = pp && pl;
+    for (size_t i = 0; ok && i < count; i++) ok = (pp[i] = unhex(pk->items[i], &pl[i])) != NULL;
+    probe_receive_t r;
+    memset(&r, 0, sizeof(r));
+    int rc = ok ? probe_receive((const uint8_t *const *)pp, pl, count, psize, maxp, maxb, &r) : -1;
+    for (size_t i = 0; pp && i < count; i++) free(pp[i]);
+    free(pp);
+    free(pl);
+    if (!ok) return reply_simple("error", "message", "malformed packets");
+    if (rc != 0) return reply_simple("error", "message", "could not open a local connection for the probe");
+    if (!r.ok) { free(r.payload); return reply_invalid(chunk_class(r.lib_error)); }
+    jbuf_t b;
+    valid_begin(&b, "fields");
+    jb_key(&b, "header");
+    jb_obj_begin(&b);
+    jb_key(&b, "kind"); jb_u64(&b, r.hdr.kind);
+    jb_key(&b, "flags"); jb_u64(&b, r.hdr.flags);
+    jb_key(&b, "code"); jb_u64(&b, r.hdr.code);
+    jb_key(&b, "transport_status"); jb_u64(&b, r.hdr.transport_status);
+    jb_key(&b, "payload_len"); jb_u64(&b, r.hdr.payload_len);
+    jb_key(&b, "item_count"); jb_u64(&b, r.hdr.item_count);
+    jb_key(&b, "message_id"); jb_u64str(&b, r.hdr.message_id);
+    jb_obj_end(&b);
+    jb_key(&b, "payload_hex"); jb_hex(&b, r.payload, r.payload_len);
+    free(r.payload);
+    valid_end(&b, true);
+}
+
 static const char *ack_class(int e) {
     switch ((nipc_uds_error_t)e) {
     case NIPC_UDS_ERR_AUTH_FAILED: return "AckRejectedAuth";
@@ -563,8 +612,8 @@ static const char *unsupported_reason(const char *op, const char *fam) {
         return "the library derives Windows object names inside its transports; no public "
                "function covers this request";
     if (!strcmp(fam, "chunked_message"))
-        return "the library reassembles chunks only inside its transports' receive path; there "
-               "is no public function from packets to a message";
+        return "the library reassembles chunks only inside its transports' receive path; this "
+               "build drives it over UDS only (POSIX) and has no packet encoder to compare";
     return "the library has no public codec entry point for this family";
 }
 
@@ -583,6 +632,7 @@ static void handle(const jval_t *req) {
 #if !defined(_WIN32)
         jb_str(&b, "handshake_decide");
         jb_str(&b, "handshake_check_ack");
+        jb_str(&b, "chunked_message");
 #endif
         jb_arr_end(&b);
         jb_obj_end(&b);
@@ -611,6 +661,9 @@ static void handle(const jval_t *req) {
 #endif
         return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
     }
+#if !defined(_WIN32)
+    if (dec && !strcmp(fam->text, "chunked_message")) return chunked(req, ctx);
+#endif
     if (!known_family(fam->text))
         return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
     if (enc) {

@@ -1,7 +1,8 @@
-/* The codec testee's handshake ops, answered by the library's own L1 handshake on a live
- * local connection: `decide` hands the HELLO packet to nipc_uds_accept and reports what
- * the server sent back; `check_ack` lets nipc_uds_connect read the ACK packet and reports
- * whether it accepted it. The shim only carries bytes; every verdict is the library's. */
+/* The codec testee's ops that the library performs only on a live connection, answered by
+ * its own L1 code on a local socket: `decide` hands the HELLO packet to nipc_uds_accept and
+ * reports what the server sent back; `check_ack` lets nipc_uds_connect read the ACK packet
+ * and reports whether it accepted it; `chunked_message` lets nipc_uds_receive reassemble
+ * the packets. The shim only carries bytes; every verdict is the library's. */
 #include "shim.h"
 
 #if !defined(_WIN32)
@@ -140,5 +141,48 @@ out:
     rmdir(j->dir);
     free(j);
     return rc;
+}
+
+int probe_receive(const uint8_t *const *packets, const size_t *lens, size_t count,
+                  uint32_t packet_size, uint32_t max_payload, uint32_t max_batch,
+                  probe_receive_t *out) {
+    memset(out, 0, sizeof(*out));
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0) return -1;
+    int big = 8 << 20;
+    setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+    for (size_t i = 0; i < count; i++) send_retry(sv[1], packets[i], lens[i]);
+    close(sv[1]); /* a receiver wanting more packets reads end-of-stream, never blocks */
+    nipc_uds_session_t s;
+    memset(&s, 0, sizeof(s));
+    s.fd = sv[0];
+    s.role = NIPC_UDS_ROLE_SERVER; /* no in-flight bookkeeping: the packets are judged alone */
+    s.packet_size = packet_size;
+    s.max_request_payload_bytes = s.max_response_payload_bytes = max_payload;
+    s.max_request_batch_items = s.max_response_batch_items = max_batch;
+    uint8_t *buf = malloc(packet_size ? packet_size : 65536);
+    if (!buf) { nipc_uds_close_session(&s); return -1; }
+    const void *pl = NULL;
+    size_t pn = 0;
+    nipc_uds_error_t e = nipc_uds_receive(&s, buf, packet_size ? packet_size : 65536, &out->hdr, &pl, &pn);
+    if (e == NIPC_UDS_OK) {
+        out->payload = malloc(pn ? pn : 1);
+        if (out->payload && pn) memcpy(out->payload, pl, pn);
+        out->payload_len = pn;
+        /* Packets left over belong to no message: the session reads them as the next one. */
+        char c;
+        if (recv(sv[0], &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+            nipc_header_t h2;
+            nipc_uds_error_t e2 = nipc_uds_receive(&s, buf, packet_size ? packet_size : 65536, &h2, &pl, &pn);
+            if (e2 != NIPC_UDS_OK) e = e2;
+            out->leftover = true;
+        }
+    }
+    out->ok = e == NIPC_UDS_OK;
+    out->lib_error = (int)e;
+    free(buf);
+    nipc_uds_close_session(&s);
+    return 0;
 }
 #endif

@@ -16,5 +16,20 @@ int probe_decide(const nipc_uds_server_config_t *policy, uint64_t session_id,
                  const uint8_t *hello, size_t hello_len, probe_result_t *out);
 int probe_check_ack(const nipc_uds_client_config_t *hello, const uint8_t *ack, size_t ack_len,
                     probe_result_t *out);
+
+typedef struct {
+    bool ok;              /* the library received one whole message */
+    bool leftover;        /* packets were left after it */
+    int lib_error;        /* nipc_uds_error_t otherwise */
+    nipc_header_t hdr;
+    uint8_t *payload;     /* owned by the caller (free) */
+    size_t payload_len;
+} probe_receive_t;
+
+/* Sends the packets over a local SEQPACKET pair and lets nipc_uds_receive read them as a
+ * session with this packet size and these receive limits. */
+int probe_receive(const uint8_t *const *packets, const size_t *lens, size_t count,
+                  uint32_t packet_size, uint32_t max_payload, uint32_t max_batch,
+                  probe_receive_t *out);
 #endif
 #endif
