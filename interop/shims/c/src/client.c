@@ -28,6 +28,13 @@ static plat_mutex_t g_print_lock;
 static int g_printed;
 static volatile int g_connect_done;
 static uint64_t g_start_ms;
+static uint32_t g_attach_failures;
+static shim_err_t g_attach_err;
+
+void link_note_attach_failure(const shim_err_t *e) {
+    g_attach_failures++;
+    g_attach_err = *e;
+}
 
 static bool expected(const shim_args_t *a, const outcome_t *o) {
     return o->have_err && ((o->err.kind && !strcmp(a->expect_error, o->err.kind)) ||
@@ -67,6 +74,15 @@ static int finish(const shim_args_t *a, const outcome_t *o, const char *not_supp
         jb_key(&b, "packet_size"); jb_u64(&b, o->info.packet_size);
         jb_key(&b, "agreed_max_request_payload"); jb_u64(&b, o->info.max_request_payload);
         jb_key(&b, "agreed_max_response_payload"); jb_u64(&b, o->info.max_response_payload);
+    }
+    jb_key(&b, "shm_attach_failures"); jb_u64(&b, g_attach_failures);
+    if (g_attach_failures) {
+        jb_key(&b, "shm_attach_error");
+        jb_obj_begin(&b);
+        jb_key(&b, "kind"); jb_str(&b, g_attach_err.kind);
+        jb_key(&b, "requirement"); jb_str(&b, g_attach_err.requirement);
+        jb_key(&b, "text"); jb_str(&b, g_attach_err.text);
+        jb_obj_end(&b);
     }
     jb_key(&b, "elapsed_ms"); jb_u64(&b, plat_now_ms() - g_start_ms);
     jb_key(&b, "error");

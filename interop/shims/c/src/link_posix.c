@@ -207,43 +207,57 @@ static int alloc_buffers(shim_link_t *l) {
 
 int link_connect(const char *run_dir, const char *service, const link_config_t *cfg,
                  uint32_t timeout_ms, shim_link_t **out, shim_err_t *err) {
-    shim_link_t *l = calloc(1, sizeof(*l));
-    if (!l) { err_set(err, "System", NULL, "", EXIT_ENV, "out of memory"); return -1; }
-    l->s.fd = -1;
     nipc_uds_client_config_t u = client_cfg(cfg);
-    errno = 0;
-    nipc_uds_error_t e = nipc_uds_connect(run_dir, service, &u, &l->s);
-    if (e != NIPC_UDS_OK) {
-        map_uds(e, true, errno, err);
-        free(l);
-        return -1;
-    }
-    if (l->s.selected_profile & SHM_PROFILES) {
-        /* The server prepares the region before it answers; allow it a moment anyway. */
-        uint64_t deadline = now_ms() + (timeout_ms ? timeout_ms : 10000);
-        nipc_shm_error_t se;
-        for (;;) {
-            se = nipc_shm_client_attach(run_dir, service, l->s.session_id, &l->shm);
-            if (se == NIPC_SHM_OK) break;
-            if ((se != NIPC_SHM_ERR_NOT_READY && se != NIPC_SHM_ERR_OPEN) || now_ms() >= deadline)
-                break;
-            sleep_ms(5);
-        }
-        if (se != NIPC_SHM_OK) {
-            map_shm(se, err);
-            nipc_uds_close_session(&l->s);
+    for (;;) {
+        shim_link_t *l = calloc(1, sizeof(*l));
+        if (!l) { err_set(err, "System", NULL, "", EXIT_ENV, "out of memory"); return -1; }
+        l->s.fd = -1;
+        errno = 0;
+        nipc_uds_error_t e = nipc_uds_connect(run_dir, service, &u, &l->s);
+        if (e != NIPC_UDS_OK) {
+            map_uds(e, true, errno, err);
             free(l);
             return -1;
         }
-        l->has_shm = true;
+        if (l->s.selected_profile & SHM_PROFILES) {
+            /* The library's own client retries the attach briefly while the region is not
+             * there yet (or not initialised), for at most the handshake timeout here. */
+            uint64_t deadline = now_ms() + (timeout_ms ? timeout_ms : 10000);
+            nipc_shm_error_t se;
+            for (;;) {
+                se = nipc_shm_client_attach(run_dir, service, l->s.session_id, &l->shm);
+                if (se == NIPC_SHM_OK) break;
+                if ((se != NIPC_SHM_ERR_NOT_READY && se != NIPC_SHM_ERR_OPEN &&
+                     se != NIPC_SHM_ERR_BAD_MAGIC) || now_ms() >= deadline)
+                    break;
+                sleep_ms(5);
+            }
+            if (se != NIPC_SHM_OK) {
+                /* As the library's L2 client does: close, stop offering shared memory and
+                 * connect again over the baseline transport. */
+                shim_err_t ae;
+                map_shm(se, &ae);
+                link_note_attach_failure(&ae);
+                nipc_uds_close_session(&l->s);
+                free(l);
+                u.supported_profiles &= ~SHM_PROFILES;
+                u.preferred_profiles &= ~SHM_PROFILES;
+                if (u.supported_profiles == 0) {
+                    *err = ae;
+                    return -1;
+                }
+                continue;
+            }
+            l->has_shm = true;
+        }
+        if (alloc_buffers(l) != 0) {
+            link_close(l);
+            err_set(err, "System", NULL, "", EXIT_ENV, "out of memory");
+            return -1;
+        }
+        *out = l;
+        return 0;
     }
-    if (alloc_buffers(l) != 0) {
-        link_close(l);
-        err_set(err, "System", NULL, "", EXIT_ENV, "out of memory");
-        return -1;
-    }
-    *out = l;
-    return 0;
 }
 
 int link_send(shim_link_t *l, nipc_header_t *hdr, const void *payload, size_t len,

@@ -139,8 +139,6 @@ uint32_t link_native_packet_size(void) { return NIPC_NP_DEFAULT_PACKET_SIZE; }
 
 int link_connect(const char *run_dir, const char *service, const link_config_t *c,
                  uint32_t timeout_ms, shim_link_t **out, shim_err_t *err) {
-    shim_link_t *l = calloc(1, sizeof(*l));
-    if (!l) { err_set(err, "System", NULL, "", EXIT_ENV, "out of memory"); return -1; }
     nipc_np_client_config_t u;
     memset(&u, 0, sizeof(u));
     u.supported_profiles = c->supported_profiles;
@@ -151,35 +149,46 @@ int link_connect(const char *run_dir, const char *service, const link_config_t *
     u.max_response_batch_items = c->max_response_batch;
     u.auth_token = c->auth_token;
     u.packet_size = c->packet_size;
-    nipc_np_error_t e = nipc_np_connect(run_dir, service, &u, &l->s);
-    if (e != NIPC_NP_OK) { map_np(e, true, err); free(l); return -1; }
-    if (l->s.selected_profile & SHM_PROFILES) {
-        ULONGLONG deadline = GetTickCount64() + (timeout_ms ? timeout_ms : 10000);
-        nipc_win_shm_error_t se;
-        for (;;) {
-            se = nipc_win_shm_client_attach(run_dir, service, c->auth_token, l->s.session_id,
-                                            l->s.selected_profile, &l->shm);
-            if (se == NIPC_WIN_SHM_OK) break;
-            if ((se != NIPC_WIN_SHM_ERR_OPEN_MAPPING && se != NIPC_WIN_SHM_ERR_OPEN_EVENT) ||
-                GetTickCount64() >= deadline)
-                break;
-            Sleep(5);
+    for (;;) {
+        shim_link_t *l = calloc(1, sizeof(*l));
+        if (!l) { err_set(err, "System", NULL, "", EXIT_ENV, "out of memory"); return -1; }
+        nipc_np_error_t e = nipc_np_connect(run_dir, service, &u, &l->s);
+        if (e != NIPC_NP_OK) { map_np(e, true, err); free(l); return -1; }
+        if (l->s.selected_profile & SHM_PROFILES) {
+            ULONGLONG deadline = GetTickCount64() + (timeout_ms ? timeout_ms : 10000);
+            nipc_win_shm_error_t se;
+            for (;;) {
+                se = nipc_win_shm_client_attach(run_dir, service, c->auth_token, l->s.session_id,
+                                                l->s.selected_profile, &l->shm);
+                if (se == NIPC_WIN_SHM_OK) break;
+                if ((se != NIPC_WIN_SHM_ERR_OPEN_MAPPING && se != NIPC_WIN_SHM_ERR_OPEN_EVENT) ||
+                    GetTickCount64() >= deadline)
+                    break;
+                Sleep(5);
+            }
+            if (se != NIPC_WIN_SHM_OK) {
+                /* As the library's L2 client does: close, stop offering shared memory and
+                 * connect again over the named pipe. */
+                shim_err_t ae;
+                map_wshm(se, &ae);
+                link_note_attach_failure(&ae);
+                nipc_np_close_session(&l->s);
+                free(l);
+                u.supported_profiles &= ~SHM_PROFILES;
+                u.preferred_profiles &= ~SHM_PROFILES;
+                if (u.supported_profiles == 0) { *err = ae; return -1; }
+                continue;
+            }
+            l->has_shm = true;
         }
-        if (se != NIPC_WIN_SHM_OK) {
-            map_wshm(se, err);
-            nipc_np_close_session(&l->s);
-            free(l);
+        if (alloc_buffers(l) != 0) {
+            link_close(l);
+            err_set(err, "System", NULL, "", EXIT_ENV, "out of memory");
             return -1;
         }
-        l->has_shm = true;
+        *out = l;
+        return 0;
     }
-    if (alloc_buffers(l) != 0) {
-        link_close(l);
-        err_set(err, "System", NULL, "", EXIT_ENV, "out of memory");
-        return -1;
-    }
-    *out = l;
-    return 0;
 }
 
 int link_send(shim_link_t *l, nipc_header_t *hdr, const void *payload, size_t len, shim_err_t *err) {

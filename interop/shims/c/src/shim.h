@@ -83,6 +83,9 @@ uint32_t link_native_packet_size(void);
 /* Client: connect, handshake and (for a shared-memory profile) attach. 0 on success. */
 int link_connect(const char *run_dir, const char *service, const link_config_t *cfg,
                  uint32_t timeout_ms, shim_link_t **out, shim_err_t *err);
+/* Called by link_connect for each failed shared-memory attach (the client then connects
+ * again without shared memory, as the library's L2 client does). */
+void link_note_attach_failure(const shim_err_t *e);
 /* Sends one message; hdr's kind/code/flags/item_count/message_id are the caller's. */
 int link_send(shim_link_t *l, nipc_header_t *hdr, const void *payload, size_t len, shim_err_t *err);
 /* Receives one message (waiting at most timeout_ms, 0 = no limit). The payload stays valid
