@@ -12,6 +12,8 @@
 #if defined(_WIN32)
 #include <fcntl.h>
 #include <io.h>
+
+#include "netipc/netipc_named_pipe.h"
 #endif
 
 typedef struct {
@@ -596,6 +598,39 @@ static void check_ack(const uint8_t *d, size_t n, const jval_t *ctx) {
 }
 #endif
 
+#if defined(_WIN32)
+/* windows_names, object "pipe": the library's nipc_np_build_pipe_name, whose documented form
+ * is \\.\pipe\netipc-{FNV1a64(run_dir):016llx}-{service}, and nipc_fnv1a_64 for the hash. */
+static void names(const jval_t *ctx) {
+    const jval_t *obj = json_get(ctx, "object");
+    const jval_t *rd = json_get(ctx, "run_dir");
+    const jval_t *sv = json_get(ctx, "service");
+    if (!obj || obj->type != JSTR) return reply_simple("error", "message", "context.object missing");
+    if (strcmp(obj->text, "pipe") != 0)
+        return reply_simple("unsupported", "reason",
+                            "the library derives SHM object names inside nipc_win_shm_server_create "
+                            "and nipc_win_shm_client_attach; no public function returns them");
+    if (!rd || rd->type != JSTR || !sv || sv->type != JSTR)
+        return reply_simple("error", "message", "context.run_dir or context.service missing");
+    wchar_t w[NIPC_NP_MAX_PIPE_NAME];
+    /* One error code for an invalid service name and an over-long name: the class it implies
+     * for the usual cause. */
+    if (nipc_np_build_pipe_name(w, NIPC_NP_MAX_PIPE_NAME, rd->text, sv->text) != 0)
+        return reply_invalid("NameTooLong");
+    char name[NIPC_NP_MAX_PIPE_NAME + 1];
+    size_t n = 0;
+    for (; n < NIPC_NP_MAX_PIPE_NAME && w[n]; n++) name[n] = (char)(unsigned char)w[n];
+    name[n] = 0;
+    char hash[17];
+    snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)nipc_fnv1a_64(rd->text, rd->text_len));
+    jbuf_t b;
+    valid_begin(&b, "fields");
+    jb_key(&b, "run_dir_hash"); jb_str(&b, hash);
+    jb_key(&b, "pipe_name"); jb_strn(&b, name, n);
+    valid_end(&b, true);
+}
+#endif
+
 /* ---- loop ---- */
 
 static bool known_family(const char *f) {
@@ -633,6 +668,8 @@ static void handle(const jval_t *req) {
         jb_str(&b, "handshake_decide");
         jb_str(&b, "handshake_check_ack");
         jb_str(&b, "chunked_message");
+#else
+        jb_str(&b, "windows_names");
 #endif
         jb_arr_end(&b);
         jb_obj_end(&b);
@@ -647,6 +684,9 @@ static void handle(const jval_t *req) {
     if (!dec && !enc) {
         if (strcmp(op->text, "decide") && strcmp(op->text, "check_ack") && strcmp(op->text, "names"))
             return reply_simple("error", "message", "unknown op");
+#if defined(_WIN32)
+        if (!strcmp(op->text, "names") && !strcmp(fam->text, "windows_names")) return names(ctx);
+#endif
 #if !defined(_WIN32)
         bool dc = !strcmp(op->text, "decide") && !strcmp(fam->text, "handshake_decide");
         bool ca = !strcmp(op->text, "check_ack") && !strcmp(fam->text, "handshake_check_ack");
