@@ -477,6 +477,10 @@ static void decide(const uint8_t *d, size_t n, const jval_t *ctx) {
         !get_u32(p, "packet_size", &cfg.packet_size) || !get_u64(p, "auth_token", &cfg.auth_token) ||
         !get_u64(p, "session_id", &sid))
         return reply_simple("error", "message", "context.policy missing or malformed");
+    if (!cfg.packet_size || !cfg.max_request_payload_bytes || !cfg.max_response_payload_bytes)
+        return reply_simple("unsupported", "reason",
+                            "the library's server configuration reads 0 as 'use the default', so "
+                            "a policy with a zero packet size or payload limit cannot be given");
     probe_result_t r;
     if (probe_decide(&cfg, sid, d, n, &r) != 0)
         return reply_simple("error", "message", "could not open a local connection for the probe");
@@ -575,6 +579,11 @@ static void check_ack(const uint8_t *d, size_t n, const jval_t *ctx) {
         !get_u32(h, "max_response_batch_items", &cfg.max_response_batch_items) ||
         !get_u64(h, "auth_token", &cfg.auth_token) || !get_u32(h, "packet_size", &cfg.packet_size))
         return reply_simple("error", "message", "context.hello missing or malformed");
+    if (!cfg.packet_size || !cfg.max_request_payload_bytes || !cfg.max_request_batch_items ||
+        !cfg.max_response_payload_bytes || !cfg.max_response_batch_items)
+        return reply_simple("unsupported", "reason",
+                            "the library's client configuration reads 0 as 'use the default', so "
+                            "a HELLO with a zero packet size or limit cannot be sent");
     probe_result_t r;
     if (probe_check_ack(&cfg, d, n, &r) != 0)
         return reply_simple("error", "message", "could not open a local connection for the probe");
