@@ -220,9 +220,9 @@ int link_connect(const char *run_dir, const char *service, const link_config_t *
             return -1;
         }
         if (l->s.selected_profile & SHM_PROFILES) {
-            /* The library's own client retries the attach briefly while the region is not
-             * there yet (or not initialised), for at most the handshake timeout here. */
-            uint64_t deadline = now_ms() + (timeout_ms ? timeout_ms : 10000);
+            /* The library's own client retries the attach for up to 5 s while the region is
+             * not there yet (or not initialised); here also never beyond --timeout-ms. */
+            uint64_t deadline = now_ms() + ((timeout_ms && timeout_ms < 5000) ? timeout_ms : 5000);
             nipc_shm_error_t se;
             for (;;) {
                 se = nipc_shm_client_attach(run_dir, service, l->s.session_id, &l->shm);

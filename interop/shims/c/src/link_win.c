@@ -155,13 +155,16 @@ int link_connect(const char *run_dir, const char *service, const link_config_t *
         nipc_np_error_t e = nipc_np_connect(run_dir, service, &u, &l->s);
         if (e != NIPC_NP_OK) { map_np(e, true, err); free(l); return -1; }
         if (l->s.selected_profile & SHM_PROFILES) {
-            ULONGLONG deadline = GetTickCount64() + (timeout_ms ? timeout_ms : 10000);
+            /* The library's own client retries for up to 5 s while the objects are not
+             * visible yet; here also never beyond --timeout-ms. */
+            ULONGLONG deadline = GetTickCount64() + ((timeout_ms && timeout_ms < 5000) ? timeout_ms : 5000);
             nipc_win_shm_error_t se;
             for (;;) {
                 se = nipc_win_shm_client_attach(run_dir, service, c->auth_token, l->s.session_id,
                                                 l->s.selected_profile, &l->shm);
                 if (se == NIPC_WIN_SHM_OK) break;
-                if ((se != NIPC_WIN_SHM_ERR_OPEN_MAPPING && se != NIPC_WIN_SHM_ERR_OPEN_EVENT) ||
+                if ((se != NIPC_WIN_SHM_ERR_OPEN_MAPPING && se != NIPC_WIN_SHM_ERR_OPEN_EVENT &&
+                     se != NIPC_WIN_SHM_ERR_BAD_MAGIC) ||
                     GetTickCount64() >= deadline)
                     break;
                 Sleep(5);
