@@ -319,10 +319,17 @@ int run_server(const shim_args_t *a) {
         plat_lock(&g_lock);
         for (int i = 0; i < MAX_LIVE; i++) link_interrupt(g_live[i]);
         plat_unlock(&g_lock);
+#if defined(_WIN32)
+        /* The accept thread waits in ConnectNamedPipe, which nothing here can end: only
+         * the sessions are waited for. */
+        const bool need_accept_done = false;
+#else
+        const bool need_accept_done = true;
+#endif
         uint64_t until = plat_now_ms() + 2000;
         while (plat_now_ms() < until) {
             plat_lock(&g_lock);
-            bool quiet = g_accept_done && g_active == 0;
+            bool quiet = (g_accept_done || !need_accept_done) && g_active == 0;
             plat_unlock(&g_lock);
             if (quiet) break;
             plat_sleep_ms(10);
