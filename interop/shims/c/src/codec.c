@@ -451,9 +451,8 @@ static void encode(const char *fam, const jval_t *f, const jval_t *ctx) {
     reply_simple("unsupported", "reason", "no public encoder of the library for this family");
 }
 
-/* ---- handshake ops (POSIX: live connections through the library's L1) ---- */
+/* ---- handshake ops and chunked_message: live connections through the library's L1 ---- */
 
-#if !defined(_WIN32)
 static const char *status_class(uint16_t st) {
     switch (st) {
     case NIPC_STATUS_BAD_ENVELOPE: return "StatusBadEnvelope";
@@ -467,7 +466,7 @@ static const char *status_class(uint16_t st) {
 
 static void decide(const uint8_t *d, size_t n, const jval_t *ctx) {
     const jval_t *p = json_get(ctx, "policy");
-    nipc_uds_server_config_t cfg;
+    probe_server_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     uint64_t sid;
     if (!p || !get_u32(p, "supported_profiles", &cfg.supported_profiles) ||
@@ -505,6 +504,16 @@ static void decide(const uint8_t *d, size_t n, const jval_t *ctx) {
     reply_invalid("SilentClose");
 }
 
+#if defined(_WIN32)
+static const char *chunk_class(int e) {
+    switch ((nipc_np_error_t)e) {
+    case NIPC_NP_ERR_CHUNK: return "ChunkIndexMismatch";
+    case NIPC_NP_ERR_LIMIT_EXCEEDED: return "PayloadOverLimit";
+    case NIPC_NP_ERR_RECV: case NIPC_NP_ERR_DISCONNECTED: return "ChunkTruncated";
+    default: return "PacketLengthMismatch";
+    }
+}
+#else
 static const char *chunk_class(int e) {
     switch ((nipc_uds_error_t)e) {
     case NIPC_UDS_ERR_CHUNK: return "ChunkIndexMismatch";
@@ -513,6 +522,7 @@ static const char *chunk_class(int e) {
     default: return "PacketLengthMismatch";
     }
 }
+#endif
 
 static void chunked(const jval_t *req, const jval_t *ctx) {
     const jval_t *pk = json_get(req, "packets");
@@ -554,6 +564,20 @@ static void chunked(const jval_t *req, const jval_t *ctx) {
     valid_end(&b, true);
 }
 
+#if defined(_WIN32)
+static const char *ack_class(int e) {
+    switch ((nipc_np_error_t)e) {
+    case NIPC_NP_ERR_AUTH_FAILED: return "AckRejectedAuth";
+    case NIPC_NP_ERR_NO_PROFILE: return "AckRejectedUnsupported";
+    case NIPC_NP_ERR_INCOMPATIBLE: return "AckRejectedIncompatible";
+    case NIPC_NP_ERR_LIMIT_EXCEEDED: return "AckRejectedLimit";
+    case NIPC_NP_ERR_HANDSHAKE: return "AckRejectedOther";
+    case NIPC_NP_ERR_PROTOCOL: return "AckNotControl";
+    case NIPC_NP_ERR_RECV: case NIPC_NP_ERR_DISCONNECTED: return "AckTruncated";
+    default: return "HandshakeFailed";
+    }
+}
+#else
 static const char *ack_class(int e) {
     switch ((nipc_uds_error_t)e) {
     case NIPC_UDS_ERR_AUTH_FAILED: return "AckRejectedAuth";
@@ -566,10 +590,11 @@ static const char *ack_class(int e) {
     default: return "HandshakeFailed";
     }
 }
+#endif
 
 static void check_ack(const uint8_t *d, size_t n, const jval_t *ctx) {
     const jval_t *h = json_get(ctx, "hello");
-    nipc_uds_client_config_t cfg;
+    probe_client_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     if (!h || !get_u32(h, "supported_profiles", &cfg.supported_profiles) ||
         !get_u32(h, "preferred_profiles", &cfg.preferred_profiles) ||
@@ -605,7 +630,6 @@ static void check_ack(const uint8_t *d, size_t n, const jval_t *ctx) {
     jb_key(&b, "session_id"); jb_u64str(&b, a.session_id);
     valid_end(&b, true);
 }
-#endif
 
 #if defined(_WIN32)
 /* windows_names, object "pipe": the library's nipc_np_build_pipe_name, whose documented form
@@ -650,14 +674,13 @@ static bool known_family(const char *f) {
 
 static const char *unsupported_reason(const char *op, const char *fam) {
     if (!strcmp(op, "decide") || !strcmp(op, "check_ack"))
-        return "the library decides handshakes only inside its accept/connect functions on a "
-               "live connection; this build drives them over UDS only (POSIX), not named pipes";
+        return "this family has no handshake op of the library";
     if (!strcmp(op, "names"))
         return "the library derives Windows object names inside its transports; no public "
                "function covers this request";
     if (!strcmp(fam, "chunked_message"))
-        return "the library reassembles chunks only inside its transports' receive path; this "
-               "build drives it over UDS only (POSIX) and has no packet encoder to compare";
+        return "the library splits messages into packets only inside its send path; there is "
+               "no public function that returns the packets";
     return "the library has no public codec entry point for this family";
 }
 
@@ -673,11 +696,10 @@ static void handle(const jval_t *req) {
         jb_key(&b, "families");
         jb_arr_begin(&b);
         for (int i = 0; FAMILIES[i]; i++) jb_str(&b, FAMILIES[i]);
-#if !defined(_WIN32)
         jb_str(&b, "handshake_decide");
         jb_str(&b, "handshake_check_ack");
         jb_str(&b, "chunked_message");
-#else
+#if defined(_WIN32)
         jb_str(&b, "windows_names");
 #endif
         jb_arr_end(&b);
@@ -696,7 +718,6 @@ static void handle(const jval_t *req) {
 #if defined(_WIN32)
         if (!strcmp(op->text, "names") && !strcmp(fam->text, "windows_names")) return names(ctx);
 #endif
-#if !defined(_WIN32)
         bool dc = !strcmp(op->text, "decide") && !strcmp(fam->text, "handshake_decide");
         bool ca = !strcmp(op->text, "check_ack") && !strcmp(fam->text, "handshake_check_ack");
         if (dc || ca) {
@@ -707,12 +728,9 @@ static void handle(const jval_t *req) {
             free(hd);
             return;
         }
-#endif
         return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
     }
-#if !defined(_WIN32)
     if (dec && !strcmp(fam->text, "chunked_message")) return chunked(req, ctx);
-#endif
     if (!known_family(fam->text))
         return reply_simple("unsupported", "reason", unsupported_reason(op->text, fam->text));
     if (enc) {
