@@ -36,8 +36,8 @@ NOTES = [
     "HELLO_ACK does not arrive within --timeout-ms with a watchdog (Timeout).",
     "The library decides handshakes and reassembles chunks only inside its transports, so the "
     "codec testee answers handshake_decide, handshake_check_ack and chunked_message through "
-    "nipc_uds_accept, nipc_uds_connect and nipc_uds_receive on a local socket; policies or "
-    "HELLOs with a zero limit are unsupported (the library reads 0 as its default).",
+    "the library's accept, connect and receive on a local socket or pipe; policies or HELLOs "
+    "with a zero limit are unsupported (the library reads 0 as its default).",
     "The library's codec errors are coarser than the suite's classes (one BAD_LAYOUT for "
     "layout, flags and reserved fields), so some rejections carry a neighbouring class.",
     "The library checks negotiated limits only in its receive path, so outer_header cases "
@@ -113,9 +113,8 @@ def build(source: Path, out: Path, platform: str, log) -> BuiltShim:
                      "first packet of a response with poll() and --timeout-ms does not bound "
                      "the continuation packets of a chunked message.")
     if platform == "windows":
-        notes.append("The Windows build answers handshake_decide, handshake_check_ack and "
-                     "chunked_message unsupported (the shim drives those probes over UDS only) "
-                     "and windows_names only for pipe objects (no public SHM name function).")
+        notes.append("windows_names is answered for pipe objects only: the library has no "
+                     "public function for its SHM object names.")
         notes.append("On Windows the library's accept blocks in ConnectNamedPipe, so a stop "
                      "request ends the server process (exit 0) without unwinding a pending "
                      "accept; kernel objects go with the process.")
