@@ -14,6 +14,8 @@ use netipc::protocol::{
 use std::io::{Read, Write};
 
 const FAMILIES: &[&str] = &[
+    "handshake_decide",
+    "handshake_check_ack",
     "outer_header",
     "chunk_header",
     "hello",
@@ -344,7 +346,8 @@ fn encode(family: &str, f: &Json) -> Result<Option<Vec<u8>>, String> {
         }
         _ => return Err(format!("family {family} has no encoder here")),
     };
-    if n == 0 {
+    // The library's encoders return 0 when they refuse; an empty batch is 0 bytes long.
+    if n == 0 && !(family == "batch" && f.get("items_hex").and_then(Json::as_array).is_some_and(|v| v.is_empty())) {
         return Ok(None);
     }
     buf.truncate(n);
@@ -370,9 +373,6 @@ fn error(message: String) -> Json {
 fn family_unsupported(family: &str) -> Option<&'static str> {
     match family {
         "chunked_message" => Some("the library reassembles chunks only inside a live UDS session's receive; it has no public function over packets"),
-        "handshake_decide" | "handshake_check_ack" => {
-            Some("the library's handshake runs only inside UdsListener::accept / UdsSession::connect on a socket; it has no public function over packets")
-        }
         "windows_names" => Some("the library derives Windows names only in its Windows transports (not built on this platform)"),
         _ => None,
     }
@@ -400,7 +400,9 @@ fn handle(req: &Json) -> Json {
     }
     let empty = Json::obj();
     let ctx = req.get("context").unwrap_or(&empty);
+    let handshake = family.starts_with("handshake_");
     match op {
+        "decode" | "encode" if handshake => unsupported("handshake families are replayed with decide / check_ack"),
         "decode" => {
             let Some(b) = req.get("hex").and_then(Json::as_str).and_then(unhex) else {
                 return error("decode needs hex".into());
@@ -450,6 +452,18 @@ fn handle(req: &Json) -> Json {
                 Err(m) => return error(m),
             }
             j
+        }
+        "decide" if family == "handshake_decide" => {
+            let (Some(b), Some(policy)) = (req.get("hex").and_then(Json::as_str).and_then(unhex), ctx.get("policy")) else {
+                return error("decide needs hex and context.policy".into());
+            };
+            crate::handshake::decide(&b, policy).unwrap_or_else(error)
+        }
+        "check_ack" if family == "handshake_check_ack" => {
+            let (Some(b), Some(hello)) = (req.get("hex").and_then(Json::as_str).and_then(unhex), ctx.get("hello")) else {
+                return error("check_ack needs hex and context.hello".into());
+            };
+            crate::handshake::check_ack(&b, hello).unwrap_or_else(error)
         }
         "decide" | "check_ack" | "names" => unsupported("the library has no public entry point for this op"),
         _ => error(format!("unknown op {op}")),

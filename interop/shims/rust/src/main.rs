@@ -11,6 +11,7 @@ mod client;
 mod codec;
 mod errors;
 mod fixture;
+mod handshake;
 mod json;
 mod link;
 mod server;
