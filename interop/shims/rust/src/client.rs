@@ -7,7 +7,7 @@ use crate::fixture::{Kind, Workload};
 use crate::json::Json;
 use crate::link::{ConnectStats, Link};
 use netipc::protocol::{
-    align8, batch_item_get, BatchBuilder, Header, FLAG_BATCH, KIND_REQUEST, STATUS_OK, STATUS_UNSUPPORTED,
+    align8, batch_item_get, BatchBuilder, Header, FLAG_BATCH, KIND_REQUEST, KIND_RESPONSE, STATUS_OK, STATUS_UNSUPPORTED,
 };
 use netipc::transport::posix::ClientConfig;
 use std::collections::HashMap;
@@ -45,6 +45,15 @@ fn native_packet_size() -> u64 {
 }
 
 fn check_response(h: &Header, method: u16, id: u64, batch: Option<u32>, o: &mut Outcome) -> bool {
+    if h.kind != KIND_RESPONSE {
+        // The crate's receive hands over any kind; a client must not take it as an answer.
+        o.error = Some(ShimError::new(
+            "Protocol",
+            Some("UnexpectedKind"),
+            format!("message of kind {} received where a RESPONSE was due (refused by the shim)", h.kind),
+        ));
+        return false;
+    }
     if h.transport_status != STATUS_OK {
         o.failure = Some(format!("response {id}: transport_status {}", h.transport_status));
         return false;
@@ -176,7 +185,7 @@ fn wrong_method(link: &mut Link, w: &Workload, count: u64, o: &mut Outcome) {
             Ok(x) => x,
             Err(e) => return o.error = Some(e),
         };
-        if h.transport_status != STATUS_UNSUPPORTED || h.code != wrong || h.message_id != id || !p.is_empty() {
+        if h.kind != KIND_RESPONSE || h.transport_status != STATUS_UNSUPPORTED || h.code != wrong || h.message_id != id || !p.is_empty() {
             return o.failure = Some(format!(
                 "wrong method {wrong} answered status {} code {} with {} payload bytes, not UNSUPPORTED",
                 h.transport_status,

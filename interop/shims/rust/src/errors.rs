@@ -137,29 +137,79 @@ fn errno_kind(e: i32) -> &'static str {
     }
 }
 
-/// Rule implied by the library's protocol / chunk error text.
+/// Rule implied by a protocol::NipcError's text inside a library message ("ack header: …").
+fn header_rule(t: &str) -> &'static str {
+    if t.contains("too short") {
+        "HeaderTruncated"
+    } else if t.contains("magic") {
+        "HeaderBadMagic"
+    } else if t.contains("version") {
+        "HeaderBadVersion"
+    } else if t.contains("header_len") {
+        "HeaderBadHeaderLen"
+    } else {
+        "HeaderBadKind"
+    }
+}
+
+/// Rule implied by the library's protocol / chunk error text (the crate reports these as
+/// strings; the table follows the messages of both revisions).
 fn rule_from_text(t: &str) -> Option<&'static str> {
-    let t = t.to_ascii_lowercase();
-    let table: &[(&str, &str)] = &[
-        ("expected hello_ack", "AckNotControl"),
-        ("ack payload truncated", "AckTruncated"),
-        ("ack header", "HeaderBadMagic"),
-        ("chunk_index", "ChunkIndexMismatch"),
-        ("chunk index", "ChunkIndexMismatch"),
-        ("chunk_count", "ChunkCountMismatch"),
-        ("chunk count", "ChunkCountMismatch"),
-        ("message_id", "ChunkMessageIdMismatch"),
-        ("total_message_len", "ChunkTotalLenMismatch"),
-        ("total len", "ChunkTotalLenMismatch"),
-        ("chunk_payload_len", "ChunkPayloadLenMismatch"),
-        ("batch directory", "BatchItemOutOfBounds"),
-        ("bad magic", "HeaderBadMagic"),
-        ("magic", "HeaderBadMagic"),
-        ("version", "HeaderBadVersion"),
-        ("header_len", "HeaderBadHeaderLen"),
-        ("kind", "HeaderBadKind"),
-    ];
-    table.iter().find(|(k, _)| t.contains(k)).map(|(_, r)| *r)
+    let rule = if let Some(rest) = t.strip_prefix("chunk header: ") {
+        if rest.contains("too short") {
+            "ChunkTruncated"
+        } else if rest.contains("magic") {
+            "ChunkBadMagic"
+        } else if rest.contains("version") && !rest.contains("layout") {
+            "ChunkBadVersion"
+        } else {
+            // One library error covers flags != 0 and chunk_payload_len == 0.
+            "ChunkNonzeroFlags"
+        }
+    } else if t.starts_with("continuation too short") {
+        "ChunkTruncated"
+    } else if t.starts_with("message_id mismatch") {
+        "ChunkMessageIdMismatch"
+    } else if t.starts_with("chunk_index mismatch") {
+        "ChunkIndexMismatch"
+    } else if t.starts_with("chunk_count mismatch") {
+        "ChunkCountMismatch"
+    } else if t.starts_with("total_message_len mismatch") {
+        "ChunkTotalLenMismatch"
+    } else if t.starts_with("chunk_payload_len mismatch") {
+        "ChunkPayloadLenMismatch"
+    } else if t.starts_with("chunk exceeds payload_len") {
+        "ChunkOverrun"
+    } else if t.starts_with("packet too short for header") {
+        "HeaderTruncated"
+    } else if let Some(rest) = t.strip_prefix("header decode: ") {
+        header_rule(rest)
+    } else if let Some(rest) = t.strip_prefix("ack header: ") {
+        header_rule(rest)
+    } else if t.starts_with("packet exceeds declared payload_len") || t.starts_with("total message length") {
+        "PacketLengthMismatch"
+    } else if t.starts_with("batch directory exceeds payload") {
+        "BatchDirectoryTruncated"
+    } else if let Some(rest) = t.strip_prefix("batch directory: ") {
+        if rest.contains("BadAlignment") {
+            "BatchMisalignedOffset"
+        } else if rest.contains("OutOfBounds") {
+            "BatchItemOutOfBounds"
+        } else {
+            "BatchDirectoryTruncated"
+        }
+    } else if t.starts_with("expected HELLO_ACK") {
+        "AckNotControl"
+    } else if t.starts_with("ack payload truncated") {
+        "AckTruncated"
+    } else if t.starts_with("ack payload: ") {
+        "AckNonzeroFlags"
+    } else if t.starts_with("agreed packet_size too small") {
+        "AckPacketSizeTooSmall"
+    } else {
+        return None;
+    };
+    Some(rule)
 }
 
 pub fn from_uds(e: &UdsError, phase: Phase) -> ShimError {
@@ -190,7 +240,8 @@ pub fn from_uds(e: &UdsError, phase: Phase) -> ShimError {
         UdsError::AuthFailed => ShimError::new("Rejected", Some("AckRejectedAuth"), text),
         UdsError::NoProfile => ShimError::new("Rejected", Some("AckRejectedUnsupported"), text),
         UdsError::Incompatible(s) => {
-            if s.contains("transport_status") {
+            if s.contains("transport_status") || s.contains("ack header") {
+                // An INCOMPATIBLE status, or a HELLO_ACK header of another version.
                 ShimError::new("Rejected", Some("AckRejectedIncompatible"), text)
             } else if phase == Phase::Connect && s.contains("layout") {
                 ShimError::new("Protocol", Some("AckBadLayout"), text)

@@ -3,7 +3,7 @@
 
 use crate::errors::{from_uds, Phase, ShimError};
 use netipc::protocol::{Header, HEADER_LEN, HEADER_SIZE, MAGIC_MSG, PROFILE_SHM_FUTEX, PROFILE_SHM_HYBRID, VERSION};
-use netipc::transport::posix::{ClientConfig, UdsSession};
+use netipc::transport::posix::{ClientConfig, UdsError, UdsSession};
 #[cfg(target_os = "linux")]
 use netipc::transport::shm::{ShmContext, ShmError};
 use std::sync::mpsc;
@@ -136,10 +136,34 @@ impl Link {
         }
     }
 
+    /// The outbound limit a message breaks, if any (the same checks the crate's UDS send makes).
+    fn over_limit(&self, hdr: &Header, payload: &[u8]) -> Option<ShimError> {
+        if hdr.item_count > self.uds.max_request_batch_items {
+            return Some(ShimError::new(
+                "LimitExceeded",
+                Some("OutboundItemCountOverLimit"),
+                format!("item_count {} above the agreed {}", hdr.item_count, self.uds.max_request_batch_items),
+            ));
+        }
+        if payload.len() > self.uds.max_request_payload_bytes as usize {
+            return Some(ShimError::new(
+                "LimitExceeded",
+                Some("OutboundPayloadOverLimit"),
+                format!("payload of {} bytes above the agreed {}", payload.len(), self.uds.max_request_payload_bytes),
+            ));
+        }
+        None
+    }
+
     pub fn send(&mut self, hdr: &Header, payload: &[u8]) -> Result<(), ShimError> {
         let mut h = *hdr;
         #[cfg(target_os = "linux")]
-        if let Some(shm) = self.shm.as_mut() {
+        if self.shm.is_some() {
+            // The crate's region send checks only the area's capacity; the session's agreed
+            // limits are checked here as its UDS send checks them.
+            if let Some(e) = self.over_limit(hdr, payload) {
+                return Err(e);
+            }
             h.magic = MAGIC_MSG;
             h.version = VERSION;
             h.header_len = HEADER_LEN;
@@ -147,18 +171,56 @@ impl Link {
             let mut msg = vec![0u8; HEADER_SIZE + payload.len()];
             h.encode(&mut msg[..HEADER_SIZE]);
             msg[HEADER_SIZE..].copy_from_slice(payload);
+            let shm = self.shm.as_mut().expect("region");
             return shm.send(&msg).map_err(|e| crate::errors::from_shm(&e));
         }
         if HEADER_SIZE + payload.len() > self.uds.packet_size as usize {
             self.chunked += 1;
         }
-        self.uds.send(&mut h, payload).map_err(|e| from_uds(&e, Phase::Send))
+        match self.uds.send(&mut h, payload) {
+            Ok(()) => Ok(()),
+            Err(UdsError::LimitExceeded) => Err(self
+                .over_limit(hdr, payload)
+                .unwrap_or_else(|| from_uds(&UdsError::LimitExceeded, Phase::Send))),
+            Err(e) => Err(from_uds(&e, Phase::Send)),
+        }
+    }
+
+    /// Waits for the next region message in slices, so that a closed session socket ends
+    /// the wait (SHM-SOCKET-001) and `timeout_ms` bounds it.
+    #[cfg(target_os = "linux")]
+    fn receive_shm(&mut self) -> Result<usize, ShimError> {
+        let deadline = (self.timeout_ms != 0).then(|| Instant::now() + Duration::from_millis(self.timeout_ms as u64));
+        loop {
+            let slice = match deadline {
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now()).as_millis() as u32;
+                    if left == 0 {
+                        return Err(ShimError::new("Timeout", None, format!("no response within {} ms", self.timeout_ms)));
+                    }
+                    left.min(100)
+                }
+                None => 100,
+            };
+            let shm = self.shm.as_mut().expect("region");
+            match shm.receive(&mut self.buf, slice) {
+                Ok(n) => return Ok(n),
+                Err(ShmError::Timeout) => {}
+                Err(e) => return Err(crate::errors::from_shm(&e)),
+            }
+            let mut p = libc::pollfd { fd: self.uds.fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let rc = unsafe { libc::poll(&mut p, 1, 0) };
+            if rc > 0 && p.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 {
+                return Err(ShimError::new("PeerClosed", None, "the session socket closed while waiting on the region"));
+            }
+        }
     }
 
     pub fn receive(&mut self) -> Result<(Header, Vec<u8>), ShimError> {
         #[cfg(target_os = "linux")]
-        if let Some(shm) = self.shm.as_mut() {
-            let n = shm.receive(&mut self.buf, self.timeout_ms).map_err(|e| crate::errors::from_shm(&e))?;
+        if self.shm.is_some() {
+            let n = self.receive_shm()?;
             let msg = &self.buf[..n];
             let h = Header::decode(msg).map_err(|e| crate::codec::header_error(e, msg.len()))?;
             if HEADER_SIZE + h.payload_len as usize != n {

@@ -248,13 +248,20 @@ fn serve_session(mut s: UdsSession, #[cfg(target_os = "linux")] mut shm: Option<
         }
         let (h, payload) = match s.receive(&mut buf) {
             Ok((h, p)) => (h, p.to_vec()),
-            Err(_) => break,
+            Err(e) => {
+                eprintln!("netipc-shim-rust server: session {}: receive: {e}", s.session_id);
+                break;
+            }
         };
         if h.kind != KIND_REQUEST {
             break;
         }
         let (mut r, len) = svc.respond(&h, &payload, &mut out, limits);
-        if s.send(&mut r, &out[..len]).is_err() || terminal(r.transport_status) {
+        if let Err(e) = s.send(&mut r, &out[..len]) {
+            eprintln!("netipc-shim-rust server: session {}: send: {e}", s.session_id);
+            break;
+        }
+        if terminal(r.transport_status) {
             break;
         }
     }
