@@ -226,10 +226,28 @@ fn serve_session(mut s: UdsSession, #[cfg(target_os = "linux")] mut shm: Option<
             };
             let msg = &buf[..n];
             let Ok(h) = Header::decode(msg) else { break };
-            if h.kind != KIND_REQUEST || HEADER_SIZE + h.payload_len as usize != n {
+            if h.kind != KIND_REQUEST {
                 break;
             }
-            let (mut r, len) = svc.respond(&h, &msg[HEADER_SIZE..], &mut out, limits);
+            // A declared size above the agreed limit is answered LIMIT_EXCEEDED (SVC-REQLIMIT-001)
+            // before the length is compared with what the region holds.
+            let over = h.payload_len as usize > limits.0 as usize;
+            if !over && HEADER_SIZE + h.payload_len as usize != n {
+                break;
+            }
+            let (mut r, len) = if over {
+                let r = Header {
+                    kind: KIND_RESPONSE,
+                    code: h.code,
+                    message_id: h.message_id,
+                    item_count: 1,
+                    transport_status: STATUS_LIMIT_EXCEEDED,
+                    ..Header::default()
+                };
+                (r, 0)
+            } else {
+                svc.respond(&h, &msg[HEADER_SIZE..], &mut out, limits)
+            };
             r.magic = MAGIC_MSG;
             r.version = VERSION;
             r.header_len = HEADER_LEN;
