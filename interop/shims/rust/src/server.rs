@@ -11,7 +11,7 @@ use netipc::protocol::{
     batch_item_get, dispatch_cgroups_snapshot, dispatch_increment, dispatch_string_reverse, string_reverse_decode,
     BatchBuilder, CgroupsRequest, Header, FLAG_BATCH, HEADER_LEN, HEADER_SIZE, KIND_REQUEST, KIND_RESPONSE,
     MAGIC_MSG, MAX_PAYLOAD_CAP, MAX_PAYLOAD_DEFAULT, METHOD_CGROUPS_SNAPSHOT, METHOD_INCREMENT,
-    METHOD_STRING_REVERSE, STATUS_BAD_ENVELOPE, STATUS_INTERNAL_ERROR, STATUS_LIMIT_EXCEEDED, STATUS_OK,
+    METHOD_STRING_REVERSE, STATUS_BAD_ENVELOPE, STATUS_LIMIT_EXCEEDED, STATUS_OK,
     STATUS_UNSUPPORTED, VERSION,
 };
 use netipc::transport::posix::{ServerConfig, UdsListener, UdsSession};
@@ -200,8 +200,11 @@ impl Service {
     }
 }
 
+/// Whether the session ends after answering with `status`. The shim follows the crate's own
+/// managed server (both revisions): only LIMIT_EXCEEDED ends the session; BAD_ENVELOPE and
+/// INTERNAL_ERROR are answered and the session stays open, as UNSUPPORTED does.
 fn terminal(status: u16) -> bool {
-    matches!(status, STATUS_LIMIT_EXCEEDED | STATUS_BAD_ENVELOPE | STATUS_INTERNAL_ERROR)
+    status == STATUS_LIMIT_EXCEEDED
 }
 
 fn serve_session(mut s: UdsSession, #[cfg(target_os = "linux")] mut shm: Option<ShmContext>, svc: Arc<Service>) {
@@ -295,7 +298,13 @@ pub fn run(a: &Args) -> i32 {
         return 4;
     }
     install_signal_handlers();
-    let response_ceiling = if a.max_response_payload != 0 { a.max_response_payload } else { MAX_PAYLOAD_CAP };
+    // Response growth after an overflow, as the crate's managed server does it: the newer crate
+    // caps it at the configured value (1 MiB when unconfigured), the older one at 1 MiB.
+    let response_ceiling = if cfg!(feature = "crate-0d17a9d") && a.max_response_payload != 0 {
+        a.max_response_payload
+    } else {
+        MAX_PAYLOAD_CAP
+    };
     let svc = Arc::new(Service {
         kind: a.kind,
         method: match a.kind {
