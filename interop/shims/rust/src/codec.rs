@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 const FAMILIES: &[&str] = &[
     "handshake_decide",
     "handshake_check_ack",
+    "chunked_message",
     "outer_header",
     "chunk_header",
     "hello",
@@ -372,7 +373,6 @@ fn error(message: String) -> Json {
 
 fn family_unsupported(family: &str) -> Option<&'static str> {
     match family {
-        "chunked_message" => Some("the library reassembles chunks only inside a live UDS session's receive; it has no public function over packets"),
         "windows_names" => Some("the library derives Windows names only in its Windows transports (not built on this platform)"),
         _ => None,
     }
@@ -403,6 +403,17 @@ fn handle(req: &Json) -> Json {
     let handshake = family.starts_with("handshake_");
     match op {
         "decode" | "encode" if handshake => unsupported("handshake families are replayed with decide / check_ack"),
+        "decode" if family == "chunked_message" => {
+            let packets: Option<Vec<Vec<u8>>> = req
+                .get("packets")
+                .and_then(Json::as_array)
+                .and_then(|v| v.iter().map(|p| p.as_str().and_then(unhex)).collect());
+            let Some(packets) = packets else { return error("decode of chunked_message needs packets".into()) };
+            crate::handshake::reassemble(&packets, ctx).unwrap_or_else(error)
+        }
+        "encode" if family == "chunked_message" => {
+            unsupported("the crate splits messages only inside a live session's send")
+        }
         "decode" => {
             let Some(b) = req.get("hex").and_then(Json::as_str).and_then(unhex) else {
                 return error("decode needs hex".into());

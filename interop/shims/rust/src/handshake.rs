@@ -299,3 +299,114 @@ pub fn check_ack(packet: &[u8], hello: &Json) -> Result<Json, String> {
     }
     Ok(j)
 }
+
+/// `decode` of a `chunked_message`: the packets reach a session of the crate's server over a
+/// real socket (HELLO with the case's packet size and limits, so the session agrees on them),
+/// and the crate's receive reassembles them or refuses.
+pub fn reassemble(packets: &[Vec<u8>], ctx: &Json) -> Result<Json, String> {
+    let packet_size: u32 = num(ctx, "packet_size")?;
+    let empty = Json::obj();
+    let limits = ctx.get("limits").unwrap_or(&empty);
+    let max_payload: u32 = num(limits, "max_payload_bytes").unwrap_or(1 << 20);
+    let max_items: u32 = num(limits, "max_batch_items").unwrap_or(1024);
+    let dir = CaseDir::new()?;
+    let cfg = ServerConfig {
+        supported_profiles: 1,
+        preferred_profiles: 0,
+        max_request_payload_bytes: max_payload,
+        max_request_batch_items: max_items,
+        max_response_payload_bytes: max_payload,
+        max_response_batch_items: max_items,
+        auth_token: 0,
+        packet_size,
+        backlog: 0,
+    };
+    let listener = UdsListener::bind(&dir.path(), "m", cfg.clone()).map_err(|e| format!("bind: {e}"))?;
+    let client = seqpacket()?;
+    let addr = sockaddr(&format!("{}/m.sock", dir.path()))?;
+    // SAFETY: addr is a valid sockaddr_un.
+    let rc = unsafe {
+        libc::connect(client.0, &addr as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_un>() as u32)
+    };
+    if rc != 0 {
+        return Err(format!("connect: {}", std::io::Error::last_os_error()));
+    }
+    set_timeout(client.0, 2000);
+    // The HELLO: the crate's own encoders, proposing the case's session.
+    let hello = netipc::protocol::Hello {
+        layout_version: 1,
+        flags: 0,
+        supported_profiles: 1,
+        preferred_profiles: 0,
+        max_request_payload_bytes: max_payload,
+        max_request_batch_items: max_items,
+        max_response_payload_bytes: max_payload,
+        max_response_batch_items: max_items,
+        auth_token: 0,
+        packet_size,
+    };
+    let mut pkt = vec![0u8; HEADER_SIZE + 44];
+    hello.encode(&mut pkt[HEADER_SIZE..]);
+    Header {
+        magic: netipc::protocol::MAGIC_MSG,
+        version: netipc::protocol::VERSION,
+        header_len: netipc::protocol::HEADER_LEN,
+        kind: netipc::protocol::KIND_CONTROL,
+        code: netipc::protocol::CODE_HELLO,
+        payload_len: 44,
+        item_count: 1,
+        ..Header::default()
+    }
+    .encode(&mut pkt[..HEADER_SIZE]);
+    let server = std::thread::spawn(move || -> Result<Result<(Header, Vec<u8>), UdsError>, String> {
+        let mut s = listener.accept_with_config(1, cfg).map_err(|e| format!("handshake: {e}"))?;
+        set_timeout(s.fd(), 2000);
+        let mut buf = vec![0u8; HEADER_SIZE + s.max_request_payload_bytes as usize];
+        Ok(s.receive(&mut buf).map(|(h, p)| (h, p.to_vec())))
+    });
+    if !send_packet(client.0, &pkt) {
+        return Err("HELLO not sent".into());
+    }
+    match recv_packet(client.0) {
+        Read::Packet(ack) if ack.len() >= 16 && u16::from_le_bytes([ack[14], ack[15]]) == 0 => {}
+        _ => {
+            drop(client);
+            let _ = server.join();
+            let mut j = Json::obj();
+            j.set("result", "unsupported");
+            j.set("reason", format!("the crate's handshake refuses a session with packet size {packet_size}, so the packets cannot reach its receive"));
+            return Ok(j);
+        }
+    }
+    for p in packets {
+        if !send_packet(client.0, p) {
+            break;
+        }
+    }
+    let got = server.join().map_err(|_| "receive thread failed".to_string())??;
+    drop(client);
+    let mut j = Json::obj();
+    match got {
+        Ok((h, payload)) => {
+            let mut hdr = Json::obj();
+            hdr.set("kind", h.kind);
+            hdr.set("flags", h.flags);
+            hdr.set("code", h.code);
+            hdr.set("transport_status", h.transport_status);
+            hdr.set("payload_len", h.payload_len);
+            hdr.set("item_count", h.item_count);
+            hdr.set("message_id", Json::Str(h.message_id.to_string()));
+            let mut f = Json::obj();
+            f.set("header", hdr);
+            f.set("payload_hex", hex(&payload));
+            j.set("result", "valid");
+            j.set("fields", f);
+        }
+        Err(e) => {
+            let err = crate::errors::from_uds(&e, crate::errors::Phase::Receive);
+            j.set("result", "invalid");
+            j.set("error", err.rule.unwrap_or(err.kind));
+        }
+    }
+    Ok(j)
+}
