@@ -154,8 +154,9 @@ def build(source: Path, out: Path, platform: str, log) -> BuiltShim:
     notes = [
         "The server role runs the crate's UDS listener, handshake and SHM regions at L1 with the "
         "shim's own session loop (the crate's managed servers serve fixed kinds, not echo with any method code).",
-        "The codec testee answers chunked_message, handshake_decide, handshake_check_ack and "
-        "windows_names as unsupported: the crate has no public function for them over bytes.",
+        "The codec testee replays handshake_decide, handshake_check_ack and chunked_message "
+        "through the crate's handshake and session receive over a socket (it has no function "
+        "for them over bytes); chunked_message encode and windows_names are unsupported.",
         "outer_header cases with receiver limits are unsupported: the crate checks limits only "
         "inside a live session's receive.",
         "The handshake has no deadline in the crate; the shim bounds the client's connect with "
