@@ -191,9 +191,11 @@ func mapPosixError(err error, handshake bool) *shimError {
 		if err == posix.ErrIncompatible {
 			e.kind, e.rule = "Rejected", "AckRejectedIncompatible"
 		} else {
+			// "ack header version mismatch" (an ACK of another protocol version) or
+			// "ack payload layout version mismatch"
 			e.kind, e.rule = "HandshakeFailed", "AckBadLayout"
-			if strings.Contains(text, "header") {
-				e.rule = "HeaderBadVersion"
+			if strings.Contains(text, "ack header") {
+				e.rule = "AckRejectedIncompatible"
 			}
 		}
 	case errors.Is(err, posix.ErrLimitExceeded):

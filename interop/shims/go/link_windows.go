@@ -182,6 +182,9 @@ func mapWinError(err error, handshake bool) *shimError {
 			e.kind, e.rule = "Rejected", "AckRejectedIncompatible"
 		} else {
 			e.kind, e.rule = "HandshakeFailed", "AckBadLayout"
+			if strings.Contains(text, "ack header") {
+				e.rule = "AckRejectedIncompatible"
+			}
 		}
 	case errors.Is(err, windows.ErrLimitExceeded):
 		switch {

@@ -7,11 +7,20 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // chunkRule names the chunk rule from the library's text (its error has one sentinel).
 func chunkRule(text string) string {
 	switch {
+	case strings.Contains(text, "magic value mismatch"):
+		return "ChunkBadMagic"
+	case strings.Contains(text, "unsupported version"):
+		return "ChunkBadVersion"
+	case strings.Contains(text, "unknown layout_version"):
+		// the library's chunk decoder refuses non-zero flags and chunk_payload_len 0 alike
+		return "ChunkNonzeroFlags"
+	case strings.Contains(text, "buffer too short"), strings.Contains(text, "too short"):
+		return "ChunkTruncated"
 	case strings.Contains(text, "message_id"):
 		return "ChunkMessageIdMismatch"
 	case strings.Contains(text, "chunk_index"):
 		return "ChunkIndexMismatch"
-	case strings.Contains(text, "chunk_count"):
+	case strings.Contains(text, "chunk_count"), strings.Contains(text, "chunk count"):
 		return "ChunkCountMismatch"
 	case strings.Contains(text, "total_message_len"):
 		return "ChunkTotalLenMismatch"
@@ -19,12 +28,6 @@ func chunkRule(text string) string {
 		return "ChunkPayloadLenMismatch"
 	case strings.Contains(text, "exceeds payload_len"):
 		return "ChunkOverrun"
-	case strings.Contains(text, "too short"), strings.Contains(text, "buffer too short"):
-		return "ChunkTruncated"
-	case strings.Contains(text, "magic"):
-		return "ChunkBadMagic"
-	case strings.Contains(text, "version"):
-		return "ChunkBadVersion"
 	}
 	return ""
 }
@@ -46,6 +49,8 @@ func protocolRule(text string) string {
 		return "HeaderBadKind"
 	case strings.Contains(text, "unsupported version"):
 		return "HeaderBadVersion"
+	case strings.Contains(text, "packet exceeds declared payload_len"):
+		return "PacketLengthMismatch"
 	case strings.Contains(text, "batch dir"):
 		return "BatchItemOutOfBounds"
 	}
