@@ -126,7 +126,16 @@ func classOfShim(e *shimError) string {
 	return e.kind
 }
 
+// zeroMeansDefault: the library reads a limit, cap or packet size of 0 as "use the
+// default", so a case that needs a real 0 cannot be played.
+func zeroMeansDefault(what string) answer {
+	return unsupported(what + " 0 means the library's default, not a limit of 0")
+}
+
 func decodeHeaderWithLimits(b []byte, h protocol.Header, lim fieldMap) answer {
+	if lim.u32("max_payload_bytes") == 0 || lim.u32("max_batch_items") == 0 {
+		return zeroMeansDefault("a session limit of")
+	}
 	p, err := newSessionPair(0, lim.u32("max_payload_bytes"), lim.u32("max_batch_items"))
 	if err != nil {
 		return unsupported("the library refused a session with these limits: " + err.Error())
@@ -151,6 +160,9 @@ func decodeHeaderWithLimits(b []byte, h protocol.Header, lim fieldMap) answer {
 func decodeChunked(pkts [][]byte, raw json.RawMessage) answer {
 	ctx := ctxMap(raw)
 	maxPayload, maxBatch := limitsOf(ctx)
+	if maxPayload == 0 || maxBatch == 0 || ctx.u32("packet_size") == 0 {
+		return zeroMeansDefault("a session limit or packet size of")
+	}
 	p, err := newSessionPair(ctx.u32("packet_size"), maxPayload, maxBatch)
 	if err != nil {
 		return unsupported("the library refused a session with this packet size and limits: " + err.Error())
@@ -163,6 +175,12 @@ func decodeChunked(pkts [][]byte, raw json.RawMessage) answer {
 		return answer{"result": "error", "message": "send: " + err.Error()}
 	}
 	h, payload, e := p.receive()
+	if e != nil && e.kind == "Timeout" {
+		// The library did not reject the packets: its receive still waits for more.
+		first, _ := protocol.DecodeHeader(pkts[0])
+		return valid(map[string]any{"header": headerFields(first), "payload_hex": nil,
+			"library": "no verdict: the receive still waits for continuation packets"})
+	}
 	if e != nil {
 		return invalid(classOfShim(e))
 	}
@@ -225,6 +243,9 @@ func decide(pkt []byte, raw json.RawMessage) answer {
 		return answer{"result": "error", "message": err.Error()}
 	}
 	defer os.RemoveAll(dir)
+	if pol.u32("max_request_payload_bytes") == 0 || pol.u32("response_payload_bytes") == 0 || pol.u32("packet_size") == 0 {
+		return zeroMeansDefault("a server policy value of")
+	}
 	tok, _ := pol.u64("auth_token")
 	sid, _ := pol.u64("session_id")
 	cfg := posix.ServerConfig{SupportedProfiles: pol.u32("supported_profiles"),

@@ -217,8 +217,12 @@ func mapPosixError(err error, handshake bool) *shimError {
 		e.rule = chunkRule(text)
 	case errors.Is(err, posix.ErrRecv), errors.Is(err, posix.ErrSend), errors.Is(err, posix.ErrShmPeerDead):
 		e.kind = "PeerClosed"
-		if strings.Contains(text, "resource temporarily unavailable") {
+		switch {
+		case strings.Contains(text, "resource temporarily unavailable"):
 			e.kind = "Timeout"
+		case strings.Contains(text, "message too long"):
+			// EMSGSIZE: the library sent a packet above what the socket takes (UDS-PKT-001)
+			e.kind = "System"
 		}
 	case errors.Is(err, posix.ErrShmTimeout):
 		e.kind = "Timeout"

@@ -35,6 +35,12 @@ func chunkRule(text string) string {
 // protocolRule names the envelope rule from the library's text where it says which.
 func protocolRule(text string) string {
 	switch {
+	case strings.Contains(text, "batch dir") && strings.Contains(text, "aligned"):
+		return "BatchMisalignedOffset"
+	case strings.Contains(text, "batch dir") && strings.Contains(text, "offset+length exceeds"):
+		return "BatchItemOutOfBounds"
+	case strings.Contains(text, "batch dir"):
+		return "BatchDirectoryTruncated"
 	case strings.Contains(text, "expected HELLO_ACK"):
 		return "AckNotControl"
 	case strings.Contains(text, "ack payload truncated"):
@@ -51,8 +57,6 @@ func protocolRule(text string) string {
 		return "HeaderBadVersion"
 	case strings.Contains(text, "packet exceeds declared payload_len"):
 		return "PacketLengthMismatch"
-	case strings.Contains(text, "batch dir"):
-		return "BatchItemOutOfBounds"
 	}
 	return ""
 }

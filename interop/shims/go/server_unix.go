@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,10 +32,6 @@ func runServer(o *options) int {
 		PacketSize:              o.packetSize,
 	}
 	sockPath := filepath.Join(o.runDir, o.service+".sock")
-	var before os.FileInfo
-	if fi, err := os.Lstat(sockPath); err == nil {
-		before = fi
-	}
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
@@ -43,8 +41,9 @@ func runServer(o *options) int {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run() }()
 
-	// The managed server has no "listening" callback: it is ready once its socket file
-	// exists and is not the one that was there before it started (a stale one it replaces).
+	// The managed server has no "listening" callback: it is ready once the kernel lists a
+	// listening socket at its path (bind comes before listen; a stale file it replaces is
+	// not listening, and its replacement may even reuse the inode number).
 	ready := false
 	for !ready {
 		select {
@@ -55,8 +54,7 @@ func runServer(o *options) int {
 			return finishServer(o, srv, done, sockPath)
 		case <-time.After(2 * time.Millisecond):
 		}
-		if fi, err := os.Lstat(sockPath); err == nil && fi.Mode()&os.ModeSocket != 0 &&
-			(before == nil || !os.SameFile(before, fi)) {
+		if fi, err := os.Lstat(sockPath); err == nil && fi.Mode()&os.ModeSocket != 0 && listening(sockPath) {
 			ready = true
 		}
 	}
@@ -99,4 +97,24 @@ func serverStartError(err error) int {
 	default:
 		return exitEnvironment
 	}
+}
+
+// listening reports whether a listening socket is bound to path, from /proc/net/unix
+// (flag __SO_ACCEPTCON, 0x10000). Where /proc/net/unix cannot be read the file's existence
+// has to do.
+func listening(path string) bool {
+	data, err := os.ReadFile("/proc/net/unix")
+	if err != nil {
+		return true
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		// Num RefCount Protocol Flags Type St Inode Path
+		if len(f) >= 8 && f[7] == path {
+			if flags, err := strconv.ParseUint(f[3], 16, 32); err == nil && flags&0x10000 != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
