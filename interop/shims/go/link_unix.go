@@ -43,7 +43,25 @@ type udsLink struct {
 	closed bool
 }
 
+// connect performs the library's connect and handshake and, when a shared-memory profile
+// is selected, attaches to the session's region. An attach failure drops shared memory and
+// handshakes again on the baseline, the policy of the library's own L2 client; the failure
+// is reported in shm_attach_failures / shm_attach_error.
 func connect(o *options, cfg clientConfig) (link, int, *shimError, *shimError) {
+	l, attachErr, e := connectOnce(o, cfg)
+	if e != nil || attachErr == nil {
+		return l, 0, nil, e
+	}
+	cfg.profiles &^= protocol.ProfileSHMHybrid | protocol.ProfileSHMFutex
+	cfg.preferred &^= protocol.ProfileSHMHybrid | protocol.ProfileSHMFutex
+	if cfg.profiles == 0 {
+		return nil, 1, attachErr, attachErr
+	}
+	l, _, e = connectOnce(o, cfg)
+	return l, 1, attachErr, e
+}
+
+func connectOnce(o *options, cfg clientConfig) (link, *shimError, *shimError) {
 	s, err := posix.Connect(o.runDir, o.service, &posix.ClientConfig{
 		SupportedProfiles:       cfg.profiles,
 		PreferredProfiles:       cfg.preferred,
@@ -55,33 +73,30 @@ func connect(o *options, cfg clientConfig) (link, int, *shimError, *shimError) {
 		PacketSize:              cfg.packetSize,
 	})
 	if err != nil {
-		return nil, 0, nil, mapPosixError(err, true)
+		return nil, nil, mapPosixError(err, true)
 	}
 	l := &udsLink{s: s, inf: linkInfo{profile: s.SelectedProfile, packetSize: s.PacketSize,
 		maxReq: s.MaxRequestPayloadBytes, maxResp: s.MaxResponsePayloadBytes,
 		maxReqBatch: s.MaxRequestBatchItems, sessionID: s.SessionID}}
 	bufLen := int(s.PacketSize)
 	if s.SelectedProfile == protocol.ProfileSHMHybrid || s.SelectedProfile == protocol.ProfileSHMFutex {
-		// The server creates the region before its HELLO_ACK; attach retries briefly like
-		// the library's own client does, bounded by the handshake timeout.
+		// The region may not be ready yet: retry like the library's own client (every
+		// 5 ms for up to 5 s, bounded by the handshake timeout) while it cannot be opened
+		// or is not initialised.
 		deadline := time.Now().Add(5 * time.Second)
 		if o.timeoutMs != 0 && o.timeoutMs < 5000 {
 			deadline = time.Now().Add(time.Duration(o.timeoutMs) * time.Millisecond)
 		}
-		var attachErr error
-		failures := 0
 		for {
 			shm, err := posix.ShmClientAttach(o.runDir, o.service, s.SessionID)
 			if err == nil {
 				l.shm = shm
 				break
 			}
-			failures++
-			attachErr = err
-			if time.Now().After(deadline) || !errors.Is(err, posix.ErrShmNotReady) && !errors.Is(err, posix.ErrShmOpen) {
+			retry := errors.Is(err, posix.ErrShmNotReady) || errors.Is(err, posix.ErrShmOpen)
+			if !retry || time.Now().After(deadline) {
 				s.Close()
-				e := mapPosixError(attachErr, false)
-				return nil, failures, e, e
+				return nil, mapPosixError(err, false), nil
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -93,7 +108,7 @@ func connect(o *options, cfg clientConfig) (link, int, *shimError, *shimError) {
 		bufLen = protocol.HeaderSize
 	}
 	l.buf = make([]byte, bufLen)
-	return l, 0, nil, nil
+	return l, nil, nil
 }
 
 func (l *udsLink) info() linkInfo  { return l.inf }

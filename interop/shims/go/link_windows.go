@@ -30,7 +30,22 @@ type pipeLink struct {
 	inShm map[uint64]bool
 }
 
+// connect: see link_unix.go (attach failure: drop shared memory, handshake again).
 func connect(o *options, cfg clientConfig) (link, int, *shimError, *shimError) {
+	l, attachErr, e := connectOnce(o, cfg)
+	if e != nil || attachErr == nil {
+		return l, 0, nil, e
+	}
+	cfg.profiles &^= windows.WinShmProfileHybrid | windows.WinShmProfileBusywait
+	cfg.preferred &^= windows.WinShmProfileHybrid | windows.WinShmProfileBusywait
+	if cfg.profiles == 0 {
+		return nil, 1, attachErr, attachErr
+	}
+	l, _, e = connectOnce(o, cfg)
+	return l, 1, attachErr, e
+}
+
+func connectOnce(o *options, cfg clientConfig) (link, *shimError, *shimError) {
 	s, err := windows.Connect(o.runDir, o.service, &windows.ClientConfig{
 		SupportedProfiles:       cfg.profiles,
 		PreferredProfiles:       cfg.preferred,
@@ -42,41 +57,34 @@ func connect(o *options, cfg clientConfig) (link, int, *shimError, *shimError) {
 		PacketSize:              cfg.packetSize,
 	})
 	if err != nil {
-		return nil, 0, nil, mapWinError(err, true)
+		return nil, nil, mapWinError(err, true)
 	}
 	l := &pipeLink{s: s, inf: linkInfo{profile: s.SelectedProfile, packetSize: s.PacketSize,
 		maxReq: s.MaxRequestPayloadBytes, maxResp: s.MaxResponsePayloadBytes,
 		maxReqBatch: s.MaxRequestBatchItems, sessionID: s.SessionID}}
-	bufLen := int(s.PacketSize)
 	if s.SelectedProfile == windows.WinShmProfileHybrid || s.SelectedProfile == windows.WinShmProfileBusywait {
 		deadline := time.Now().Add(5 * time.Second)
 		if o.timeoutMs != 0 && o.timeoutMs < 5000 {
 			deadline = time.Now().Add(time.Duration(o.timeoutMs) * time.Millisecond)
 		}
-		failures := 0
 		for {
 			shm, err := windows.WinShmClientAttach(o.runDir, o.service, o.authToken, s.SessionID, s.SelectedProfile)
 			if err == nil {
 				l.shm = shm
 				break
 			}
-			failures++
-			if time.Now().After(deadline) {
+			retry := errors.Is(err, windows.ErrWinShmOpenMapping) || errors.Is(err, windows.ErrWinShmOpenEvent)
+			if !retry || time.Now().After(deadline) {
 				s.Close()
-				e := mapWinError(err, false)
-				return nil, failures, e, e
+				return nil, mapWinError(err, false), nil
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 		l.inf.shm = true
 		l.inShm = map[uint64]bool{}
-		bufLen = protocol.HeaderSize + int(s.MaxResponsePayloadBytes)
 	}
-	if bufLen < protocol.HeaderSize+int(s.MaxResponsePayloadBytes) {
-		bufLen = protocol.HeaderSize + int(s.MaxResponsePayloadBytes)
-	}
-	l.buf = make([]byte, bufLen)
-	return l, 0, nil, nil
+	l.buf = make([]byte, max(int(s.PacketSize), protocol.HeaderSize+int(s.MaxResponsePayloadBytes)))
+	return l, nil, nil
 }
 
 func (l *pipeLink) info() linkInfo  { return l.inf }
