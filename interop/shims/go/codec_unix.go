@@ -106,7 +106,9 @@ func (p *sessionPair) pending() bool {
 }
 
 func (p *sessionPair) receive() (protocol.Header, []byte, *shimError) {
-	buf := make([]byte, protocol.HeaderSize+int(p.maxReq))
+	// The first packet lands here (the library reassembles the rest in its own buffer);
+	// the library's server sizes it 32 + the request limit, capped here for huge limits.
+	buf := make([]byte, protocol.HeaderSize+int(min(p.maxReq, 1<<24)))
 	return receiveWithTimeout(p.srv, buf, 300)
 }
 
