@@ -107,6 +107,8 @@ def _install_prng_dll(dll: Path, log) -> str:
 
 
 def build(source: Path, out: Path, platform: str, log) -> BuiltShim:
+    if platform not in ("linux", "windows"):
+        raise ShimBuildError("unknown platform %r (linux or windows)" % platform)
     source = Path(source).resolve()
     out = Path(out).resolve()
     gomod_dir = source / "src" / "go"
@@ -134,8 +136,6 @@ def build(source: Path, out: Path, platform: str, log) -> BuiltShim:
     if platform == "windows":
         env.update(GOOS="windows", GOARCH="amd64")
         exe = out / "netipc-shim-go.exe"
-    elif platform != "linux":
-        raise ShimBuildError("unknown platform %r (linux or windows)" % platform)
     cmd = [go, "build", "-trimpath", "-o", exe]
     if tags:
         cmd += ["-tags", ",".join(tags)]
