@@ -1,0 +1,7 @@
+//go:build !netipc_0d17a9d
+
+package main
+
+// apiRevision names the library API this build was compiled against (chosen by the build
+// module from the checkout's sources).
+const apiRevision = "6d9ffc1-era API"
