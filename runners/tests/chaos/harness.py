@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "runners"))
+
+from runners.tests.support import marker_processes  # noqa: E402,F401  (one copy: support.py)
+
 HOSTILE = Path(__file__).parent / "fakes" / "hostile.py"
 CTS = ROOT / "cts"
 BUILD_DIR = Path(os.environ.get("NIPC_BUILD_DIR", ROOT / "build" / "default"))
@@ -62,22 +65,6 @@ def manifest(directory: Path, name: str, marker: str, server=None, client=None,
     path = directory / (name + ".toml")
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def marker_processes(marker):
-    """Live processes whose command line holds `marker`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            cmd = Path("/proc/%s/cmdline" % entry).read_bytes()
-            stat = Path("/proc/%s/stat" % entry).read_text()
-        except OSError:
-            continue
-        if marker.encode() in cmd and stat[stat.rfind(")") + 2] != "Z":
-            found.append(int(entry))
-    return found
 
 
 # Shared services a launcher (wine) keeps for all its users: never counted as survivors.
