@@ -563,6 +563,7 @@ def cmd_run(args) -> int:
 
 
 def _run(args, started, t0, stop) -> int:
+    impl, shim_notes = _impl_sources(args)
     try:
         manifests = load_manifests(impl)
         lists = expected.load([m.name for m in manifests],
@@ -573,7 +574,7 @@ def _run(args, started, t0, stop) -> int:
         return EXIT_SETUP
     names = [m.name for m in manifests]
     has_reference = REFERENCE_NAME in names
-    notes = []
+    notes = list(shim_notes)
     rows = []
     finished, not_run = {}, []
     phase = "start"
