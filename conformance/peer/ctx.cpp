@@ -944,24 +944,31 @@ void Ctx::expect_client_failed(std::string_view req, std::optional<std::string> 
   }
 }
 
+ExitStatus Ctx::expect_refusal(IutProcess::Ready ready, std::string_view req, const std::string& started) {
+  if (ready == IutProcess::Ready::kReady) fail(req, started);
+  std::optional<ExitStatus> e = iut_->poll_exit();
+  if (!e) e = iut_->wait_exit(step(2));
+  if (!e) timed_out(req, "the server neither started nor refused");
+  if (e->ok()) fail(req, "the server exited 0 instead of refusing");
+  if (!e->refused())
+    fail(req, "the server ended with " + e->describe() +
+                  ", which is no refusal: a refusal exits 1, 2 or 3 (SHIM-EXIT-001); a crash or a program "
+                  "that could not run refuses nothing");
+  return *e;
+}
+
 void Ctx::expect_client_ok(std::string_view req) {
   ClientResult r = client_exit();
   if (!client_succeeded(r))
     fail(req, "the client failed (" + r.exit.describe() + "): " + (r.result.is_null() ? "" : r.result.dump()));
 }
 
-std::string Ctx::verdict_of(const std::optional<ExitStatus>& ended) {
-  // Positive evidence only: a case whose IUT never ran observed nothing of it. Exit 126/127
-  // is what the spawn reports when the program cannot be executed (and what shells use for
-  // "not executable" / "not found"): every verdict of such a run is an environment error.
+std::string Ctx::verdict_of() {
+  // Positive evidence only: a case whose IUT never ran (spawn() reports a failed exec)
+  // observed nothing of it. A program that ran and exited 127 is judged like any other exit.
   if (!iut_ && verdict_override_.empty()) {
     verdict_override_ = "error";
     override_reason_ = "the case never started the IUT: nothing was observed";
-  }
-  if (ended && ended->signal == 0 && (ended->code == 126 || ended->code == 127)) {
-    override_reason_ = "the IUT could not be executed (" + ended->describe() + "): nothing was observed" +
-                       (override_reason_.empty() ? "" : "; " + override_reason_);
-    return "error";
   }
   // A client that never connected showed nothing of itself on the wire.
   if (def_.role == Role::kClient && def_.client_connects && client_connections_ == 0 && failures_.empty() &&
@@ -1032,7 +1039,7 @@ nlohmann::json Ctx::run() {
                              "fail"});
     }
   }
-  std::string verdict = verdict_of(ended);
+  std::string verdict = verdict_of();
   if (verdict == "pass" && rejection_unreported_) {
     verdict = "unreported";
     override_reason_ = "the client failed as it must, but reported no reason (no result line naming the error): "

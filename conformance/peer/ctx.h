@@ -207,6 +207,12 @@ class Ctx {
   [[noreturn]] void unsupported(const std::string& why);
   [[noreturn]] void error(const std::string& why);
   [[noreturn]] void not_applicable(const std::string& why);
+  /// Judges a server that must refuse to start (`ready` as launch_iut() returned it): a server
+  /// that became ready fails `req` with `started`; one still running after the step times out;
+  /// one that exited must have refused: exit code 1, 2 or 3 (SHIM-EXIT-001). Exit 0 fails, and
+  /// so do a signal, 126/127 (a shell that cannot execute or find the program) and any other
+  /// code: a program that crashes or never ran refused nothing. Returns how it ended.
+  ExitStatus expect_refusal(IutProcess::Ready ready, std::string_view req, const std::string& started);
   /// True when the IUT follows the shim contract, so its exit codes and result line are judged.
   bool shim() const { return opt_.shim; }
   void note(const std::string& text) { transcript_.note("case", text); }
@@ -295,8 +301,8 @@ class Ctx {
   std::unique_ptr<Listener> listener_;
   std::vector<std::string> extra_args_;
   std::optional<ExitStatus> client_exit_;
-  /// The verdict once the case has ended (`ended`: how the IUT ended, if it was started).
-  std::string verdict_of(const std::optional<ExitStatus>& ended);
+  /// The verdict once the case has ended, from the failures and the override recorded.
+  std::string verdict_of();
   struct Failure {
     std::string requirement, message, kind;
   };

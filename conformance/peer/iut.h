@@ -20,6 +20,9 @@ struct ExitStatus {
   int code = 0;    // valid when signal == 0
   int signal = 0;  // non-zero: killed by this signal (Windows: -1, terminated)
   bool ok() const { return signal == 0 && code == 0; }
+  /// Ended with a failure code of the shim contract (SHIM-EXIT-001: 1 failure, 2 usage,
+  /// 3 environment): the program ran and said no.
+  bool refused() const { return signal == 0 && code >= 1 && code <= 3; }
   std::string describe() const;
 };
 

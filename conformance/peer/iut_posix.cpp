@@ -134,12 +134,27 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The child reports a failed exec as its errno through a close-on-exec pipe: EOF means the
+  // program runs. Only then does the case know the IUT never ran; an exit code cannot tell
+  // a missing program from a program that chose to exit 127.
+  int exec_status[2];
+  if (::pipe2(exec_status, O_CLOEXEC) != 0) return *why = std::string("pipe: ") + std::strerror(errno), nullptr;
   pid_t pid = ::fork();
-  if (pid < 0) return *why = std::string("fork: ") + std::strerror(errno), nullptr;
+  if (pid < 0) {
+    ::close(exec_status[0]);
+    ::close(exec_status[1]);
+    return *why = std::string("fork: ") + std::strerror(errno), nullptr;
+  }
   if (pid == 0) {
+    ::close(exec_status[0]);
+    auto report = [&](int err) {
+      ssize_t w;
+      do w = ::write(exec_status[1], &err, sizeof err); while (w < 0 && errno == EINTR);
+      ::_exit(127);
+    };
     ::setpgid(0, 0);
     int in = ::open("/dev/null", O_RDONLY);
-    if (in < 0) ::_exit(126);
+    if (in < 0) report(errno);
     ::dup2(in, 0);
     ::dup2(p->out_fd_, 1);
     ::dup2(p->err_fd_, 2);
@@ -149,10 +164,20 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
     struct rlimit no_core {0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
     ::execvp(args[0], args.data());
-    ::_exit(127);
+    report(errno);
   }
   ::setpgid(pid, pid);  // also from the parent, so the group exists before we signal it
   p->pid_ = pid;
+  ::close(exec_status[1]);
+  int err = 0;
+  ssize_t got;
+  do got = ::read(exec_status[0], &err, sizeof err); while (got < 0 && errno == EINTR);
+  ::close(exec_status[0]);
+  if (got == static_cast<ssize_t>(sizeof err)) {
+    p->wait_exit(Deadline::after(std::chrono::seconds(5)));  // reap the child that never ran
+    p->pid_ = -1;
+    return *why = "cannot execute " + argv[0] + ": " + std::strerror(err), nullptr;
+  }
   return p;
 }
 

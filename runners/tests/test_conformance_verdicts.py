@@ -1,6 +1,6 @@
 """Verdicts need positive evidence: the real peer runs the real catalogue against IUTs that
-show nothing. A program that does not exist, or exits 127 at once, passes no case in either
-role; a client that never connects passes no client case that expects a connection; a client
+show nothing. A program that does not exist (every case an error) or exits 127 at once (every
+case it reaches a failure) passes no case in either role; a client that never connects passes no client case that expects a connection; a client
 that broke a rule and then exits 4 ("not supported") has failed, not declined; a server that
 never puts a session on shared memory gets failures, never a crashed peer."""
 import json
@@ -73,6 +73,8 @@ class NothingThereTest(unittest.TestCase):
         wrong = sorted("%s: %s %s" % (r["case"], r["verdict"], r.get("reason", ""))[:200] for r in rows
                        if r["verdict"] not in ("error", "not-applicable", "unsupported"))
         self.assertEqual(wrong, [])
+        row = [r for r in rows if r["case"] == "uds.srv.live-owner-kept"][0]
+        self.assertIn("cannot execute %s: No such file or directory" % missing, row["reason"])
 
     def test_the_full_run_credits_no_requirement_to_a_program_that_does_not_exist(self):
         missing = str(self.dir / "no-such-program")
@@ -92,8 +94,10 @@ class NothingThereTest(unittest.TestCase):
                      client=["sh", "-c", "exit 127", *ARGS])
         _, rows = conformance(m, self.dir / "out")
         self.assertEqual(passed(rows), [])
-        self.assertIn("could not be executed",
-                      [r for r in rows if r["case"] == "uds.srv.live-owner-kept"][0]["reason"])
+        # The shell ran: exit 127 is the implementation's own failure, not an environment error.
+        row = [r for r in rows if r["case"] == "uds.srv.live-owner-kept"][0]
+        self.assertEqual(row["verdict"], "fail", row)
+        self.assertIn("exit code 127", json.dumps(row))
 
 
 @requires(PEER.exists(), "nipc-peer is not built in %s" % BUILD)

@@ -28,7 +28,6 @@ namespace {
 
 using namespace shm_layout;
 
-constexpr std::uint64_t kMaxU32 = 0xffffffffu;
 constexpr int kSliceMs = 100;  // blocked waits re-check cancellation and the peer this often
 
 struct Fields {  // where the atomics of one direction live
