@@ -19,10 +19,11 @@
 namespace nipc::peer::cases {
 namespace {
 
+constexpr std::uint32_t kHybrid = 2, kBusyWait = 4;  // the Windows SHM profile bits
+
 #ifdef _WIN32
 namespace W = win_region_layout;
 
-constexpr std::uint32_t kHybrid = 2, kBusyWait = 4;
 constexpr unsigned long kErrorPipeBusy = 231;
 
 /// The SHM profile of this run (the case is registered for SHM runs only).
@@ -354,6 +355,7 @@ const Registrar busywait_srv({
     .title = "in the busy-wait profile the server creates no events and still receives requests published without a signal",
     .requirements = {"WIN-SHM-BUSYWAIT-001"},
     .on = kOnShm,
+    .profile_bits = kBusyWait,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       if (shm_profile(c) != kBusyWait) c.not_applicable("busy-wait runs only");
       auto s = c.open();
@@ -371,6 +373,7 @@ const Registrar hybrid_signals_srv({
     .title = "with resp_client_waiting set, the server signals the response event of the session when it publishes a response",
     .requirements = {"WIN-SHM-PUB-001", "WIN-SHM-NAME-001"},
     .on = kOnShm,
+    .profile_bits = kHybrid,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       if (shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
       auto s = c.open();
@@ -471,6 +474,7 @@ const struct RegisterExists {
                  .title = std::string(row.title) + ": creation fails and the session runs on the pipe",
                  .requirements = {"WIN-SHM-CREATE-001", "PROF-OFFER-001"},
                  .on = kOnShm,
+                 .profile_bits = std::string(row.suffix) == "-mapping" ? 0u : kHybrid,
                  .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
                    std::string suffix = row.suffix;
                    if (suffix != "-mapping" && shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
@@ -545,6 +549,7 @@ const Registrar spin_adopted_cli({
     .role = Role::kClient,
     .requirements = {"WIN-SHM-SPIN-001", "WIN-SHM-ATTACH-001"},
     .on = kOnShm,
+    .profile_bits = kHybrid,
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       if (shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only: busy-wait clients never block");
       ClientStart st = client_hello(c);
@@ -573,6 +578,7 @@ const Registrar hybrid_signals_cli({
     .role = Role::kClient,
     .requirements = {"WIN-SHM-PUB-001", "WIN-SHM-NAME-001"},
     .on = kOnShm,
+    .profile_bits = kHybrid,
     .needs = {.count = 3u},
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       if (shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
@@ -605,6 +611,7 @@ const Registrar busywait_cli({
     .role = Role::kClient,
     .requirements = {"WIN-SHM-BUSYWAIT-001"},
     .on = kOnShm,
+    .profile_bits = kBusyWait,
     .needs = {.count = 3u},
     .run = NIPC_WINDOWS_BODY([](Ctx& c) {
       if (shm_profile(c) != kBusyWait) c.not_applicable("busy-wait runs only");
@@ -720,6 +727,7 @@ const struct RegisterAttach {
                  .role = Role::kClient,
                  .requirements = {"WIN-SHM-ATTACH-001", "PROF-ATTACH-FAIL-001", "PROF-LOCK-001"},
                  .on = kOnShm,
+                 .profile_bits = row.events ? 0u : kHybrid,
                  .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
                    if (!row.events && shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
                    ClientStart st = client_hello(c);

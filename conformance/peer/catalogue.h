@@ -60,6 +60,11 @@ struct CaseDef {
   Role role = Role::kServer;
   std::vector<std::string> requirements;
   unsigned on = kOnAny;
+  /// Non-zero: the case runs only under the run profiles whose bit is set (0x02 hybrid,
+  /// 0x04 futex on POSIX or busy-wait on Windows); the runner does not plan it under the
+  /// others, as with `on`. A case about one profile's objects says so here, never by
+  /// declining at run time.
+  std::uint32_t profile_bits = 0;
   Needs needs;
   bool start = true;  // server role: start the IUT and wait for READY before the steps
   bool probe = true;  // server role: end with the liveness probe (a fresh, valid session)

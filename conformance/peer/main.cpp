@@ -34,6 +34,7 @@ json describe(const CaseDef& d) {
           {"role", d.role == nipc::peer::Role::kServer ? "server" : "client"},
           {"requirements", d.requirements},
           {"on", on},
+          {"profile_bits", d.profile_bits},
           {"needs", d.needs.to_json()},
           {"probe", d.role == nipc::peer::Role::kServer && d.probe},
           {"client_connects", d.role == nipc::peer::Role::kClient && d.client_connects},

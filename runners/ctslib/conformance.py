@@ -168,7 +168,7 @@ def plan_case(case: dict, profile: str, manifest) -> tuple:
     unsupported by the IUT or not applicable to its fixed configuration."""
     bit = profile_bit(profile)
     wanted = "uds" if bit == 1 else "shm"
-    if wanted not in case["on"]:
+    if wanted not in case["on"] or (case.get("profile_bits") and not bit & case["profile_bits"]):
         return None, ("skip", "case does not run on profile %s" % profile)
     role = case["role"]
     caps = manifest.capabilities
