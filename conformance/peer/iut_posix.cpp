@@ -67,6 +67,27 @@ ExitStatus from_wait(int status) {
 }
 
 #ifdef __linux__
+/// The contents of a small /proc file, at most `limit` bytes; empty when it cannot be read.
+/// A process can exit between listing /proc and reading its files, and then read() fails
+/// with ESRCH: that is an ordinary answer here, never an exception (std::ifstream would
+/// throw from its buffer in that case).
+std::string read_proc_file(const std::string& path, std::size_t limit = 4096) {
+  int fd;
+  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[1024];
+  while (out.size() < limit) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 /// Live processes below `root` (its children, theirs, ...), from /proc.
 std::vector<pid_t> descendants(pid_t root) {
   std::vector<std::pair<pid_t, pid_t>> parent;  // (pid, ppid)
@@ -75,8 +96,7 @@ std::vector<pid_t> descendants(pid_t root) {
       char* end = nullptr;
       long pid = std::strtol(e->d_name, &end, 10);
       if (*end != '\0' || pid <= 0) continue;
-      std::ifstream in("/proc/" + std::string(e->d_name) + "/stat");
-      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string stat = read_proc_file("/proc/" + std::string(e->d_name) + "/stat");
       std::size_t close = stat.rfind(')');
       if (close == std::string::npos || close + 4 >= stat.size()) continue;
       char state = stat[close + 2];
@@ -97,8 +117,7 @@ std::vector<pid_t> descendants(pid_t root) {
 }
 
 std::string command_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string raw = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
   while (!raw.empty() && raw.back() == '\0') raw.pop_back();
   for (char& c : raw)
     if (c == '\0') c = ' ';

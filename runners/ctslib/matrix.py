@@ -64,8 +64,12 @@ SCENARIOS = (
     Scenario("pipeline", "increment", "pipeline", {"count": 200, "depth": 16}, {},
              ("SESS-PIPELINE-001", "SESS-MSGID-002", "SHM-ONEINFLIGHT-001"),
              title="200 INCREMENT calls, up to 16 in flight"),
+    # Limits are explicit where a scenario outgrows 1024 bytes, the default request and
+    # response limit of some implementations (HS-REQ-001): the cell judges chunking and
+    # transport, not a default that the L2 overflow recovery would otherwise grow.
     Scenario("large", "string-reverse", "large", {"count": 3, "size": 20000},
-             {"packet_size": 4096, "max_response_payload": 1048576},
+             {"packet_size": 4096, "max_request_payload": 65536,
+              "max_response_payload": 1048576},
              ("CHUNK-SPLIT-001", "CHUNK-HDR-001", "CHUNK-COUNT-001", "CHUNK-TOTAL-001",
               "CHUNK-NOINTERLEAVE-001", "CHUNK-SCOPE-001"),
              title="3 STRING_REVERSE messages of 20000 bytes over 4096-byte packets"),
@@ -74,7 +78,7 @@ SCENARIOS = (
     Scenario("echo", "echo", "single", {"count": 64}, {},
              ("SVC-KIND-001",), title="64 calls to an echo service"),
     Scenario("snapshot", "cgroups-snapshot", "snapshot", {"count": 3},
-             {"snapshot_items": 16, "snapshot_seed": 1},
+             {"snapshot_items": 16, "snapshot_seed": 1, "max_response_payload": 65536},
              ("SVC-KIND-001", "SVC-BUSINESS-001"), title="cgroups snapshot, 16 items"),
     Scenario("snapshot-many", "cgroups-snapshot", "snapshot", {"count": 3},
              {"snapshot_items": 1000, "snapshot_seed": 7, "max_response_payload": 1048576},
