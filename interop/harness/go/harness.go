@@ -520,9 +520,35 @@ func compareFields(want map[string]any, got any) string {
 	if reflect.DeepEqual(norm, any(want)) {
 		return ""
 	}
+	if got, ok := norm.(map[string]any); ok {
+		// Name the first key that differs (in sorted order): most fields objects are flat.
+		var keys []string
+		for k, w := range want {
+			if g, present := got[k]; !present || !reflect.DeepEqual(g, w) {
+				keys = append(keys, k)
+			}
+		}
+		for k := range got {
+			if _, present := want[k]; !present {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		return fmt.Sprintf("fields differ at %q: expected %s, got %s", keys[0],
+			jsonText(want, keys[0]), jsonText(got, keys[0]))
+	}
 	wantText, _ := json.Marshal(want)
 	normText, _ := json.Marshal(norm)
 	return fmt.Sprintf("fields differ: expected %s, got %s", wantText, normText)
+}
+
+func jsonText(m map[string]any, key string) string {
+	v, ok := m[key]
+	if !ok {
+		return "(absent)"
+	}
+	text, _ := json.Marshal(v)
+	return string(text)
 }
 
 var statusCodes = map[string]uint16{

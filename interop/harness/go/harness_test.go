@@ -195,7 +195,17 @@ func TestAValidCasePassesOnlyWithEqualFields(t *testing.T) {
 	v = one(t, dir, decoder(func(*harness.Case) harness.Outcome {
 		return harness.Valid(map[string]any{"value": 5, "n": 3})
 	}), harness.Options{})
-	if v[0].Message != `fields differ: expected {"n":3,"value":"5"}, got {"n":3,"value":5}` {
+	if v[0].Message != `fields differ at "value": expected "5", got 5` {
+		t.Error(v[0].Line())
+	}
+	v = one(t, dir, decoder(func(*harness.Case) harness.Outcome {
+		return harness.Valid(map[string]any{"n": 3})
+	}), harness.Options{})
+	if v[0].Message != `fields differ at "value": expected "5", got (absent)` {
+		t.Error(v[0].Line())
+	}
+	v = one(t, dir, decoder(func(*harness.Case) harness.Outcome { return harness.Valid([]int{}) }), harness.Options{})
+	if v[0].Message != `fields differ: expected {"n":3,"value":"5"}, got []` {
 		t.Error(v[0].Line())
 	}
 }

@@ -321,15 +321,27 @@ def _compare_fields(chk, fields):
         got = _canonical(fields)
     except (TypeError, ValueError) as e:
         return Verdict(chk, "fail", "fields are not JSON values: %s" % e)
-    if got != chk.case.fields:
-        return Verdict(chk, "fail", "fields differ: expected %s, got %s" % (
-            json.dumps(chk.case.fields, sort_keys=True), json.dumps(got, sort_keys=True)))
-    return Verdict(chk, "pass")
+    want = chk.case.fields
+    if got == want:
+        return Verdict(chk, "pass")
+    if isinstance(got, dict):
+        # Name the first key that differs: most fields objects are flat.
+        keys = [k for k in want if k not in got or got[k] != want[k]] + \
+               [k for k in got if k not in want]
+        return Verdict(chk, "fail", 'fields differ at "%s": expected %s, got %s' % (
+            keys[0], _text(want, keys[0]), _text(got, keys[0])))
+    return Verdict(chk, "fail", "fields differ: expected %s, got %s" % (
+        json.dumps(want, sort_keys=True), json.dumps(got, sort_keys=True)))
+
+
+def _text(obj, key):
+    return json.dumps(obj[key], sort_keys=True) if key in obj else "(absent)"
 
 
 def verify(chk, decode, encode=None, lenient_errors=False):
     """For pytest or a hand-written test: runs one check and raises AssertionError on a fail,
     unittest.SkipTest on a skip (pytest and unittest both show it as skipped)."""
+    __tracebackhide__ = True  # pytest: show the verdict line, not this frame
     verdict = check(chk, decode, encode, lenient_errors)
     if verdict.status == "fail":
         raise AssertionError(verdict.line())

@@ -131,8 +131,12 @@ class TheVerdicts(unittest.TestCase):
         r = self.run_one([case(1, "valid", fields={"value": "5"})], lambda c: {"value": "5"})
         self.assertEqual([v.status for v in r.verdicts], ["pass"])
         r = self.run_one([case(1, "valid", fields={"value": "5"})], lambda c: {"value": 5})
-        self.assertIn('fields differ: expected {"value": "5"}, got {"value": 5}',
-                      r.failures[0].message)
+        self.assertEqual(r.failures[0].message, 'fields differ at "value": expected "5", got 5')
+        r = self.run_one([case(1, "valid", fields={"value": "5"})], lambda c: {"valu": "5"})
+        self.assertEqual(r.failures[0].message, 'fields differ at "value": expected "5", got '
+                                                '(absent)')
+        r = self.run_one([case(1, "valid", fields={"value": "5"})], lambda c: nv.Valid([]))
+        self.assertEqual(r.failures[0].message, 'fields differ: expected {"value": "5"}, got []')
 
     def test_a_wrong_error_class_fails_unless_errors_are_lenient(self):
         cases = [case(1, "invalid", error="HeaderBadMagic")]

@@ -446,10 +446,26 @@ fn check_encode(case: &Case, codec: &dyn Codec) -> Verdict {
 fn compare_fields(case: &Case, got: &Json) -> Option<String> {
     let want = case.fields.as_ref()?;
     if want == got {
-        None
-    } else {
-        Some(format!("fields differ: expected {}, got {}", want, got))
+        return None;
     }
+    if let (Json::Object(w), Json::Object(g)) = (want, got) {
+        // Name the first key that differs (in sorted order): most fields objects are flat.
+        let text = |m: &std::collections::BTreeMap<String, Json>, k: &str| {
+            m.get(k).map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+        };
+        let key = w
+            .keys()
+            .chain(g.keys())
+            .filter(|k| w.get(*k) != g.get(*k))
+            .min()?;
+        return Some(format!(
+            "fields differ at {}: expected {}, got {}",
+            Json::from(key.as_str()),
+            text(w, key),
+            text(g, key)
+        ));
+    }
+    Some(format!("fields differ: expected {}, got {}", want, got))
 }
 
 fn check_decode(case: &Case, codec: &dyn Codec, options: &Options) -> Verdict {

@@ -286,8 +286,23 @@ fn a_valid_case_passes_only_with_equal_fields() {
         verdicts(&dir, &other, false)[0],
         (
             Status::Fail,
-            r#"fields differ: expected {"n":3,"value":"5"}, got {"n":3,"value":5}"#.into()
+            r#"fields differ at "value": expected "5", got 5"#.into()
         )
+    );
+}
+
+#[test]
+fn a_missing_field_or_a_non_object_is_named_in_the_message() {
+    let dir = vectors("outer_header", &case("valid", r#","fields":{"value":"5","n":3}"#));
+    let missing = Fixed(Outcome::Valid(obj(r#"{"n":3}"#)), None);
+    assert_eq!(
+        verdicts(&dir, &missing, false)[0].1,
+        r#"fields differ at "value": expected "5", got (absent)"#
+    );
+    let array = Fixed(Outcome::Valid(obj("[]")), None);
+    assert_eq!(
+        verdicts(&dir, &array, false)[0].1,
+        r#"fields differ: expected {"n":3,"value":"5"}, got []"#
     );
 }
 
