@@ -148,7 +148,9 @@ typedef void (*nipc_vec_verdict_fn)(void *ctx, const nipc_vec_case *c, int encod
  * Writes TAP to tap (may be NULL): a plan, one "ok" / "not ok" / "ok ... # SKIP" line per
  * check named family/id-name[.encode] with its requirement IDs, and a summary comment.
  * Fills *report (may be NULL).
- * Returns 0 when every check passed or was skipped, 1 when a check failed, -1 when the
+ * Returns 0 when no check failed and at least one passed, 1 when a check failed, 2 when
+ * nothing failed but nothing passed either (every check skipped: nothing was verified; map
+ * it to your runner's "skipped", e.g. CTest's SKIP_RETURN_CODE), -1 when the
  * vectors cannot be read (missing directory, no vector file, a file that is not JSON or
  * does not follow the schema): then no check runs and "Bail out!" names the file and the
  * problem. */

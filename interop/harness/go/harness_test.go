@@ -114,6 +114,21 @@ const childEnv = "NIPC_HARNESS_TEST_CHILD"
 
 // Run inside `go test`: a child test binary runs the wrong toy through harness.Run; it must
 // fail, with one failed subtest per caught case and skipped subtests for the other families.
+func TestRunSkipsTheTestWhenNoCheckPassed(t *testing.T) {
+	if os.Getenv(childEnv) == "1" {
+		harness.Run(t, vectorsDir(), harness.Funcs{})
+		t.Error("Run returned after skipping the test")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunSkipsTheTestWhenNoCheckPassed$", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !regexp.MustCompile(`(?m)^--- SKIP: TestRunSkipsTheTestWhenNoCheckPassed `).Match(out) ||
+		!strings.Contains(string(out), "no check passed, nothing was verified") {
+		t.Errorf("err %v, output tail:\n%s", err, out[max(0, len(out)-2000):])
+	}
+}
+
 func TestRunFailsTheTestWithOneSubtestPerCaughtCase(t *testing.T) {
 	if os.Getenv(childEnv) == "1" {
 		harness.Run(t, vectorsDir(), toyCodec{wrong: true})

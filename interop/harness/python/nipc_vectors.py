@@ -381,3 +381,5 @@ class VectorTests:
                 elif verdict.status == "skip":
                     self.skipTest(verdict.line())
         print(report.summary())
+        if not report.of("pass") and not report.failures:
+            self.skipTest(report.summary() + ": no check passed, nothing was verified")

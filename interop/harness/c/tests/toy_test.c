@@ -380,6 +380,13 @@ static void verdicts_follow_the_contract(void) {
     CHECK(col.statuses[0] == NIPC_VEC_FAIL);
 }
 
+static void a_run_where_nothing_passed_says_so(const char *dir) {
+    nipc_vec_codec codec = {NULL, 0, NULL, 0};
+    nipc_vec_report report;
+    CHECK(nipc_vec_run(dir, &codec, NULL, &report, NULL, NULL) == 2);
+    CHECK(report.passed == 0 && report.failed == 0 && report.skipped > 0);
+}
+
 static void unreadable_vectors_bail_out_naming_the_file(void) {
     nipc_vec_codec codec = {TOY, 2, NULL, 0};
     FILE *tap = tmpfile();
@@ -471,6 +478,7 @@ int main(int argc, char **argv) {
     a_correct_toy_passes_every_outer_and_chunk_header_case_and_skips_the_rest(argv[1]);
     a_wrong_toy_fails_exactly_the_cases_that_catch_its_faults(argv[1]);
     verdicts_follow_the_contract();
+    a_run_where_nothing_passed_says_so(argv[1]);
     unreadable_vectors_bail_out_naming_the_file();
     the_json_reader_reads_escapes_and_integers_and_refuses_bad_text();
     vectors("cleanup", "[]");

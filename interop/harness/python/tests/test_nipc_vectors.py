@@ -110,6 +110,19 @@ class TheToyCodecs(unittest.TestCase):
         self.assertTrue(result.wasSuccessful(), result.failures)
         self.assertEqual((result.testsRun, result.skipped), (1, []))
 
+    def test_the_unittest_mixin_skips_the_test_when_no_check_passed(self):
+        class NothingVectors(nv.VectorTests, unittest.TestCase):
+            vectors_dir = VECTORS
+            decode = {}
+        result = unittest.TestResult()
+        stdout, sys.stdout = sys.stdout, io.StringIO()
+        try:
+            unittest.defaultTestLoader.loadTestsFromTestCase(NothingVectors).run(result)
+        finally:
+            sys.stdout = stdout
+        self.assertTrue(result.wasSuccessful())
+        self.assertIn("no check passed, nothing was verified", result.skipped[-1][1])
+
     def test_verify_raises_assertion_error_on_fail_and_skip_test_on_skip(self):
         checks = {c.key: c for c in nv.checks(VECTORS)}
         with self.assertRaises(AssertionError):

@@ -377,7 +377,8 @@ pub fn check(dir: impl AsRef<Path>, codec: &dyn Codec, options: &Options) -> Res
 }
 
 /// For a `#[test]`: checks the vectors in `dir`, prints every failed and skipped check and the
-/// summary, and panics (failing the test) when a check failed or the vectors cannot be read.
+/// summary, and panics (failing the test) when a check failed, when no check passed (all
+/// skipped: nothing was verified), or when the vectors cannot be read.
 pub fn run(dir: impl AsRef<Path>, codec: &dyn Codec) {
     run_with(dir, codec, &Options::default())
 }
@@ -396,6 +397,10 @@ pub fn run_with(dir: impl AsRef<Path>, codec: &dyn Codec, options: &Options) {
     if !failed.is_empty() {
         let lines: Vec<String> = failed.iter().map(|v| v.line()).collect();
         panic!("{}:\n{}", report.summary(), lines.join("\n"));
+    }
+    // A Rust test cannot be skipped: a run that verified nothing must not look green.
+    if report.with(Status::Pass).is_empty() {
+        panic!("{}: no check passed, nothing was verified", report.summary());
     }
 }
 

@@ -200,6 +200,28 @@ fn a_wrong_toy_fails_exactly_the_cases_that_catch_its_faults() {
 }
 
 #[test]
+fn run_fails_the_test_when_no_check_passed() {
+    struct Nothing;
+    impl Codec for Nothing {
+        fn decode(&self, _: &Case) -> Outcome {
+            Outcome::Unsupported("nothing yet".into())
+        }
+    }
+    let payload = std::panic::catch_unwind(|| run(vectors_dir(), &Nothing)).unwrap_err();
+    let message = payload.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("no check passed, nothing was verified"),
+        "{}",
+        message
+    );
+    assert!(
+        message.starts_with("netipc vectors: 0 passed, 0 failed, "),
+        "{}",
+        message
+    );
+}
+
+#[test]
 fn run_fails_the_test_naming_every_caught_case() {
     let payload = std::panic::catch_unwind(|| run(vectors_dir(), &Toy { wrong: true })).unwrap_err();
     let message = payload.downcast_ref::<String>().unwrap();
