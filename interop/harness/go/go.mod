@@ -1,0 +1,3 @@
+module netipc-cts/harness
+
+go 1.21
