@@ -3,7 +3,8 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, fuzz, report, run, schema_check, shims, spec_index, vectors
+from . import build, conformance, deps, fuzz, procs, report, run, schema_check, shims
+from . import spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -50,7 +51,7 @@ def warm_up_wine(preset="windows") -> float:
         try:
             subprocess.run(["wine", str(exe)], stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=dict(os.environ, WINEDEBUG="-all"), timeout=WARMUP_TIMEOUT_S,
+                           env=procs.quiet_wine(dict(os.environ)), timeout=WARMUP_TIMEOUT_S,
                            check=False)
         except (OSError, subprocess.TimeoutExpired):
             pass

@@ -138,8 +138,7 @@ def load_catalogue(peer):
 def peer_env(extra: dict = None) -> dict:
     """The environment of a peer run: wine's debug channels off (its messages are noise in
     the peer's output), plus `extra`."""
-    env = dict(os.environ)
-    env.setdefault("WINEDEBUG", "-all")
+    env = procs.quiet_wine(dict(os.environ))
     env.update(extra or {})
     return env
 

@@ -18,8 +18,26 @@ from pathlib import Path
 from . import hostplatform as host
 from . import textsafe
 
+# The environment wine needs to behave as a quiet launcher: its debug channels are noise in
+# the programs' output, and winemenubuilder.exe (started when wine refreshes its prefix)
+# would outlive the program it came with and be taken for a process the IUT left behind.
+WINE_DEFAULTS = {"WINEDEBUG": "-all", "WINEDLLOVERRIDES": "winemenubuilder.exe=d"}
+
+
+def quiet_wine(env=None):
+    """Adds WINE_DEFAULTS to `env` (os.environ when None) where the user set nothing else;
+    returns `env`."""
+    env = os.environ if env is None else env
+    for key, value in WINE_DEFAULTS.items():
+        env.setdefault(key, value)
+    return env
+
 # The environment variable naming the Child a process descends from (see Child).
 OWNER_VARIABLE = "NIPC_CTS_OWNER"
+# How long processes a finished leader started may take to finish exiting before they count
+# as left behind: under load, a launcher's (wine's) children are still tearing down when the
+# leader is reaped; their command line already reads empty. A real stray outlives this.
+STRAY_GRACE_S = 1.0
 
 _live = {}
 _live_lock = threading.Lock()
@@ -265,6 +283,10 @@ class Child:
         if self.ended is None:
             self.ended = time.monotonic()
         members = self._owned()
+        grace_end = time.monotonic() + STRAY_GRACE_S
+        while members and time.monotonic() < grace_end:
+            time.sleep(0.05)
+            members = self._owned()
         if members:
             self.stray = sorted(set(self.stray) | set(members))
             for pid in members:

@@ -352,15 +352,26 @@ def build_presets(manifests):
     preset); the default preset is built whole when the bundled reference takes part (its
     self-check needs every test)."""
     wanted = {}
+
+    def want(preset, targets):
+        if wanted.get(preset, []) is None:
+            return
+        if targets is None:
+            wanted[preset] = None
+        else:
+            wanted[preset] = wanted.get(preset, []) + [t for t in targets
+                                                       if t not in wanted.get(preset, [])]
+
     for m in manifests:
+        if m.server is not None or m.client is not None:
+            # Conformance drives a server or client through the test peer of its platform,
+            # which comes from the platform's preset even when the IUT does not.
+            windows = manifest_mod.PLATFORMS.get(m.platform, "posix") == "windows"
+            want(m.build if windows else "default", ["nipc-peer"])
         if not m.uses_build_dir:
             continue
         targets = m.build_targets()
-        if m.build == "default" or not targets or wanted.get(m.build, []) is None:
-            wanted[m.build] = None
-        else:
-            wanted[m.build] = wanted.get(m.build, []) + [t for t in targets
-                                                         if t not in wanted.get(m.build, [])]
+        want(m.build, None if m.build == "default" or not targets else targets)
     if any(m.name == REFERENCE_NAME for m in manifests):
         wanted["default"] = None
     return sorted(wanted.items(), key=lambda kv: (kv[0] != "default", kv[0]))
@@ -607,7 +618,7 @@ def _run(args, started, t0, stop) -> int:
         phase = "probe"
         prepare_out_dir(out_dir)
         if any(m.launcher for m in manifests):
-            os.environ.setdefault("WINEDEBUG", "-all")
+            procs.quiet_wine()
         broken = {}
         for m in manifests:
             if m.launcher and not m.probe:

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import build, declines, junit, manifest as manifest_mod, paths
+from . import build, declines, junit, manifest as manifest_mod, paths, procs
 from .framing import JsonProcess, TesteeError
 
 VECTORS = paths.ROOT / "vectors"
@@ -311,7 +311,7 @@ def cmd_replay(args) -> int:
             return 1
     out_dir = Path(args.out) if args.out else paths.OUT / "vectors" / m.name
     if m.launcher:
-        os.environ.setdefault("WINEDEBUG", "-all")
+        procs.quiet_wine()
     if m.probe:
         from .run import probe
         why = probe(m)

@@ -64,7 +64,11 @@ class PlatformPlanTest(ManifestDirTest):
         ref = manifest.load(ROOT / "interop" / "reference.toml")
         self.assertEqual(run.build_presets([ref, m]),
                          [("default", None), ("windows", ["nipc-codec-testee"])])
-        self.assertEqual(run.build_presets([self.load("x", server="ok")]), [])
+        # A server or client is judged by the test peer of its platform's preset.
+        self.assertEqual(run.build_presets([self.load("x", server="ok")]),
+                         [("default", ["nipc-peer"])])
+        w = self.load("w", server="ok", platform="windows")
+        self.assertEqual(run.build_presets([w]), [(w.build, ["nipc-peer"])])
 
     def test_report_profiles_follow_the_implementation_platform(self):
         self.assertEqual(report.profile_names({"platform": "windows", "profiles": [1, 2, 4]}),

@@ -54,6 +54,20 @@ class ProcsTest(unittest.TestCase):
         self.assertEqual(len(srv.stray), 1)
         self.assertEqual(marker_processes(self.marker), [])
 
+    def test_a_grandchild_still_exiting_when_the_leader_ends_is_not_a_stray(self):
+        # The leader exits at once; its background child needs 0.3 s more (as a launcher's
+        # helpers do under load): that is not a process left behind.
+        c = procs.Child(["sh", "-c", "sleep 0.3 & exit 0"], self.dir / "logs", "client")
+        code, timed_out = c.wait(5)
+        self.assertEqual((code, timed_out), (0, False))
+        self.assertEqual(c.stray, [])
+
+    def test_a_grandchild_outliving_the_grace_period_is_a_stray(self):
+        c = procs.Child(["sh", "-c", "sleep %s & exit 0" % (procs.STRAY_GRACE_S + 5)],
+                        self.dir / "logs", "client")
+        c.wait(5)
+        self.assertEqual(len(c.stray), 1)
+
     def test_a_server_ignoring_sigterm_is_killed_after_the_stop_timeout(self):
         srv = procs.Child(self.server_argv("ignore-term"), self.dir / "logs", "server",
                           watch="^READY")

@@ -107,6 +107,8 @@ class BuildingShims(ShimTest):
                                                            ["wine"]))
         self.assertEqual(m.probe[0], "wine")
         self.assertTrue(m.server.command[0].endswith(".exe"))
+        # Its peer is the Windows one, from the windows preset's tree.
+        self.assertEqual(m.build, "windows")
 
     def test_a_missing_module_and_a_missing_language_are_skipped_with_the_reason(self):
         self.hide("rust")

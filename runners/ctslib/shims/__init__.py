@@ -144,7 +144,9 @@ def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
                                      else "%s (%s)" % (shim.revision, shim.version)),
               "platform = %s" % _toml(shim.platform)]
     if windows:
-        lines += ['launcher = ["wine"]', "probe = %s" % _toml([exe, "codec"])]
+        # The Windows peer (nipc-peer.exe) comes from the windows preset's tree.
+        lines += ['build = "windows"', 'launcher = ["wine"]',
+                  "probe = %s" % _toml([exe, "codec"])]
     lines += ["", "[codec]", "command = %s" % _toml([exe, "codec"]), "",
               "[server]", "command = %s" % _toml([exe, "server"] + server_args),
               'ready = "line"', 'ready_pattern = "^READY"', 'sessions = "forever"']
