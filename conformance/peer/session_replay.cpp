@@ -1,7 +1,9 @@
 // Replaying a session vector (session_vectors.h) with the peer's session machinery: the
 // same connections, receive checks and verdicts as the hand-written catalogue cases, so a
 // vector and the case it re-expresses judge an implementation alike.
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include "ctx.h"
