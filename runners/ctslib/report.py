@@ -33,9 +33,7 @@ def _impl_doc(m, lists):
             "configurable": m.capabilities.configurable,
             "fixed": {k: str(v) for k, v in m.fixed.items()},
             "server_sessions": m.server.sessions if m.server else None,
-            "expected_failures": [{"pattern": e.pattern, "reason": e.reason,
-                                   "source": e.source, "matched": e.used}
-                                  for e in lists.get(m.name, [])]}
+            "expected_failures": [e.as_dict() for e in lists.get(m.name, [])]}
 
 
 def _row_roles(row, name):
@@ -247,7 +245,9 @@ def markdown(doc):
             extra = ""
             if r.get("diagnosis"):
                 extra = " — reruns alone: " + ", ".join(d["verdict"] for d in r["diagnosis"])
-            if r.get("expected_reason"):
+            if expected.expired_text(r):
+                extra += " — %s" % expected.expired_text(r)
+            elif r.get("expected_reason"):
                 extra += " — listed: %s" % r["expected_reason"]
             lines.append("- `%s`: %s%s" % (i, textsafe.visible(r.get("message", ""), True),
                                          extra))
@@ -322,8 +322,10 @@ def print_summary(doc, out_dir):
         reruns = ""
         if r.get("diagnosis"):
             reruns = " [alone: %s]" % ", ".join(d["verdict"] for d in r["diagnosis"])
-        print("FAILED %s: %s%s" % (i, textsafe.visible(textsafe.clip(r.get("message", ""),
-                                                                   2000, 0), True), reruns))
+        lapsed = expected.expired_text(r)
+        print("FAILED %s: %s%s%s" % (i, textsafe.visible(textsafe.clip(r.get("message", ""),
+                                                                     2000, 0), True), reruns,
+                                     " (%s)" % lapsed if lapsed else ""))
     env = s.get("environment_errors", [])
     seen = set()
     for i in env:

@@ -306,9 +306,7 @@ def failure_page(row, doc):
     facts.append(("held against", ", ".join(row.get("blame", [])) or "—"))
     facts.append(("requirements", ", ".join(row.get("requirements", [])) or "—"))
     facts.append(("seconds", row.get("seconds", 0)))
-    if row.get("expected_reason"):
-        facts.append(("expected-failure list", "%s (%s)" % (row["expected_reason"],
-                                                            row.get("expected_source", ""))))
+    facts += _expectation_facts(row)
     parts.append("<table>%s</table>" % "".join("<tr><th>%s</th><td>%s</td></tr>" % (
         esc(k), esc(v)) for k, v in facts))
     if row.get("details"):
@@ -322,6 +320,24 @@ def failure_page(row, doc):
             d["attempt"], esc(d["verdict"]), esc(d["verdict"]), esc(d.get("message", ""))))
         parts.append(_evidence_html(d.get("evidence")))
     return page(row["id"], "\n".join(parts), depth=1)
+
+
+def _expectation_facts(row):
+    """The failure page's lines about the expected-failure entry that lists the row: its
+    reason and source, its link and expiry, and whether it expired (then the row is a plain
+    failure)."""
+    if not row.get("expected_reason"):
+        return []
+    facts = [("expected-failure list", "%s (%s)" % (row["expected_reason"],
+                                                    row.get("expected_source", "")))]
+    if row.get("expected_link"):
+        facts.append(("tracked at", row["expected_link"]))
+    if expected.expired_text(row):
+        facts.append(("expectation", expected.expired_text(row) +
+                      ": it no longer excuses this failure"))
+    elif row.get("expected_expires"):
+        facts.append(("expectation expires", row["expected_expires"]))
+    return facts
 
 
 def reproduce_command(row, doc):
