@@ -98,7 +98,8 @@ def cmd_check(args) -> int:
 
 def attributed_requirement(row) -> str:
     """The requirement a failing row is held to: the first failed check's (conformance rows
-    record it in their details and message), else the row's first listed requirement."""
+    record it in their details and message), else the row's requirement when it lists exactly
+    one; "" when the row does not say (a matrix scenario exercises several at once)."""
     try:
         details = json.loads(row.get("details") or "{}")
     except ValueError:
@@ -110,10 +111,8 @@ def attributed_requirement(row) -> str:
     head = (row.get("message") or "").split(":", 1)[0]
     if expected.REQUIREMENT_RE.match(head):
         return head
-    for r in row.get("requirements") or []:
-        if expected.REQUIREMENT_RE.match(r):
-            return r
-    return ""
+    reqs = [r for r in row.get("requirements") or [] if expected.REQUIREMENT_RE.match(r)]
+    return reqs[0] if len(set(reqs)) == 1 else ""
 
 
 def glob_escape(case_id: str) -> str:

@@ -464,7 +464,8 @@ def _guard(task, attempt):
 # only of the entries it lists (what this suite wrote there).
 REPORT_MARKER = ".netipc-cts-report"
 REPORT_ENTRIES = ("report.json", "junit.xml", "summary.md", "index.html", "failures", "cells",
-                  "conformance", "vectors", REPORT_MARKER)
+                  "conformance", "vectors", REPORT_MARKER,
+                  "requirements.html", "cases.html")
 
 
 class OutDirError(Exception):

@@ -26,16 +26,31 @@ MATRIX_COLUMNS = (("pass", "met"), ("fail", "failed"), ("expected-failure", "exp
 LEVELS = ("MUST", "SHOULD", "MAY")
 
 
+def _conformance_api(*names):
+    """The functions of ctslib.conformance a source needs, or None when that module (or one of
+    them) is missing: traceability then goes without that source, and says so."""
+    try:
+        from . import conformance
+    except ImportError:
+        return None
+    found = [getattr(conformance, n, None) for n in names]
+    return None if None in found else found
+
+
 def _catalogue(tree: Path = None):
     """(cases, source): the peer's catalogue, or (None, why not)."""
-    from . import conformance
-    peer = conformance.peer_binary(tree or paths.build_dir("default"))
+    api = _conformance_api("peer_binary", "load_catalogue")
+    if api is None:
+        return None, "no conformance module to list the catalogue"
+    peer_binary, load_catalogue = api
+    peer = peer_binary(tree or paths.build_dir("default"))
+    shown = peer.relative_to(paths.ROOT) if peer.is_relative_to(paths.ROOT) else peer
     if not peer.exists():
-        return None, "%s is not built" % peer
+        return None, "%s is not built" % shown
     try:
-        return conformance.load_catalogue(peer), "%s list" % peer
+        return load_catalogue(peer), "%s list" % shown
     except (OSError, subprocess.SubprocessError, ValueError) as e:
-        return None, "%s list failed: %s" % (peer, e)
+        return None, "%s list failed: %s" % (shown, e)
 
 
 def _vectors(directory: Path = VECTOR_DIR):
@@ -55,10 +70,13 @@ def _vectors(directory: Path = VECTOR_DIR):
 
 
 def _mutants():
-    from . import conformance
+    api = _conformance_api("load_mutants", "load_survivors")
+    if api is None:
+        return [], "no conformance module to read the mutant table"
+    load_mutants, load_survivors = api
     try:
-        mutants = conformance.load_mutants()
-        survivors = conformance.load_survivors()
+        mutants = load_mutants()
+        survivors = load_survivors()
     except (OSError, ValueError, KeyError) as e:
         return [], "conformance/mutants/mutants.toml could not be read: %s" % e
     return ([dict(m, survivor=m["name"] in survivors) for m in mutants],

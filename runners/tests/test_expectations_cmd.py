@@ -173,12 +173,14 @@ class ExpectationsCommandTest(unittest.TestCase):
                       p.stdout)
         self.assertFalse((self.dir / "a.txt").exists())
 
-    def test_the_attributed_requirement_is_the_failed_checks_then_the_rows_first(self):
+    def test_the_attributed_requirement_is_the_failed_checks_else_the_rows_only_one(self):
         self.assertEqual(expectations.attributed_requirement(
             {"message": "HS-AUTH-001: accepted a wrong token", "requirements": ["HS-ORDER-001"]}),
             "HS-AUTH-001")
         self.assertEqual(expectations.attributed_requirement(
             {"details": "not json", "requirements": ["SESS-ORDER-001"]}), "SESS-ORDER-001")
+        self.assertEqual(expectations.attributed_requirement(
+            {"requirements": ["SESS-ORDER-001", "BATCH-RESP-001"]}), "")
         self.assertEqual(expectations.attributed_requirement({"requirements": []}), "")
 
 
