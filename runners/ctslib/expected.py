@@ -2,7 +2,7 @@
 
 One entry per line:
 
-    <case id glob>  [REQUIREMENT-ID[:]]  <reason>  [link=<url or "short text">]  [expires=YYYY-MM-DD]
+    <case id glob>  [REQUIREMENT-ID[:]]  <reason>  [link=<url or "text">]  [expires=YYYY-MM-DD]
 
 The glob uses `*` and `?`; the requirement (optional) is the one the implementation deviates
 from; the reason is required and is one line. The trailing `key=value` tokens are optional and

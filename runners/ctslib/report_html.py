@@ -449,8 +449,9 @@ def requirements_page(doc):
     parts = ["<p><a href=\"index.html\">← report</a> · <a href=\"cases.html\">every case and "
              "its requirements</a></p>",
              "<h1>Requirements and what tests them</h1>",
-             "<p>Spec revision %s. Sources: %s.</p>" % (esc(doc.get("spec_revision", "")), "; ".join(
-                 "%s: %s" % (esc(k), esc(v)) for k, v in trace.get("sources", {}).items()))]
+             "<p>Spec revision %s. Sources: %s.</p>" % (
+                 esc(doc.get("spec_revision", "")), "; ".join(
+                     "%s: %s" % (esc(k), esc(v)) for k, v in trace.get("sources", {}).items()))]
     count = lambda key: sum(bool(t[key]) for t in reqs)  # noqa: E731
     nothing = sum(not (t["cases"] or t["vectors"] or t["mutants"] or t["scenarios"])
                   for t in reqs)
