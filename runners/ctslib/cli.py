@@ -3,7 +3,8 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, fuzz, report, run, schema_check, shims, spec_index, vectors
+from . import build, conformance, deps, expectations, fuzz, report, run, schema_check, shims
+from . import spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -166,6 +167,8 @@ def main(argv) -> int:
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
                    help="what changed between two runs, regressions first")
     p.set_defaults(func=report.cmd_report)
+
+    expectations.add_parser(sub)
 
     p = sub.add_parser("bench", help="run the codec micro-benchmarks")
     p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")

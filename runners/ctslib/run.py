@@ -464,7 +464,8 @@ def _guard(task, attempt):
 # only of the entries it lists (what this suite wrote there).
 REPORT_MARKER = ".netipc-cts-report"
 REPORT_ENTRIES = ("report.json", "junit.xml", "summary.md", "index.html", "failures", "cells",
-                  "conformance", "vectors", REPORT_MARKER)
+                  "conformance", "vectors", REPORT_MARKER,
+                  "requirements.html", "cases.html")
 
 
 class OutDirError(Exception):
@@ -572,6 +573,17 @@ def _run(args, started, t0, stop) -> int:
     except (manifest_mod.ManifestError, expected.ExpectedListError, OutDirError) as e:
         print("cts run: %s" % e, file=sys.stderr)
         return EXIT_SETUP
+    today = datetime.date.today()
+    if args.strict:
+        refused = expected.refused(lists, today)
+        for entry, flags in refused:
+            print("cts run: --strict refuses %s (%s): %s" % (entry.source, entry.pattern,
+                                                              ", ".join(flags)), file=sys.stderr)
+        if refused:
+            print("cts run: --strict needs every expected-failure entry of the run's "
+                  "implementations to have a reason, a link= and an unexpired expires= "
+                  "(interop/expected/README.md; ./cts expectations check)", file=sys.stderr)
+            return EXIT_SETUP
     names = [m.name for m in manifests]
     has_reference = REFERENCE_NAME in names
     notes = list(shim_notes)
@@ -660,7 +672,7 @@ def _run(args, started, t0, stop) -> int:
             shutil.rmtree(run_base, ignore_errors=True)
 
     attribute(rows)
-    expected.apply(rows, lists)
+    expected.apply(rows, lists, today)
     if interrupted:
         done = set(finished) | {r["id"] for r in rows}
         not_run = sorted(set(not_run) | {t.id for t in tasks if t.id not in done})
@@ -754,7 +766,9 @@ def add_arguments(p):
     p.add_argument("--shard", type=parse_shard, default=(1, 1), metavar="K/N",
                    help="run only the K-th of N deterministic slices of the matrix")
     p.add_argument("--strict", action="store_true",
-                   help="expected failures and unexpected passes also fail the run")
+                   help="expected failures and unexpected passes also fail the run, and "
+                   "expected-failure entries without link=, without expires=, expired or "
+                   "with a placeholder reason are refused")
     p.add_argument("--diagnose", type=int, nargs="?", const=1, default=0, metavar="N",
                    help="rerun each failed cell N times alone (default 1) and report the "
                         "reruns beside the first failure")
