@@ -3,7 +3,8 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, fuzz, report, run, schema_check, shims, spec_index, vectors
+from . import build, conformance, deps, fuzz, report, repro, run, schema_check, shims
+from . import spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -161,6 +162,8 @@ def main(argv) -> int:
     p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
                        "conformance and vector replay for every --impl, into out/report/")
     run.add_arguments(p)
+
+    repro.add_parser(sub)
 
     p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
