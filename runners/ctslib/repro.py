@@ -58,10 +58,19 @@ class BundleError(Exception):
 
 def bundle_order(rows):
     """The failing rows that get a bundle, most telling first: failures nobody expected,
-    then errors, then expected failures; by id within each group."""
+    then errors, then expected failures. Within each group the kinds take turns (a matrix
+    cell, a catalogue case, a vector, …, each by id), so a cap leaves every kind some."""
     wanted = [r for r in rows if r.get("kind") in KINDS and r["verdict"] in expected.FAILING]
-    return sorted(wanted, key=lambda r: (expected.outcome(r) != "fail", r["verdict"] != "fail",
-                                         r["id"]))
+    groups = {}
+    for r in sorted(wanted, key=lambda r: r["id"]):
+        key = (expected.outcome(r) != "fail", r["verdict"] != "fail")
+        groups.setdefault(key, {}).setdefault(r["kind"], []).append(r)
+    ordered = []
+    for key in sorted(groups):
+        by_kind = [groups[key][k] for k in KINDS if k in groups[key]]
+        for i in range(max(len(x) for x in by_kind)):
+            ordered += [x[i] for x in by_kind if i < len(x)]
+    return ordered
 
 
 def write_bundles(rows, manifests, out_dir: Path, limit=DEFAULT_MAX_BUNDLES, capture=True):

@@ -197,6 +197,21 @@ class BundleTest(unittest.TestCase):
         self.assertEqual(doc["summary"]["repro"]["written"], 0)
 
 
+class OrderTest(unittest.TestCase):
+    def test_under_a_cap_unexpected_failures_come_first_and_the_kinds_take_turns(self):
+        rows = [{"id": "conformance/x/server/uds/c%d" % i, "kind": "conformance",
+                 "verdict": "fail"} for i in range(3)]
+        rows += [{"id": "matrix/a/b/uds/s%d" % i, "kind": "matrix", "verdict": "fail"}
+                 for i in range(2)]
+        rows += [{"id": "matrix/a/b/uds/e", "kind": "matrix", "verdict": "error"},
+                 {"id": "matrix/a/b/uds/x", "kind": "matrix", "verdict": "fail",
+                  "expectation": "expected-failure"},
+                 {"id": "matrix/a/b/uds/p", "kind": "matrix", "verdict": "pass"},
+                 {"id": "self-check/unit", "kind": "self-check", "verdict": "fail"}]
+        self.assertEqual([r["id"].rsplit("/", 1)[-1] for r in repro.bundle_order(rows)],
+                         ["s0", "c0", "s1", "c1", "c2", "e", "x"])
+
+
 class BadBundleTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="cts-repro-t-", dir="/tmp")
