@@ -23,11 +23,9 @@ run it (a program is missing, the bundle is damaged, the case no longer exists, 
 interrupted) and says which."""
 import datetime
 import hashlib
-import io
 import json
 import os
 import platform as pyplatform
-import re
 import shlex
 import shutil
 import subprocess
@@ -392,7 +390,9 @@ def _commands_text(commands):
 
 def _readme(case, has_transcript, logs):
     lines = ["# Repro bundle: %s" % case["id"], "",
-             "First run: **%s** (%s): %s" % (case["verdict"], case["outcome"], case["message"]),
+             "First run: **%s**%s: %s" % (
+                 case["verdict"], "" if case["outcome"] == case["verdict"] else
+                 " (%s: %s)" % (case["outcome"], case["expected_reason"]), case["message"]),
              ""]
     if case["blame"]:
         lines += ["Held against: %s" % ", ".join(case["blame"]), ""]
