@@ -3,7 +3,8 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, expectations, fuzz, report, run, schema_check, shims
+from . import build, conformance, deps, expectations, fuzz, report, repro, run
+from . import schema_check, shims
 from . import spec_index, vectors
 
 
@@ -162,6 +163,8 @@ def main(argv) -> int:
     p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
                        "conformance and vector replay for every --impl, into out/report/")
     run.add_arguments(p)
+
+    repro.add_parser(sub)
 
     p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),

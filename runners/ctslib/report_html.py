@@ -144,9 +144,10 @@ def index(doc):
                      "<th>held against</th><th>reruns alone</th></tr>")
         order = {"fail": 0, "xpass": 1, "xfail": 2}
         for r in sorted(failing, key=lambda r: (order.get(expected.outcome(r), 0), r["id"])):
-            parts.append("<tr><td><a href=\"failures/%s\">%s</a></td><td class=\"v-%s\">%s"
+            parts.append("<tr><td><a href=\"failures/%s\">%s</a>%s</td><td class=\"v-%s\">%s"
                          "</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                             failure_slug(r["id"]), esc(r["id"]), display_class(r),
+                             failure_slug(r["id"]), esc(r["id"]), _repro_link(r),
+                             display_class(r),
                              esc(expected.outcome(r)), esc(r.get("message", "")),
                              esc(", ".join(r.get("blame", []))),
                              esc(", ".join(d["verdict"] for d in r.get("diagnosis", [])))))
@@ -322,6 +323,7 @@ def failure_page(row, doc):
         parts.append("<h2>Details</h2><pre>%s</pre>" % esc(row["details"]))
     parts.append("<h2>Run this case alone</h2><pre class=\"reproduce\">%s</pre>"
                  % esc(reproduce_command(row, doc)))
+    parts.append(_repro_html(row))
     parts.append("<h2>Evidence of the first run</h2>")
     parts.append(_evidence_html(row.get("evidence")))
     for d in row.get("diagnosis", []):
@@ -347,6 +349,26 @@ def _expectation_facts(row):
     elif row.get("expected_expires"):
         facts.append(("expectation expires", row["expected_expires"]))
     return facts
+
+
+def _repro_link(row):
+    """The index's link to a failing row's repro bundle ("" when it has none)."""
+    if not row.get("repro"):
+        return ""
+    return " <a class=\"repro\" href=\"%s/\">[repro bundle]</a>" % esc(row["repro"])
+
+
+def _repro_html(row):
+    """The failure page's section on the row's repro bundle (or why there is none)."""
+    if not row.get("repro"):
+        return ("<h2>Repro bundle</h2><p class=\"note\">No repro bundle for this row (see the "
+                "report's notes: the per-run cap, an interrupt, or not a single case).</p>")
+    return ("<h2>Repro bundle</h2><p><a id=\"repro\" href=\"../%s/\">%s/</a>: the case, its "
+            "requirements, the manifests, the exact commands, the transcript, the logs and the "
+            "environment. Run it again anywhere the implementations are built (exit 1: still "
+            "fails, 0: now passes, 2: cannot run):</p><pre class=\"reproduce\">./cts repro "
+            "REPORT_DIR/%s    # or REPORT_DIR/%s/repro.sh</pre>"
+            % (esc(row["repro"]), esc(row["repro"]), esc(row["repro"]), esc(row["repro"])))
 
 
 def reproduce_command(row, doc):
