@@ -144,6 +144,10 @@ void Session::close() {
 
 std::optional<Session::Ack> Session::handshake(const Packet& hello) {
   send(hello);
+  return read_ack();
+}
+
+std::optional<Session::Ack> Session::read_ack() {
   Recv r = conn_->recv(ctx_.step(), Expect::kAck);
   if (r.got == Got::kTimeout)
     ctx_.timed_out("HS-FLOW-001", "no reply to the HELLO within " + std::to_string(ctx_.step_ms()) + " ms");
@@ -164,7 +168,10 @@ std::optional<Session::Ack> Session::handshake(const Packet& hello) {
 }
 
 Session::Ack Session::accept(const RawHello& hello, std::string_view req) {
-  auto ack = handshake(hello_packet(hello));
+  return accepted(handshake(hello_packet(hello)), hello, req);
+}
+
+Session::Ack Session::accepted(const std::optional<Ack>& ack, const RawHello& hello, std::string_view req) {
   if (!ack) ctx_.fail(req, "the IUT closed the connection instead of accepting a valid HELLO");
   if (ack->h.status != 0)
     ctx_.fail(req, "valid HELLO rejected with " + status_name(ack->h.status));
@@ -178,7 +185,10 @@ Session::Ack Session::accept(const RawHello& hello, std::string_view req) {
 }
 
 void Session::reject(const Packet& hello, std::uint16_t status, std::string_view req) {
-  auto ack = handshake(hello);
+  rejected(handshake(hello), status, req);
+}
+
+void Session::rejected(const std::optional<Ack>& ack, std::uint16_t status, std::string_view req) {
   if (!ack)
     ctx_.fail(req, "closed without a HELLO_ACK; expected status " + status_name(status));
   if (ack->h.status != status)

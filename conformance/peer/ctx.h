@@ -103,12 +103,19 @@ class Session {
   /// Sends `hello` and reads the reply; nullopt when the IUT closed without one. Checks the
   /// ACK's header shape (HS-ACK-HDR-001) and single 80-byte packet (HS-FLOW-001).
   std::optional<Ack> handshake(const Packet& hello);
+  /// The reply to a HELLO already sent: the second half of handshake(), with its checks.
+  std::optional<Ack> read_ack();
   /// Handshake that must succeed; checks the success ACK's format and establishes the
   /// session (SHM: opens the region at once, PROF-SHM-READY-001).
   Ack accept(const RawHello& hello, std::string_view req = "HS-FLOW-001");
+  /// Judges a reply read by read_ack() as accept() does: a close or a rejection fails `req`;
+  /// on success the session is established for `hello`.
+  Ack accepted(const std::optional<Ack>& ack, const RawHello& hello, std::string_view req);
   /// Handshake that must be rejected with `status` in the rejection form (HS-REJECT-001),
   /// followed by a close.
   void reject(const Packet& hello, std::uint16_t status, std::string_view req);
+  /// Judges a reply read by read_ack() as reject() does, including the close that follows.
+  void rejected(const std::optional<Ack>& ack, std::uint16_t status, std::string_view req);
   /// Sends `first` and expects the IUT to close without sending anything.
   void silent_close(const Packet& first, std::string_view req);
 

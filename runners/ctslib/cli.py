@@ -3,7 +3,8 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, fuzz, procs, report, run, schema_check, shims
+from . import build, conformance, deps, expectations, fuzz, procs, report, repro, run
+from . import schema_check, shims
 from . import spec_index, vectors
 
 
@@ -163,10 +164,14 @@ def main(argv) -> int:
                        "conformance and vector replay for every --impl, into out/report/")
     run.add_arguments(p)
 
+    repro.add_parser(sub)
+
     p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
                    help="what changed between two runs, regressions first")
     p.set_defaults(func=report.cmd_report)
+
+    expectations.add_parser(sub)
 
     p = sub.add_parser("bench", help="run the codec micro-benchmarks")
     p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")

@@ -248,13 +248,19 @@ class Runner:
             return self.manifest.server.ready == "line" and self.manifest.server.ready_pattern == "^READY"
         return self.manifest.client.success == "exit-code"
 
-    def run(self, case: dict, profile: str) -> dict:
-        config, skip = plan_case(case, profile, self.manifest)
+    def run(self, case: dict, profile: str, config: dict = None) -> dict:
+        """Runs one case on one profile and returns the peer's result (verdict, failures,
+        exchange, iut) with the plan it ran: `config` (the IUT configuration) and
+        `peer_command` (the peer's command line). `config` replaces the planned
+        configuration (a repro bundle's); the case must still be playable."""
+        planned, skip = plan_case(case, profile, self.manifest)
+        config = dict(config) if config is not None and not skip else planned
         base = {"case": case["id"], "profile": profile, "role": case["role"],
                 "chapter": case["chapter"], "title": case["title"],
                 "requirements": case["requirements"], "platform": self.manifest.platform}
         if skip:
             return dict(base, verdict=skip[0], reason=skip[1], seconds=0.0, failures=[])
+        base["config"] = dict(config)
         run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir=host.short_temp_dir())
         try:
             values = dict(config)
@@ -286,6 +292,7 @@ class Runner:
                 cmd += ["--client-success", client.success,
                         "--client-success-pattern", client.success_pattern or "^$"]
             cmd += ["--", *argv]
+            base["peer_command"] = list(cmd)
             start = time.monotonic()
             # The peer starts the IUT with its own environment: the manifest's env goes there.
             spec = server if case["role"] == "server" else client

@@ -123,8 +123,27 @@ def _packets(prefix, packets):
     return out
 
 
+def seeds_for_session_case(case):
+    """[(target, bytes)] seeds of one session case (vectors/sessions.json): each decode
+    annotation seeds its family's targets as a codec case would, and every whole packet the
+    test peer sends seeds the decision it meets: a client's first packet the server's
+    handshake, a server's reply the client's HELLO_ACK check."""
+    from .vectors import session_decode_cases
+    out = []
+    for _suffix, family, codec_case in session_decode_cases(case):
+        out += seeds_for_case(family, codec_case)
+    sends = [bytes.fromhex(s["send"]["hex"]) for s in case["steps"] if "send" in s]
+    if sends and case.get("peer") == "client":
+        out.append(("handshake_decide_fuzz", _policy_prefix({}) + sends[0]))
+    if sends and case.get("peer") == "server":
+        out.append(("handshake_check_ack_fuzz", _hello_prefix({}) + sends[0]))
+    return out
+
+
 def seeds_for_case(family, case):
     """[(target, bytes)] seed inputs one vector case gives, in each target's input format."""
+    if family == "sessions":
+        return seeds_for_session_case(case)
     ctx = case.get("context") or {}
     if "packets" in case:
         packets = [bytes.fromhex(p) for p in case["packets"]]
@@ -182,11 +201,15 @@ def write_vector_seeds(seeds_dir: Path, vectors_dir: Path = None):
                       file=sys.stderr)
                 continue
             cases += 1
+            per_target = {}
             for target, data in seeds:
                 d = seeds_dir / target
                 d.mkdir(parents=True, exist_ok=True)
                 name = "vector-%s-%s-%s" % (family, case.get("id", "x"), case.get("name", "case"))
-                (d / name[:120]).write_bytes(data)
+                # A session case seeds one target several times: number all but the first.
+                n = per_target[target] = per_target.get(target, 0) + 1
+                suffix = "" if n == 1 else "-%d" % n
+                (d / (name[:120 - len(suffix)] + suffix)).write_bytes(data)
     return files, cases
 
 

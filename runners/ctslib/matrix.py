@@ -289,6 +289,21 @@ def plan(manifests, scenarios=None):
     return cells
 
 
+def resolve_cell(client, server, profile: int, scenario_id: str) -> Cell:
+    """The cell `client` × `server` × `profile` × scenario as plan() would make it (its
+    verdict pre-decided when it cannot run). KeyError for an unknown scenario."""
+    return _resolve(Cell(client=client, server=server, profile=profile,
+                         scenario=SCENARIO_BY_ID[scenario_id]))
+
+
+def profile_bit(cell_profile_name: str, family: str = "posix") -> int:
+    """The profile bit a cell's profile name stands for on `family`; KeyError if none."""
+    for bit, name in FAMILY_PROFILE_NAMES[family].items():
+        if name == cell_profile_name:
+            return bit
+    raise KeyError(cell_profile_name)
+
+
 def shard(items, k: int, n: int, key=lambda x: x):
     """The K-th of N deterministic shards (1-based): ids sorted, then dealt round-robin, so
     every shard gets a similar share and the union of all shards is everything exactly once."""

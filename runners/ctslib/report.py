@@ -33,9 +33,7 @@ def _impl_doc(m, lists):
             "configurable": m.capabilities.configurable,
             "fixed": {k: str(v) for k, v in m.fixed.items()},
             "server_sessions": m.server.sessions if m.server else None,
-            "expected_failures": [{"pattern": e.pattern, "reason": e.reason,
-                                   "source": e.source, "matched": e.used}
-                                  for e in lists.get(m.name, [])]}
+            "expected_failures": [e.as_dict() for e in lists.get(m.name, [])]}
 
 
 def _row_roles(row, name):
@@ -143,8 +141,10 @@ def headline(summary):
 
 def document(rows, manifests, lists, notes, started, seconds, args, interrupted=False):
     from .run import host_info
+    from . import traceability
     rows = [bounded_row(r) for r in rows]
     revision, requirements = load_requirements()
+    table = compliance(rows, manifests, requirements)
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": "netipc-cts",
@@ -166,7 +166,10 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
                        "requirements": list(s.requirements)} for s in matrix.SCENARIOS],
         "profiles": list(matrix.ALL_PROFILE_NAMES),
         "results": rows,
-        "compliance": compliance(rows, manifests, requirements),
+        "compliance": table,
+        "compliance_matrix": traceability.compliance_matrix(table),
+        "traceability": traceability.document(rows, requirements, table, lists,
+                                              traceability.load_sources()),
         "summary": dict(summarize(rows), exit_code=0,
                         per_implementation=per_implementation(rows, manifests)),
         "notes": [textsafe.visible(textsafe.clip(n)) for n in notes],
@@ -247,24 +250,33 @@ def markdown(doc):
             extra = ""
             if r.get("diagnosis"):
                 extra = " — reruns alone: " + ", ".join(d["verdict"] for d in r["diagnosis"])
-            if r.get("expected_reason"):
+            if expected.expired_text(r):
+                extra += " — %s" % expected.expired_text(r)
+            elif r.get("expected_reason"):
                 extra += " — listed: %s" % r["expected_reason"]
             lines.append("- `%s`: %s%s" % (i, textsafe.visible(r.get("message", ""), True),
                                          extra))
-    lines += ["", "## Compliance", ""]
-    for name, table in doc["compliance"].items():
-        counts = {}
-        for t in table:
-            key = (t["level"], t["verdict"])
-            counts[key] = counts.get(key, 0) + 1
-        parts = ", ".join("%s %s: %d" % (lv, v, n) for (lv, v), n in sorted(counts.items()))
-        lines.append("- **%s**: %s" % (name, parts or "no applicable requirements"))
+    lines += compliance_matrix_lines(doc.get("compliance_matrix", {}))
     if s.get("not_run"):
         lines += ["", "## Not run: the run was interrupted (%d)" % len(s["not_run"]), ""]
         lines += ["- `%s`" % i for i in s["not_run"]]
     if doc["notes"]:
         lines += ["", "## Notes", ""] + ["- " + textsafe.visible(n, True) for n in doc["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def compliance_matrix_lines(cm):
+    """summary.md's compliance matrix: the requirements that apply to each implementation, by
+    level and compliance verdict (requirements.html has each one and what tests it)."""
+    from .traceability import MATRIX_COLUMNS
+    cols = [c for _, c in MATRIX_COLUMNS]
+    lines = ["", "## Compliance", "", "| implementation | level | %s | applicable |"
+             % " | ".join(cols), "|---|---|%s---|" % ("---|" * len(cols))]
+    for name, levels in cm.items():
+        for level, counts in levels.items():
+            lines.append("| %s | %s | %s | %d |" % (name, level, " | ".join(
+                str(counts[c]) for c in cols), counts["total"]))
+    return lines
 
 
 def per_implementation(rows, manifests):
@@ -322,8 +334,10 @@ def print_summary(doc, out_dir):
         reruns = ""
         if r.get("diagnosis"):
             reruns = " [alone: %s]" % ", ".join(d["verdict"] for d in r["diagnosis"])
-        print("FAILED %s: %s%s" % (i, textsafe.visible(textsafe.clip(r.get("message", ""),
-                                                                   2000, 0), True), reruns))
+        lapsed = expected.expired_text(r)
+        print("FAILED %s: %s%s%s" % (i, textsafe.visible(textsafe.clip(r.get("message", ""),
+                                                                     2000, 0), True), reruns,
+                                     " (%s)" % lapsed if lapsed else ""))
     env = s.get("environment_errors", [])
     seen = set()
     for i in env:

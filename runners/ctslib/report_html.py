@@ -1,6 +1,8 @@
 """The static HTML report: index.html (client × server grids per scenario and profile, the
-other suites, a compliance table per implementation) and one page per failing row under
-failures/ with its evidence. No external assets and no scripts: everything is inline."""
+other suites, the compliance matrix and a compliance table per implementation), one page per
+failing row under failures/ with its evidence, requirements.html (each requirement and what
+tests it) and cases.html (each row of the run and the text of its requirements). No external
+assets and no scripts: everything is inline."""
 import html
 from pathlib import Path
 
@@ -20,6 +22,8 @@ text-align:left;vertical-align:top;font-size:.92em} th{background:#f0f0f0}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;font-size:.85em}
 .hex{font-family:monospace;white-space:pre;font-size:.82em}
 .note{color:#555} details{margin:.4em 0} a{color:#0645ad}
+.trace td{font-size:.88em} .trace ul{margin:0;padding-left:1.1em} .req-text{color:#333}
+.matrix td{text-align:right} :target{outline:2px solid #0645ad}
 """
 
 SHORT = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "xfail": "xfail", "xpass": "XPASS",
@@ -140,9 +144,10 @@ def index(doc):
                      "<th>held against</th><th>reruns alone</th></tr>")
         order = {"fail": 0, "xpass": 1, "xfail": 2}
         for r in sorted(failing, key=lambda r: (order.get(expected.outcome(r), 0), r["id"])):
-            parts.append("<tr><td><a href=\"failures/%s\">%s</a></td><td class=\"v-%s\">%s"
+            parts.append("<tr><td><a href=\"failures/%s\">%s</a>%s</td><td class=\"v-%s\">%s"
                          "</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                             failure_slug(r["id"]), esc(r["id"]), display_class(r),
+                             failure_slug(r["id"]), esc(r["id"]), _repro_link(r),
+                             display_class(r),
                              esc(expected.outcome(r)), esc(r.get("message", "")),
                              esc(", ".join(r.get("blame", []))),
                              esc(", ".join(d["verdict"] for d in r.get("diagnosis", [])))))
@@ -203,6 +208,7 @@ def index(doc):
         parts.append("</table>")
 
     parts.append("<h2 id=\"compliance\">Compliance by implementation</h2>")
+    parts.append(_compliance_matrix_html(doc))
     for name, table in doc["compliance"].items():
         tested = [t for t in table if t["verdict"] != "untested"]
         untested = [t for t in table if t["verdict"] == "untested"]
@@ -218,11 +224,14 @@ def index(doc):
                          "<th>statement</th></tr>%s</table></details>" % (
                              len(untested), "".join(
                                  "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                                     esc(t["id"]), esc(t["level"]), esc(t["statement"]))
+                                     _req_link(t["id"]), esc(t["level"]), esc(t["statement"]))
                                  for t in untested)))
     if doc["notes"]:
         parts.append("<h2>Notes</h2><ul>%s</ul>" % "".join("<li>%s</li>" % esc(n)
                                                             for n in doc["notes"]))
+    parts.append("<p class=\"note\">Traceability: <a href=\"requirements.html\">requirements "
+                 "and what tests them</a> · <a href=\"cases.html\">every case and its "
+                 "requirements</a></p>")
     parts.append("<p class=\"note\">Files: <a href=\"report.json\">report.json</a> · "
                  "<a href=\"junit.xml\">junit.xml</a> · <a href=\"summary.md\">summary.md</a>"
                  "</p>")
@@ -241,7 +250,7 @@ def _compliance_row(t):
         links.append("<span class=\"v-%s\">%s</span>" % (cls, text))
     more = "" if len(t["cases"]) <= len(shown) else " … %d more" % (len(t["cases"]) - len(shown))
     return ("<tr><td>%s</td><td>%s</td><td class=\"v-%s\">%s</td><td>%s%s</td><td>%s</td>"
-            "</tr>" % (esc(t["id"]), esc(t["level"]), esc(t["verdict"]), esc(t["verdict"]),
+            "</tr>" % (_req_link(t["id"]), esc(t["level"]), esc(t["verdict"]), esc(t["verdict"]),
                        "<br>".join(links), more, esc(t["statement"])))
 
 
@@ -306,15 +315,15 @@ def failure_page(row, doc):
     facts.append(("held against", ", ".join(row.get("blame", [])) or "—"))
     facts.append(("requirements", ", ".join(row.get("requirements", [])) or "—"))
     facts.append(("seconds", row.get("seconds", 0)))
-    if row.get("expected_reason"):
-        facts.append(("expected-failure list", "%s (%s)" % (row["expected_reason"],
-                                                            row.get("expected_source", ""))))
+    facts += _expectation_facts(row)
     parts.append("<table>%s</table>" % "".join("<tr><th>%s</th><td>%s</td></tr>" % (
         esc(k), esc(v)) for k, v in facts))
+    parts.append(_row_requirements_html(row, doc, "../"))
     if row.get("details"):
         parts.append("<h2>Details</h2><pre>%s</pre>" % esc(row["details"]))
     parts.append("<h2>Run this case alone</h2><pre class=\"reproduce\">%s</pre>"
                  % esc(reproduce_command(row, doc)))
+    parts.append(_repro_html(row))
     parts.append("<h2>Evidence of the first run</h2>")
     parts.append(_evidence_html(row.get("evidence")))
     for d in row.get("diagnosis", []):
@@ -322,6 +331,44 @@ def failure_page(row, doc):
             d["attempt"], esc(d["verdict"]), esc(d["verdict"]), esc(d.get("message", ""))))
         parts.append(_evidence_html(d.get("evidence")))
     return page(row["id"], "\n".join(parts), depth=1)
+
+
+def _expectation_facts(row):
+    """The failure page's lines about the expected-failure entry that lists the row: its
+    reason and source, its link and expiry, and whether it expired (then the row is a plain
+    failure)."""
+    if not row.get("expected_reason"):
+        return []
+    facts = [("expected-failure list", "%s (%s)" % (row["expected_reason"],
+                                                    row.get("expected_source", "")))]
+    if row.get("expected_link"):
+        facts.append(("tracked at", row["expected_link"]))
+    if expected.expired_text(row):
+        facts.append(("expectation", expected.expired_text(row) +
+                      ": it no longer excuses this failure"))
+    elif row.get("expected_expires"):
+        facts.append(("expectation expires", row["expected_expires"]))
+    return facts
+
+
+def _repro_link(row):
+    """The index's link to a failing row's repro bundle ("" when it has none)."""
+    if not row.get("repro"):
+        return ""
+    return " <a class=\"repro\" href=\"%s/\">[repro bundle]</a>" % esc(row["repro"])
+
+
+def _repro_html(row):
+    """The failure page's section on the row's repro bundle (or why there is none)."""
+    if not row.get("repro"):
+        return ("<h2>Repro bundle</h2><p class=\"note\">No repro bundle for this row (see the "
+                "report's notes: the per-run cap, an interrupt, or not a single case).</p>")
+    return ("<h2>Repro bundle</h2><p><a id=\"repro\" href=\"../%s/\">%s/</a>: the case, its "
+            "requirements, the manifests, the exact commands, the transcript, the logs and the "
+            "environment. Run it again anywhere the implementations are built (exit 1: still "
+            "fails, 0: now passes, 2: cannot run):</p><pre class=\"reproduce\">./cts repro "
+            "REPORT_DIR/%s    # or REPORT_DIR/%s/repro.sh</pre>"
+            % (esc(row["repro"]), esc(row["repro"]), esc(row["repro"]), esc(row["repro"])))
 
 
 def reproduce_command(row, doc):
@@ -340,8 +387,227 @@ def reproduce_command(row, doc):
 
 def write_site(out_dir: Path, doc):
     (out_dir / "index.html").write_text(index(doc))
+    write_traceability(out_dir, doc)
     fdir = out_dir / "failures"
     fdir.mkdir(exist_ok=True)
     for r in doc["results"]:
         if has_page(r):
             (fdir / failure_slug(r["id"])).write_text(failure_page(r, doc))
+
+
+# ---- traceability: requirements.html, cases.html, the compliance matrix ------------------------
+
+OUTCOME_CLASS = {"pass": "pass", "fail": "fail", "xfail": "xfail", "xpass": "xpass",
+                 "skip": "skip"}
+MATRIX_COLUMNS = (("met", "pass"), ("failed", "fail"), ("expected-failure", "xfail"),
+                  ("untested", "untested"), ("unsupported", "unsupported"),
+                  ("inconclusive", "inconclusive"))
+
+
+def _req_link(rid, prefix=""):
+    return "<a href=\"%srequirements.html#%s\">%s</a>" % (prefix, esc(rid), esc(rid))
+
+
+def _trace_index(doc):
+    """requirement id -> its traceability entry (empty for reports without one)."""
+    return {t["id"]: t for t in doc.get("traceability", {}).get("requirements", [])}
+
+
+def _case_group(row):
+    """(anchor, label) of the case a row runs: the catalogue case, the matrix scenario, the
+    vector case (its decode and encode checks together) or the self-check test."""
+    kind = row.get("kind", "")
+    if kind == "matrix":
+        label = row.get("scenario", "")
+    elif kind == "vectors":
+        label = "%s/%s" % (row.get("family", ""), row.get("name", "").removesuffix(".encode"))
+    else:
+        label = row.get("name", "")
+    return "case-" + matrix.slug("%s/%s" % (kind, label)), label
+
+
+def _compliance_matrix_html(doc, prefix=""):
+    """One row per implementation and level (MUST, SHOULD, MAY): how many of the requirements
+    that apply to it are met, failed, expected failures, untested, unsupported or
+    inconclusive."""
+    cm = doc.get("compliance_matrix", {})
+    if not cm:
+        return "<p class=\"note\">No implementation in this run.</p>"
+    out = ["<table class=\"matrix\" id=\"compliance-matrix\"><tr><th>implementation</th>"
+           "<th>level</th>%s<th>applicable</th></tr>" % "".join(
+               "<th>%s</th>" % esc(col) for col, _ in MATRIX_COLUMNS)]
+    for name, levels in cm.items():
+        for i, (level, counts) in enumerate(levels.items()):
+            head = ("<th rowspan=\"%d\"><a href=\"%sindex.html#compliance-%s\">%s</a></th>"
+                    % (len(levels), prefix, esc(name), esc(name)) if i == 0 else "")
+            out.append("<tr data-impl=\"%s\" data-level=\"%s\">%s<td>%s</td>%s<td>%d</td></tr>"
+                       % (esc(name), esc(level), head, esc(level), "".join(
+                           "<td class=\"%s\" data-count=\"%s\">%d</td>" % (
+                               "v-" + css if counts.get(col) else "", esc(col), counts.get(col, 0))
+                           for col, css in MATRIX_COLUMNS), counts.get("total", 0)))
+    out.append("</table>")
+    return "".join(out)
+
+
+def _listing(items, limit=8, what="items"):
+    """A short list inline, a long one folded."""
+    if not items:
+        return "<span class=\"note\">—</span>"
+    body = "<ul>%s</ul>" % "".join("<li>%s</li>" % i for i in items)
+    if len(items) <= limit:
+        return body
+    return "<details><summary>%d %s</summary>%s</details>" % (len(items), what, body)
+
+
+def requirements_page(doc):
+    """requirements.html: per chapter, each requirement with its statement, its verdict for
+    every implementation, and what tests it: catalogue cases, vectors, mutants, matrix
+    scenarios, the run's rows, expected-failure entries naming it."""
+    trace = doc.get("traceability", {})
+    reqs = trace.get("requirements", [])
+    names = list(doc.get("compliance", {}))
+    anchors = {_case_group(r)[0] for r in doc["results"]}
+    failing = {r["id"] for r in doc["results"] if has_page(r)}
+    parts = ["<p><a href=\"index.html\">← report</a> · <a href=\"cases.html\">every case and "
+             "its requirements</a></p>",
+             "<h1>Requirements and what tests them</h1>",
+             "<p>Spec revision %s. Sources: %s.</p>" % (
+                 esc(doc.get("spec_revision", "")), "; ".join(
+                     "%s: %s" % (esc(k), esc(v)) for k, v in trace.get("sources", {}).items()))]
+    count = lambda key: sum(bool(t[key]) for t in reqs)  # noqa: E731
+    nothing = sum(not (t["cases"] or t["vectors"] or t["mutants"] or t["scenarios"])
+                  for t in reqs)
+    parts.append("<p id=\"trace-counts\" data-requirements=\"%d\">%d requirements: %d cited by "
+                 "catalogue cases, %d by vectors, %d by mutants, %d by matrix scenarios, %d by "
+                 "rows of this run; %d by none of them.</p>" % (
+                     len(reqs), len(reqs), count("cases"), count("vectors"), count("mutants"),
+                     count("scenarios"), count("rows"), nothing))
+    parts.append("<h2>Compliance matrix</h2>" + _compliance_matrix_html(doc))
+    chapters = {}
+    for t in reqs:
+        chapters.setdefault(t["chapter"], []).append(t)
+    for chapter, entries in chapters.items():
+        parts.append("<h2 id=\"chapter-%s\">%s (%d)</h2>" % (esc(chapter), esc(chapter),
+                                                              len(entries)))
+        parts.append("<table class=\"trace\"><tr><th>requirement</th><th>statement</th>%s"
+                     "<th>catalogue cases</th><th>vectors</th><th>mutants</th>"
+                     "<th>matrix scenarios</th><th>this run</th></tr>" % "".join(
+                         "<th>%s</th>" % esc(n) for n in names))
+        for t in entries:
+            parts.append(_trace_row(t, names, anchors, failing))
+        parts.append("</table>")
+    return page("netipc-cts requirements", "\n".join(parts))
+
+
+def _trace_row(t, names, anchors, failing):
+    verdicts = "".join(
+        "<td class=\"v-%s\" data-impl=\"%s\">%s</td>" % (
+            esc(t["verdicts"][n]), esc(n), esc(t["verdicts"][n])) if n in t["verdicts"]
+        else "<td class=\"note\" title=\"no role of this implementation is bound by it\">—</td>"
+        for n in names)
+    cases = []
+    for c in t["cases"]:
+        anchor = "case-" + matrix.slug("conformance/" + c["id"])
+        text = esc(c["id"])
+        if anchor in anchors:
+            text = "<a href=\"cases.html#%s\">%s</a>" % (anchor, text)
+        cases.append("%s <span class=\"note\">(%s)</span>" % (text, esc(c["role"])))
+    vectors = []
+    for v in t["vectors"]:
+        anchor = "case-" + matrix.slug("vectors/%s/%s" % (v["family"], v["case"]))
+        text = esc("%s/%s" % (v["family"], v["case"]))
+        vectors.append("<a href=\"cases.html#%s\">%s</a>" % (anchor, text)
+                       if anchor in anchors else text)
+    mutants = ["<span title=\"%s\">%s</span>%s" % (
+        esc(m["description"]), esc(m["name"]), " <b>(survivor)</b>" if m["survivor"] else "")
+        for m in t["mutants"]]
+    scenarios = ["<a href=\"index.html#scenario-%s\">%s</a>" % (esc(s), esc(s))
+                 for s in t["scenarios"]]
+    by_outcome = {}
+    for r in t["rows"]:
+        by_outcome[r["outcome"]] = by_outcome.get(r["outcome"], 0) + 1
+    run = " ".join("<span class=\"v-%s\">%s %d</span>" % (OUTCOME_CLASS.get(o, o), esc(o), n)
+                   for o, n in sorted(by_outcome.items()))
+    bad = [r["id"] for r in t["rows"] if r["id"] in failing]
+    if bad:
+        run += _listing(["<a href=\"failures/%s\">%s</a>" % (failure_slug(i), esc(i))
+                         for i in bad], 4, "rows with a failure page")
+    for x in t["listed"]:
+        run += "<p class=\"note\">listed by %s: %s</p>" % (esc(x["implementation"]),
+                                                          esc(x["source"]))
+    return ("<tr id=\"%s\" data-level=\"%s\"><td><b>%s</b><br>%s · %s</td>"
+            "<td class=\"req-text\">%s</td>%s<td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+            "<td>%s</td></tr>" % (
+                esc(t["id"]), esc(t["level"]), esc(t["id"]), esc(t["level"]),
+                esc(", ".join(t["roles"])), esc(t["statement"]), verdicts,
+                _listing(cases, 8, "cases"), _listing(vectors, 8, "vectors"),
+                _listing(mutants, 8, "mutants"), _listing(scenarios, 8, "scenarios"),
+                run or "<span class=\"note\">no row</span>"))
+
+
+def cases_page(doc):
+    """cases.html: every row of the run, grouped by the case it runs, with the text of each
+    requirement the case cites (linked to requirements.html)."""
+    reqs = _trace_index(doc)
+    groups = {}
+    for r in doc["results"]:
+        anchor, label = _case_group(r)
+        groups.setdefault((r.get("kind", ""), anchor, label), []).append(r)
+    parts = ["<p><a href=\"index.html\">← report</a> · <a href=\"requirements.html\">"
+             "requirements and what tests them</a></p>",
+             "<h1>Every case of this run and its requirements</h1>",
+             "<p>%d rows in %d cases.</p>" % (len(doc["results"]), len(groups))]
+    kinds = {}
+    for (kind, anchor, label), rows in groups.items():
+        kinds.setdefault(kind, []).append((anchor, label, rows))
+    titles = {"matrix": "Interop matrix scenarios", "conformance": "Conformance catalogue",
+              "vectors": "Vector replay", "self-check": "Reference self-check"}
+    for kind, items in kinds.items():
+        parts.append("<h2>%s (%d)</h2>" % (esc(titles.get(kind, kind)), len(items)))
+        parts.append("<table class=\"trace\"><tr><th>case</th><th>requirements</th>"
+                     "<th>rows</th></tr>")
+        for anchor, label, rows in sorted(items, key=lambda x: x[1]):
+            ids = list(dict.fromkeys(i for r in rows for i in r.get("requirements", [])))
+            texts = []
+            for rid in ids:
+                t = reqs.get(rid)
+                texts.append("%s%s <span class=\"req-text\">%s</span>" % (
+                    _req_link(rid), " (%s)" % esc(t["level"]) if t else "",
+                    esc(t["statement"]) if t else "<i>not in the spec index</i>"))
+            row_items = []
+            for r in sorted(rows, key=lambda r: r["id"]):
+                o = expected.outcome(r)
+                text = esc(r["id"])
+                if has_page(r):
+                    text = "<a href=\"failures/%s\">%s</a>" % (failure_slug(r["id"]), text)
+                extra = sorted(set(ids) - set(r.get("requirements", [])))
+                row_items.append("<span id=\"row-%s\">%s <span class=\"v-%s\">%s</span>%s</span>"
+                                 % (esc(matrix.slug(r["id"])), text, OUTCOME_CLASS.get(o, o),
+                                    esc(o), " <span class=\"note\">(not: %s)</span>" % esc(
+                                        ", ".join(extra)) if extra else ""))
+            parts.append("<tr id=\"%s\"><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                esc(anchor), esc(label), _listing(texts, 100, "requirements"),
+                _listing(row_items, 12, "rows")))
+        parts.append("</table>")
+    return page("netipc-cts cases", "\n".join(parts))
+
+
+def _row_requirements_html(row, doc, prefix="../"):
+    """A failure page's section on the row's requirements: each with its level and text,
+    linked to the requirements page."""
+    reqs = _trace_index(doc)
+    ids = row.get("requirements", [])
+    if not ids:
+        return "<h2>Requirements</h2><p class=\"note\">This row cites no requirement.</p>"
+    items = []
+    for rid in ids:
+        t = reqs.get(rid)
+        items.append("<li>%s%s — <span class=\"req-text\">%s</span></li>" % (
+            _req_link(rid, prefix), " (%s)" % esc(t["level"]) if t else "",
+            esc(t["statement"]) if t else "<i>not in the spec index</i>"))
+    return "<h2>Requirements</h2><ul class=\"requirements\">%s</ul>" % "".join(items)
+
+
+def write_traceability(out_dir: Path, doc):
+    (out_dir / "requirements.html").write_text(requirements_page(doc))
+    (out_dir / "cases.html").write_text(cases_page(doc))

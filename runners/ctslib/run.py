@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report
+from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
 from . import hostplatform as host
 from . import textsafe, vectors
 
@@ -475,7 +475,8 @@ def _guard(task, attempt):
 # only of the entries it lists (what this suite wrote there).
 REPORT_MARKER = ".netipc-cts-report"
 REPORT_ENTRIES = ("report.json", "junit.xml", "summary.md", "index.html", "failures", "cells",
-                  "conformance", "vectors", REPORT_MARKER)
+                  "conformance", "vectors", repro.BUNDLES, REPORT_MARKER,
+                  "requirements.html", "cases.html")
 
 
 class OutDirError(Exception):
@@ -583,6 +584,17 @@ def _run(args, started, t0, stop) -> int:
     except (manifest_mod.ManifestError, expected.ExpectedListError, OutDirError) as e:
         print("cts run: %s" % e, file=sys.stderr)
         return EXIT_SETUP
+    today = datetime.date.today()
+    if args.strict:
+        refused = expected.refused(lists, today)
+        for entry, flags in refused:
+            print("cts run: --strict refuses %s (%s): %s" % (entry.source, entry.pattern,
+                                                              ", ".join(flags)), file=sys.stderr)
+        if refused:
+            print("cts run: --strict needs every expected-failure entry of the run's "
+                  "implementations to have a reason, a link= and an unexpired expires= "
+                  "(interop/expected/README.md; ./cts expectations check)", file=sys.stderr)
+            return EXIT_SETUP
     names = [m.name for m in manifests]
     has_reference = REFERENCE_NAME in names
     notes = list(shim_notes)
@@ -671,13 +683,14 @@ def _run(args, started, t0, stop) -> int:
             shutil.rmtree(run_base, ignore_errors=True)
 
     attribute(rows)
-    expected.apply(rows, lists)
+    expected.apply(rows, lists, today)
     if interrupted:
         done = set(finished) | {r["id"] for r in rows}
         not_run = sorted(set(not_run) | {t.id for t in tasks if t.id not in done})
         notes.append("interrupted during the %s phase: %d tasks or catalogue cases did not "
                      "run (summary.not_run)"
                      % (phase, len(not_run)))
+    bundles = write_repro_bundles(rows, manifests, out_dir, args, interrupted, notes)
     if args.shard == (1, 1) and not args.only and not interrupted:
         for e in expected.stale(lists):
             notes.append("expected-failure entry %s (%s) matched no case: remove it?"
@@ -692,15 +705,36 @@ def _run(args, started, t0, stop) -> int:
         exit_code = EXIT_SETUP  # nothing failed, but an implementation could not be tested
     doc["summary"]["exit_code"] = exit_code
     doc["summary"]["not_run"] = list(not_run)
+    doc["summary"]["repro"] = bundles
     if not (out_dir / REPORT_MARKER).exists():  # interrupted before the probes
         prepare_out_dir(out_dir)
     report.write_all(out_dir, doc)
     report.print_summary(doc, out_dir)
+    if bundles["written"]:
+        print("repro bundles: %d under %s (`./cts repro %s` runs one again)%s" % (
+            bundles["written"], out_dir / repro.BUNDLES, out_dir / repro.BUNDLES / "<id>",
+            "; %d failing rows have none" % bundles["not_written"]
+            if bundles["not_written"] else ""), flush=True)
     if interrupted:
         print("cts run: stopped %.2f s after the signal" % (time.monotonic() - stop.at),
               file=sys.stderr, flush=True)
         _exit_now_if_stuck(exit_code)
     return exit_code
+
+
+def write_repro_bundles(rows, manifests, out_dir, args, interrupted, notes):
+    """A repro bundle per failing row (repro.write_bundles), unless the run was interrupted
+    (the report must be out within the stop budget) or --repro-max 0. Returns the summary."""
+    limit = getattr(args, "repro_max", repro.DEFAULT_MAX_BUNDLES)
+    if interrupted or limit <= 0:
+        failing = len(repro.bundle_order(rows))
+        if failing:
+            notes.append("repro bundles: none written (%s)" % (
+                "the run was interrupted" if interrupted else "--repro-max 0"))
+        return {"written": 0, "not_written": failing, "limit": max(0, limit), "errors": []}
+    summary, more = repro.write_bundles(rows, manifests, out_dir, limit, capture=args.capture)
+    notes += more
+    return summary
 
 
 def _impl_sources(args):
@@ -765,12 +799,17 @@ def add_arguments(p):
     p.add_argument("--shard", type=parse_shard, default=(1, 1), metavar="K/N",
                    help="run only the K-th of N deterministic slices of the matrix")
     p.add_argument("--strict", action="store_true",
-                   help="expected failures and unexpected passes also fail the run")
+                   help="expected failures and unexpected passes also fail the run, and "
+                   "expected-failure entries without link=, without expires=, expired or "
+                   "with a placeholder reason are refused")
     p.add_argument("--diagnose", type=int, nargs="?", const=1, default=0, metavar="N",
                    help="rerun each failed cell N times alone (default 1) and report the "
                         "reruns beside the first failure")
     p.add_argument("--out", metavar="DIR", help="report directory (default out/report)")
     p.add_argument("--only", metavar="REGEX", help="only tasks whose id matches")
+    p.add_argument("--repro-max", type=int, default=repro.DEFAULT_MAX_BUNDLES, metavar="N",
+                   help="write a repro bundle (<out>/repro/<id>/) for at most N failing rows "
+                        "(default %d; 0: none)" % repro.DEFAULT_MAX_BUNDLES)
     p.add_argument("--scenario", action="append", choices=sorted(matrix.SCENARIO_BY_ID),
                    help="only this matrix scenario (repeatable)")
     p.add_argument("--expected-dir", metavar="DIR",

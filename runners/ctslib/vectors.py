@@ -22,7 +22,14 @@ RESULTS = {"valid", "invalid", "acceptable"}
 HEX_RE = re.compile(r"^(?:[0-9a-f]{2})*$")
 FAMILY_OPS = {"handshake_decide": "decide", "handshake_check_ack": "check_ack",
               "windows_names": "names"}
-INPUTS = ("hex", "packets", "context")
+INPUTS = ("hex", "packets", "context", "steps")
+# vectors/sessions.json (family "sessions", input "steps"): conversations, not codec cases.
+SESSIONS = "sessions"
+SESSION_CASE_KEYS = {"id", "name", "requirements", "comment", "peer", "on", "iut", "equivalent",
+                     "steps"}
+SESSION_CASE_REQUIRED = SESSION_CASE_KEYS - {"equivalent"}
+SEND_KEYS = {"what", "hex", "fields", "run_values", "decode"}
+DECODE_KEYS = {"family", "bytes", "context", "result", "fields", "error"}
 STATUS_CODES = {"OK": 0, "BAD_ENVELOPE": 1, "AUTH_FAILED": 2, "INCOMPATIBLE": 3,
                 "UNSUPPORTED": 4, "LIMIT_EXCEEDED": 5, "INTERNAL_ERROR": 6}
 
@@ -46,6 +53,12 @@ def load_file(path: Path) -> dict:
     if doc["input"] not in INPUTS:
         raise VectorFileError("%s: input %r is not one of %s" % (path.name, doc["input"],
                                                                  list(INPUTS)))
+    if (doc["family"] == SESSIONS) != (doc["input"] == "steps"):
+        raise VectorFileError("%s: the sessions family and only it has input \"steps\""
+                              % path.name)
+    if doc["family"] == SESSIONS:
+        _check_session_cases(path.name, doc["cases"])
+        return doc
     seen_ids, seen_names = set(), set()
     for case in doc["cases"]:
         where = "%s case %s" % (path.name, case.get("id"))
@@ -76,6 +89,79 @@ def load_file(path: Path) -> dict:
         if case["result"] == "invalid" and ("error" not in case or "fields" in case):
             raise VectorFileError("%s: an invalid case has an error and no fields" % where)
     return doc
+
+
+def _check_session_cases(name: str, cases):
+    """The loader's checks of a sessions file (vectors/README.md, "Session vectors"): known
+    keys only, unique ids and names, well-formed hex, labels that tile each packet and agree
+    with its bytes, decode annotations shaped like codec cases. nipc-peer checks the rest
+    (offsets against its layouts, run values, the order of the steps)."""
+    seen_ids, seen_names = set(), set()
+    for case in cases:
+        where = "%s case %s" % (name, case.get("id"))
+        unknown = set(case) - SESSION_CASE_KEYS
+        if unknown:
+            raise VectorFileError("%s: unknown keys %s" % (where, sorted(unknown)))
+        missing = SESSION_CASE_REQUIRED - set(case)
+        if missing:
+            raise VectorFileError("%s: missing keys %s" % (where, sorted(missing)))
+        if case["id"] in seen_ids or case["name"] in seen_names:
+            raise VectorFileError("%s: duplicate id or name" % where)
+        seen_ids.add(case["id"])
+        seen_names.add(case["name"])
+        if case["peer"] not in ("client", "server"):
+            raise VectorFileError("%s: peer %r" % (where, case["peer"]))
+        for k, step in enumerate(case["steps"], start=1):
+            sw = "%s step %d" % (where, k)
+            kinds = [key for key in ("send", "receive", "expect") if key in step]
+            if len(kinds) != 1 or set(step) - {"send", "receive", "expect", "on"}:
+                raise VectorFileError("%s: a step is exactly one of send, receive, expect" % sw)
+            if "send" in step:
+                _check_sent_packet(sw, step["send"])
+
+
+def _check_sent_packet(where: str, send: dict):
+    unknown = set(send) - SEND_KEYS
+    if unknown or not {"what", "hex", "fields"} <= set(send):
+        raise VectorFileError("%s: send keys must be %s" % (where, sorted(SEND_KEYS)))
+    if not isinstance(send["hex"], str) or not HEX_RE.match(send["hex"]):
+        raise VectorFileError("%s: malformed hex" % where)
+    data = bytes.fromhex(send["hex"])
+    at = 0
+    for f in send["fields"]:
+        if set(f) - {"name", "at", "size", "value"} or f.get("at") != at or f.get("size", 0) <= 0:
+            raise VectorFileError("%s: field %r does not continue the packet at byte %d"
+                                  % (where, f.get("name"), at))
+        if "value" in f and int(f["value"]) != int.from_bytes(data[at:at + f["size"]], "little"):
+            raise VectorFileError("%s: field %s says %s, its bytes disagree"
+                                  % (where, f["name"], f["value"]))
+        at += f["size"]
+    if at != len(data):
+        raise VectorFileError("%s: the fields cover %d of %d bytes" % (where, at, len(data)))
+    for d in send.get("decode", []):
+        if set(d) - DECODE_KEYS or not {"family", "bytes", "context", "result"} <= set(d) \
+                or d["bytes"] not in ("packet", "payload") \
+                or ("fields" in d) == ("error" in d) \
+                or d["result"] != ("valid" if "fields" in d else "invalid"):
+            raise VectorFileError("%s: malformed decode annotation %s" % (where, d))
+
+
+def session_decode_cases(case: dict):
+    """The codec cases hidden in one session case: every decode annotation of every packet it
+    sends, as a case of the annotation's family (bytes: the packet, or what follows its
+    32-byte header). Yields (suffix, family, codec case)."""
+    for k, step in enumerate(case["steps"], start=1):
+        send = step.get("send")
+        if not send:
+            continue
+        data = bytes.fromhex(send["hex"])
+        for d in send.get("decode", []):
+            part = data if d["bytes"] == "packet" else data[32:]
+            codec_case = {"id": case["id"], "name": case["name"], "comment": case["comment"],
+                          "requirements": case["requirements"], "flags": [],
+                          "result": d["result"], "hex": part.hex(), "context": d["context"]}
+            codec_case.update({key: d[key] for key in ("fields", "error") if key in d})
+            yield ".step%d.%s" % (k, d["family"]), d["family"], codec_case
 
 
 def vector_files(directory: Path = None):
@@ -163,10 +249,10 @@ def replay(manifest, out_dir: Path, families=None, case_filter=None, strict_erro
             for case in doc["cases"]:
                 if case_filter and not re.search(case_filter, case["name"]):
                     continue
-                for suffix, request, judge_fn in _checks(family, case, strict_errors):
+                for suffix, request, judge_fn, needs in _all_checks(family, case, strict_errors):
                     start = time.monotonic()
-                    if declared and family not in declared:
-                        verdict, message = "unsupported", "testee does not list family " + family
+                    if declared and needs not in declared:
+                        verdict, message = "unsupported", "testee does not list family " + needs
                     else:
                         try:
                             verdict, message = judge_fn(proc.call(request))
@@ -183,6 +269,18 @@ def replay(manifest, out_dir: Path, families=None, case_filter=None, strict_erro
     finally:
         proc.close()
     return rows
+
+
+def _all_checks(family, case, strict_errors):
+    """(suffix, request, judge, family the testee must support) for one case: a codec case's
+    own checks, or the decode checks of a session case's packets."""
+    if family == SESSIONS:
+        for suffix, fam, codec_case in session_decode_cases(case):
+            yield (suffix, _request(fam, codec_case),
+                   lambda resp, fam=fam, cc=codec_case: judge(fam, cc, resp, strict_errors), fam)
+        return
+    for suffix, request, judge_fn in _checks(family, case, strict_errors):
+        yield suffix, request, judge_fn, family
 
 
 def _checks(family, case, strict_errors):

@@ -75,6 +75,25 @@ class SeedsTest(unittest.TestCase):
             self.assertEqual((files, cases), (1, 1))
             self.assertEqual(len(list((seeds_dir / "increment_fuzz").iterdir())), 1)
 
+    def test_a_session_case_seeds_each_decoded_packet_and_the_first_packet_as_a_handshake(self):
+        doc = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "sessions.json").read_text())
+        case = next(c for c in doc["cases"] if c["name"] == "increment-answers-value-plus-one")
+        seeds = fuzz.seeds_for_case("sessions", case)
+        targets = [t for t, _ in seeds]
+        self.assertIn("increment_fuzz", targets)
+        self.assertIn("outer_header_fuzz", targets)
+        first = bytes.fromhex(case["steps"][0]["send"]["hex"])
+        decide = [data for t, data in seeds if t == "handshake_decide_fuzz" and data.endswith(first)]
+        self.assertTrue(decide, "the HELLO does not seed the server's handshake decision")
+
+    def test_several_seeds_of_one_session_case_for_one_target_all_survive(self):
+        with tempfile.TemporaryDirectory() as d:
+            seeds_dir = Path(d) / "s"
+            fuzz.write_vector_seeds(seeds_dir, Path(__file__).resolve().parents[2] / "vectors")
+            names = [p.name for p in (seeds_dir / "increment_fuzz").iterdir()
+                     if p.name.startswith("vector-sessions-3-")]
+            self.assertEqual(len(names), 5, names)
+
 
 LIBFUZZER_TAIL = """INFO: Seed: 1
 #2	INITED cov: 20 ft: 21 corp: 2/40b exec/s: 0 rss: 30Mb

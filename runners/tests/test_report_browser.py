@@ -1,5 +1,6 @@
 """The HTML report in a real headless browser (Debian's chromium): the grid renders with its
-colours, and a failure link opens a page with the evidence. Skipped without chromium, except
+colours, a failure link opens a page with the evidence, and the traceability pages
+(requirements.html, cases.html) render with their links both ways. Skipped without chromium, except
 in CI, where `./cts setup` installs it and its absence fails."""
 import os
 import re
@@ -81,6 +82,21 @@ class BrowserTest(unittest.TestCase):
         self.assertIn("client→server", page)
         self.assertIn("Reproduce without the runner", page)
         self.assertRegex(page, re.escape("./cts run --impl ") + r".*--only")
+
+    def test_the_traceability_pages_render_and_link_both_ways(self):
+        index = browser.dump_dom(self.out / "index.html")
+        self.assertIn('<tr data-impl="bad" data-level="MUST">', index)
+        self.assertIn('href="requirements.html"', index)
+        reqs = browser.dump_dom(self.out / "requirements.html")
+        self.assertRegex(reqs, r'<p id="trace-counts" data-requirements="\d+">\d+ requirements')
+        self.assertIn('<tr id="SESS-MSGID-003" data-level="MUST">', reqs)
+        self.assertIn('href="index.html#scenario-single"', reqs)
+        cases = browser.dump_dom(self.out / "cases.html")
+        self.assertIn('<tr id="case-matrix__single">', cases)
+        self.assertIn('<span id="row-matrix__bad__srv__uds__single">', cases)
+        self.assertIn('href="requirements.html#SESS-MSGID-003"', cases)
+        page = browser.dump_dom(self.out / "failures" / "matrix__bad__srv__uds__single.html")
+        self.assertIn('<ul class="requirements"><li><a href="../requirements.html#', page)
 
     def test_a_screenshot_of_the_report_is_not_blank(self):
         png = self.out / "index.png"

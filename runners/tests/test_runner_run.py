@@ -97,7 +97,8 @@ class RunTest(unittest.TestCase):
 
     def test_an_expected_failure_is_reported_and_only_strict_fails_on_it(self):
         ms = self.manifests(client="fail")
-        exp = self.write_expected("# comment\nmatrix/cli/srv/*/single  the fake cannot echo\n")
+        exp = self.write_expected("# comment\nmatrix/cli/srv/*/single  the fake cannot echo"
+                                  "  link=issue-1 expires=2999-12-31\n")
         p = self.run_cts(ms, "--scenario", "single", *exp)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("expected failure matrix/cli/srv/uds/single: the fake cannot echo",
@@ -109,8 +110,10 @@ class RunTest(unittest.TestCase):
 
     def test_an_unexpected_pass_is_reported_and_only_strict_fails_on_it(self):
         ms = self.manifests()
-        exp = self.write_expected("matrix/cli/srv/uds/single  was broken once\n"
-                                  "matrix/cli/srv/uds/echo  stale entry\n")
+        exp = self.write_expected("matrix/cli/srv/uds/single  was broken once"
+                                  "  link=issue-2 expires=2999-12-31\n"
+                                  "matrix/cli/srv/uds/echo  stale entry"
+                                  "  link=issue-3 expires=2999-12-31\n")
         p = self.run_cts(ms, "--scenario", "single", *exp)
         self.assertEqual(p.returncode, 0)
         self.assertIn("UNEXPECTED PASS matrix/cli/srv/uds/single", p.stdout)
@@ -119,6 +122,40 @@ class RunTest(unittest.TestCase):
                          ["matrix/cli/srv/uds/single"])
         p = self.run_cts(ms, "--scenario", "single", "--strict", *exp)
         self.assertEqual(p.returncode, 1)
+
+    def test_an_expired_entry_fails_the_run_and_says_which_entry_expired(self):
+        ms = self.manifests(client="fail")
+        exp = self.write_expected("matrix/cli/srv/*/single  the fake cannot echo"
+                                  "  link=issue-4 expires=2001-02-03\n")
+        for strict in ((), ("--strict",)):
+            p = self.run_cts(ms, "--scenario", "single", *strict, *exp)
+            self.assertEqual(p.returncode, 2 if strict else 1, p.stdout + p.stderr)
+            if strict:
+                self.assertIn("--strict refuses %s:1" % (self.dir / "expected" / "srv.txt"),
+                              p.stderr)
+                self.assertIn("expired on 2001-02-03", p.stderr)
+                continue
+            self.assertIn("FAILED matrix/cli/srv/uds/single: client: exit code 1: fake client: "
+                          "no good echo (expectation expired on 2001-02-03, source %s:1)"
+                          % (self.dir / "expected" / "srv.txt"), p.stdout)
+            doc = self.doc()
+            self.assertEqual(report.validate(doc), [])
+            row = doc["results"][0]
+            self.assertEqual((row["expectation"], row["expected_expires"],
+                              row["expected_link"]), ("expired", "2001-02-03", "issue-4"))
+            self.assertEqual(doc["summary"]["failed"], [row["id"]])
+            self.assertIn("it no longer excuses this failure", (
+                self.out / "failures" / "matrix__cli__srv__uds__single.html").read_text())
+
+    def test_strict_refuses_entries_without_link_or_expiry_before_running_anything(self):
+        exp = self.write_expected("matrix/cli/srv/*/single  the fake cannot echo\n"
+                                  "matrix/cli/srv/*/batch  TODO: say why this fails  link=x "
+                                  "expires=2999-01-01\n")
+        p = self.run_cts(self.manifests(client="fail"), "--scenario", "single", "--strict", *exp)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("srv.txt:1 (matrix/cli/srv/*/single): no link, no expiry", p.stderr)
+        self.assertIn("srv.txt:2 (matrix/cli/srv/*/batch): placeholder reason", p.stderr)
+        self.assertFalse((self.out / "report.json").exists())
 
     def test_an_entry_without_a_reason_is_a_setup_error(self):
         exp = self.write_expected("matrix/cli/srv/uds/single\n")

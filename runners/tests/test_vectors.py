@@ -66,6 +66,61 @@ class LoaderTest(unittest.TestCase):
             self.load(vector_file([case(result="invalid", error="IncrementTruncated")]))
 
 
+class SessionLoaderTest(unittest.TestCase):
+    SESSIONS = Path(__file__).resolve().parents[2] / "vectors" / "sessions.json"
+
+    def load(self, doc):
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "sessions.json"
+            p.write_text(json.dumps(doc))
+            return vectors.load_file(p)
+
+    def checked_in(self):
+        return json.loads(self.SESSIONS.read_text())
+
+    def test_the_checked_in_sessions_file_loads(self):
+        self.assertGreaterEqual(len(vectors.load_file(self.SESSIONS)["cases"]), 4)
+
+    def test_an_unknown_session_case_key_is_refused(self):
+        doc = self.checked_in()
+        doc["cases"][0]["colour"] = "red"
+        with self.assertRaisesRegex(vectors.VectorFileError, "unknown keys.*colour"):
+            self.load(doc)
+
+    def test_a_step_with_two_kinds_is_refused(self):
+        doc = self.checked_in()
+        doc["cases"][0]["steps"][0]["expect"] = {"reaction": "close"}
+        with self.assertRaisesRegex(vectors.VectorFileError, "exactly one of send, receive, expect"):
+            self.load(doc)
+
+    def test_labels_that_leave_a_gap_are_refused(self):
+        doc = self.checked_in()
+        doc["cases"][0]["steps"][0]["send"]["fields"][1]["at"] += 1
+        with self.assertRaisesRegex(vectors.VectorFileError, "does not continue the packet"):
+            self.load(doc)
+
+    def test_a_label_value_that_disagrees_with_the_bytes_is_refused(self):
+        doc = self.checked_in()
+        doc["cases"][0]["steps"][0]["send"]["fields"][0]["value"] = 1
+        with self.assertRaisesRegex(vectors.VectorFileError, "bytes disagree"):
+            self.load(doc)
+
+    def test_a_codec_family_cannot_claim_step_input(self):
+        with self.assertRaisesRegex(vectors.VectorFileError, "input"):
+            self.load(vector_file([case()], input="steps"))
+
+    def test_decode_annotations_become_codec_cases_of_the_packet_or_its_payload(self):
+        doc = self.checked_in()
+        c = next(c for c in doc["cases"] if c["name"] == "batch-item-out-of-bounds")
+        found = {(suffix, family): cc for suffix, family, cc in vectors.session_decode_cases(c)}
+        batch = next(cc for (s, f), cc in found.items() if f == "batch")
+        packet = bytes.fromhex(next(s["send"]["hex"] for s in c["steps"]
+                                    if "send" in s and "batch" in s["send"]["what"]))
+        self.assertEqual(batch["hex"], packet[32:].hex())
+        self.assertEqual(batch["error"], "BatchItemOutOfBounds")
+        self.assertEqual(batch["context"], {"item_count": 2})
+
+
 class JudgeTest(unittest.TestCase):
     def test_valid_case_passes_only_with_equal_fields(self):
         c = case()

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "nipc-vectors/families.h"
+#include "nipc-vectors/sessions.h"
 
 namespace nipc::vectors {
 namespace {
@@ -71,6 +72,7 @@ int run(const std::filesystem::path& out_dir) {
   }
   const std::vector<std::string> coverage = check_coverage(families);
   problems.insert(problems.end(), coverage.begin(), coverage.end());
+  const tools::Json sessions = sessions_document(&problems);
   if (!problems.empty()) {
     for (const std::string& p : problems) std::cerr << "nipc-vectors: " << p << "\n";
     std::cerr << "nipc-vectors: " << problems.size() << " problems; nothing written\n";
@@ -92,8 +94,18 @@ int run(const std::filesystem::path& out_dir) {
     std::cout << path.filename().string() << ": " << f.cases().size() << " cases (" << counts[0]
               << " valid, " << counts[1] << " invalid, " << counts[2] << " acceptable)\n";
   }
-  std::cout << families.size() << " files, " << total << " cases, written to " << out_dir.string()
-            << "\n";
+  {
+    const std::filesystem::path path = out_dir / "sessions.json";
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << render_sessions(sessions);
+    if (!file.flush()) {
+      std::cerr << "nipc-vectors: cannot write " << path << "\n";
+      return 1;
+    }
+    std::cout << "sessions.json: " << sessions["cases"].size() << " session cases\n";
+  }
+  std::cout << families.size() + 1 << " files, " << total + sessions["cases"].size()
+            << " cases, written to " << out_dir.string() << "\n";
   return 0;
 }
 

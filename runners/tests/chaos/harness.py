@@ -248,7 +248,8 @@ class ChaosTest(unittest.TestCase):
             md = (out / "summary.md").read_text()
             self.assertNotRegex(md, "[\x00-\x08\x0b-\x1f\x7f]", "control characters in summary.md")
             parser = html.parser.HTMLParser()
-            for page in [out / "index.html"] + sorted((out / "failures").glob("*.html")):
+            for page in [out / "index.html", out / "requirements.html", out / "cases.html"] + \
+                    sorted((out / "failures").glob("*.html")):
                 text = page.read_text()
                 self.assertNotRegex(text, "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page.name)
                 parser.feed(text)
