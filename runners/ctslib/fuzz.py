@@ -657,8 +657,10 @@ def add_parser(sub):
     p.add_argument("--runs", type=int,
                    help="smoke and --differential: -runs per target (default %d, "
                    "differential %d)" % (SMOKE_RUNS, DIFFERENTIAL_SMOKE_RUNS))
-    p.add_argument("--hours", type=float, default=8.0, help="nightly: wall-clock budget")
-    p.add_argument("--minutes", type=float, help="nightly: wall-clock budget in minutes")
+    p.add_argument("--hours", type=float, default=8.0,
+                   help="nightly (also with --differential): wall-clock budget")
+    p.add_argument("--minutes", type=float,
+                   help="nightly and --differential: wall-clock budget in minutes")
     p.add_argument("--jobs", type=int, help="nightly: parallel targets (default: CPU count)")
     p.add_argument("--target", action="append", help="only this target (repeatable)")
     p.add_argument("--testee", action="append", metavar="[NAME=]CMD",
