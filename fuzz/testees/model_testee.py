@@ -16,10 +16,13 @@ vector through it (so a bug the reference's encoder and decoder share cannot pas
 `spec.hex_examples` decodes every fenced hex example of the spec with it. differential_fuzz
 compares the reference with it in the fuzz smoke run.
 
-    model_testee.py [--lie FAMILY]
+    model_testee.py [--lie FAMILY] [--ignore-reserved FAMILY]
 
 --lie FAMILY flips every verdict of that family: a deliberately broken testee, used to show
 that disagreements are detected and written as vector candidates.
+--ignore-reserved FAMILY (hello, hello_ack or cgroups_snapshot_response) skips that family's
+reserved-must-be-zero check: a subtler seeded bug (fuzz/testees/seeded-bug.toml) that the
+differential run must find as exactly one class, with a minimised input.
 """
 import json
 import struct
@@ -37,6 +40,7 @@ STATUS = {"BadEnvelope": 1, "AuthFailed": 2, "Incompatible": 3, "Unsupported": 4
           "LimitExceeded": 5}
 U32_MAX = 0xFFFFFFFF
 U64_MAX = 0xFFFFFFFFFFFFFFFF
+IGNORE_RESERVED = set()     # families whose reserved field is not checked (--ignore-reserved)
 
 # The outer header (envelope.md, "Outer header layout"): field, offset, struct code.
 OUTER_HEADER = [("magic", 0, "I"), ("version", 4, "H"), ("header_len", 6, "H"),
@@ -239,7 +243,7 @@ def decode_hello(b):
         raise Invalid("HelloBadLayout")
     if p["flags"] != 0:
         raise Invalid("HelloNonzeroFlags")
-    if p["reserved"] != 0:
+    if p["reserved"] != 0 and "hello" not in IGNORE_RESERVED:
         raise Invalid("HelloNonzeroReserved")
     return p
 
@@ -257,7 +261,7 @@ def decode_ack(b):
         raise Invalid("AckBadLayout")
     if a["flags"] != 0:
         raise Invalid("AckNonzeroFlags")
-    if a["reserved"] != 0:
+    if a["reserved"] != 0 and "hello_ack" not in IGNORE_RESERVED:
         raise Invalid("AckNonzeroReserved")
     return a
 
@@ -442,7 +446,7 @@ def snapshot_response(b, _ctx):
         raise Invalid("SnapshotBadLayout")
     if s["flags"] != 0:
         raise Invalid("SnapshotNonzeroFlags")
-    if s["reserved"] != 0:
+    if s["reserved"] != 0 and "cgroups_snapshot_response" not in IGNORE_RESERVED:
         raise Invalid("SnapshotNonzeroReserved")
     count = s["item_count"]
     if 24 + 8 * count > len(b):
@@ -671,7 +675,12 @@ def _run(req):
 
 def answer(req, lie=None):
     if req.get("op") == "hello":
-        return {"result": "valid", "implementation": "spec-model (Python)",
+        name = "spec-model (Python)"
+        if lie or IGNORE_RESERVED:
+            name += " with seeded bugs: " + ", ".join(
+                (["lies about " + lie] if lie else [])
+                + ["ignores reserved in " + f for f in sorted(IGNORE_RESERVED)])
+        return {"result": "valid", "implementation": name,
                 "families": FAMILIES}
     try:
         resp = _run(req)
@@ -685,6 +694,13 @@ def answer(req, lie=None):
 
 def main(argv):
     lie = argv[argv.index("--lie") + 1] if "--lie" in argv else None
+    if "--ignore-reserved" in argv:
+        family = argv[argv.index("--ignore-reserved") + 1]
+        if family not in ("hello", "hello_ack", "cgroups_snapshot_response"):
+            print("model_testee.py: --ignore-reserved takes hello, hello_ack or "
+                  "cgroups_snapshot_response, not %r" % family, file=sys.stderr)
+            return 2
+        IGNORE_RESERVED.add(family)
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     while True:
         head = inp.read(4)

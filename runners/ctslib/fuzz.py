@@ -7,7 +7,8 @@ Standard library only. Layout:
   build/fuzz/fuzz/smoke/<target>_fuzz/   scratch corpus of smoke runs, emptied each time
   out/fuzz/corpus/<target>_fuzz/         the persistent corpus nightly runs merge into
   out/fuzz/crashes/<target>_fuzz/        crash artifacts and their minimised forms
-  out/fuzz/differential/                 disagreements found by differential_fuzz
+  out/fuzz/differential/                 one file per disagreement class (differential_fuzz)
+  out/fuzz/differential.{md,json}        the classes of the last `--differential` run
   out/fuzz/summary.{md,json}             nightly summary; out/fuzz/smoke/summary.* for smoke
 """
 import json
@@ -277,39 +278,58 @@ def _run_target(cmd, log: Path, env, timeout):
     return rc, time.monotonic() - start, log.read_text(errors="replace")
 
 
+def differential_testees(args, with_model=True):
+    """The out-of-process participants of differential_fuzz: the spec model (unless
+    --no-model), each --impl manifest's codec testee and each --testee command. Returns
+    ([{"name", "command"}], [reasons a requested testee is left out]); a manifest that cannot
+    be read raises ManifestError."""
+    testees, skipped = [], []
+    if with_model and getattr(args, "model", True):
+        testees.append({"name": "spec-model",
+                        "command": [sys.executable, str(MODEL_TESTEE)]})
+    for path in getattr(args, "impl", None) or []:
+        m = manifest_mod.load(path)
+        if m.codec is None:
+            skipped.append("%s: %s has no [codec] testee" % (m.name, path))
+        elif not (Path(m.codec.command[0]).exists() or shutil.which(m.codec.command[0])):
+            skipped.append("%s: %s is not built (%s)" % (m.name, path, m.codec.command[0]))
+        else:
+            testees.append({"name": m.name, "command": list(m.codec.command)})
+    for i, text in enumerate(getattr(args, "testee", None) or [], 1):
+        name, _, command = text.partition("=")
+        if not command or not re.match(r"^[A-Za-z0-9._-]+$", name):
+            name, command = "testee-%d" % i, text
+        testees.append({"name": name, "command": shlex.split(command)})
+    names = [t["name"] for t in testees]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        raise manifest_mod.ManifestError("two differential testees are named %r" % name)
+    return testees, skipped
+
+
 def differential_env(args, for_smoke: bool):
     """Environment for differential_fuzz, or None (with the reason) when there is no testee."""
-    testee = getattr(args, "testee", None) or os.environ.get("NIPC_DIFF_TESTEE")
-    if not testee and getattr(args, "impl", None):
-        m = manifest_mod.load(args.impl)
-        if m.codec is None:
-            return None, "%s has no [codec] testee" % args.impl
-        testee = " ".join(m.codec.command)
     env = {}
-    if not testee:
-        if not for_smoke:
-            return None, ("no testee: give --testee CMD, --impl MANIFEST or NIPC_DIFF_TESTEE "
-                          "to compare the reference with another decoder")
-        # Smoke: the spec-derived model testee, results and error classes only.
-        testee = "%s %s" % (sys.executable, MODEL_TESTEE)
+    if for_smoke:
+        # Smoke: the reference against the spec-derived model only, and nothing may differ.
+        env["NIPC_DIFF_TESTEES"] = json.dumps(
+            [{"name": "spec-model", "command": [sys.executable, str(MODEL_TESTEE)]}])
         env["NIPC_DIFF_ABORT"] = "1"
-    else:
-        ref = os.environ.get("NIPC_DIFF_REFERENCE") or _reference_testee()
-        if ref:
-            env["NIPC_DIFF_REFERENCE"] = ref
-    env["NIPC_DIFF_TESTEE"] = testee
-    return env, ""
-
-
-def _reference_testee():
-    """The reference's own codec testee command when it is built (interop/reference.toml)."""
+        return env, ""
     try:
-        m = manifest_mod.load(paths.ROOT / "interop" / "reference.toml")
-    except manifest_mod.ManifestError:
-        return None
-    if m.codec and Path(m.codec.command[0]).exists():
-        return " ".join(m.codec.command)
-    return None
+        testees, skipped = differential_testees(args)
+    except manifest_mod.ManifestError as e:
+        return None, str(e)
+    for reason in skipped:
+        print("cts fuzz: differential testee left out: " + reason)
+    if not testees and not os.environ.get("NIPC_DIFF_TESTEE"):
+        return None, ("no testee: give --impl MANIFEST or --testee CMD (or drop --no-model) "
+                      "to compare the reference with another decoder")
+    env["NIPC_DIFF_TESTEES"] = json.dumps(testees)
+    if getattr(args, "batch", None):
+        env["NIPC_DIFF_BATCH"] = str(args.batch)
+    if getattr(args, "lenient_errors", False):
+        env["NIPC_DIFF_LENIENT"] = "1"
+    return env, ""
 
 
 def smoke(args) -> int:
@@ -327,7 +347,7 @@ def smoke(args) -> int:
         row = {"target": target, "mode": "smoke"}
         env = {}
         if target == "differential_fuzz":
-            env, reason = differential_env(args, for_smoke=True)
+            env, _ = differential_env(args, for_smoke=True)
             env["NIPC_DIFF_OUT"] = str(out_dir / "differential")
         runs = args.runs or (DIFFERENTIAL_SMOKE_RUNS if target == "differential_fuzz"
                              else SMOKE_RUNS)
@@ -483,6 +503,117 @@ def nightly(args) -> int:
     return 1 if failed else 0
 
 
+# ---- differential runs: the classes of disagreement ----------------------------------------
+
+def read_classes(class_dir: Path, run_id=None):
+    """The class files differential_fuzz wrote in `class_dir` (`<family>-<hash>.json`), each
+    as {class, family, seen (by `run_id`, or in total), count_seen, size, minimised,
+    participants, file}; unreadable files are reported and skipped. With `run_id`, only the
+    classes that run saw."""
+    rows = []
+    for path in sorted(Path(class_dir).glob("*.json")) if Path(class_dir).is_dir() else []:
+        try:
+            doc = json.loads(path.read_text())
+            runs = doc.get("runs") or {}
+            row = {"class": doc["class"], "family": doc["family"],
+                   "count_seen": int(doc["count_seen"]), "size": int(doc["size"]),
+                   "minimised": bool(doc.get("minimised")),
+                   "participants": sorted(doc.get("answers", {})), "file": str(path),
+                   "seen": int(runs.get(run_id, 0)) if run_id else int(doc["count_seen"])}
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print("cts fuzz: skipping %s: %s" % (path, e), file=sys.stderr)
+            continue
+        if run_id is None or row["seen"] > 0:
+            rows.append(row)
+    rows.sort(key=lambda r: (r["family"], -r["seen"], r["class"]))
+    return rows
+
+
+def class_table(rows) -> list:
+    """Lines of the per-class summary: class, count seen, smallest size, file."""
+    lines = ["| class | seen | smallest (bytes) | file |", "|---|---:|---:|---|"]
+    for r in rows:
+        lines.append("| `%s` | %d | %d%s | `%s` |" % (
+            r["class"], r["seen"], r["size"], "" if r["minimised"] else " (not minimised)",
+            _rel(Path(r["file"]))))
+    return lines
+
+
+def differential(args) -> int:
+    """`./cts fuzz --differential`: differential_fuzz alone, every testee at once; bounded
+    (--runs, --minutes) or, with --nightly, for hours with corpus merge and restarts. Ends
+    with the table of the disagreement classes this run saw."""
+    build_dir = Path(args.build_dir) if args.build_dir else paths.build_dir(PRESET)
+    if args.build and not build.configure_and_build(PRESET, targets=["differential_fuzz",
+                                                                      "nipc_fuzz_seeds"]):
+        print("cts fuzz: building the fuzz preset failed", file=sys.stderr)
+        return 1
+    env, reason = differential_env(args, for_smoke=False)
+    if env is None:
+        print("cts fuzz: " + reason, file=sys.stderr)
+        return 2
+    # --no-build keeps seed corpora that exist (CTest's fixture made them; other fuzz tests
+    # may be reading them right now).
+    fdir = fuzz_dir(build_dir)
+    if (args.build or not (fdir / "seeds" / "differential_fuzz").is_dir()) \
+            and not prepare_seeds(build_dir):
+        return 1
+    out = Path(args.out) if args.out else paths.OUT / "fuzz"
+    class_dir = out / "differential"
+    run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-%d" % os.getpid()
+    env["NIPC_DIFF_RUN_ID"] = run_id
+    testees = json.loads(env["NIPC_DIFF_TESTEES"])
+    print("cts fuzz differential: reference (in process) vs %s" % (
+        ", ".join(t["name"] for t in testees) or "NIPC_DIFF_TESTEE"))
+    target = "differential_fuzz"
+    if args.nightly:
+        seconds = max(10, int(args.minutes * 60 if args.minutes else args.hours * 3600))
+        row = nightly_one(target, seconds, fdir, out, (env, ""), threading.Lock())
+        failed = row["verdict"] == "fail"
+        executed, rate = row.get("number_of_executed_units", 0), row.get("execs_per_sec", 0)
+    else:
+        work = out / "work" / target
+        crashes = out / "crashes" / target
+        logs = out / "logs"
+        shutil.rmtree(work, ignore_errors=True)
+        for d in (work, crashes, logs):
+            d.mkdir(parents=True, exist_ok=True)
+        limit = ["-max_total_time=%d" % max(1, int(args.minutes * 60))] if args.minutes \
+            else ["-runs=%d" % (args.runs or DIFFERENTIAL_SMOKE_RUNS)]
+        corpora = [work] + [d for d in (out / "corpus" / target, fdir / "seeds" / target)
+                            if d.is_dir()]
+        cmd = [fdir / target] + limit + [
+            "-seed=1", "-print_final_stats=1",
+            "-dict=%s" % (fdir / "dictionaries" / (target + ".dict")),
+            "-artifact_prefix=%s/" % crashes] + corpora
+        log = logs / (target + "-differential.log")
+        env["NIPC_DIFF_OUT"] = str(class_dir)
+        budget = args.minutes * 60 + 900 if args.minutes else 3600
+        rc, took, text = _run_target(cmd, log, _env(env), budget)
+        stats = parse_output(text)
+        shutil.rmtree(work, ignore_errors=True)
+        executed = stats.get("number_of_executed_units", 0)
+        rate = int(executed / max(took, 1e-3))
+        failed = rc != 0
+        if failed:
+            print("cts fuzz: differential_fuzz exited %d; see %s" % (rc, log), file=sys.stderr)
+    rows = read_classes(class_dir, run_id)
+    doc = {"run_id": run_id, "testees": testees, "executed": executed, "execs_per_sec": rate,
+           "fuzzer_failed": failed, "classes": rows}
+    (out / "differential.json").write_text(json.dumps(doc, indent=2) + "\n")
+    table = class_table(rows)
+    (out / "differential.md").write_text("\n".join(
+        ["# Differential classes (run %s)" % run_id, "",
+         "%d inputs, %d execs/s; participants: reference, %s" % (
+             executed, rate, ", ".join(t["name"] for t in testees)), ""] + table) + "\n")
+    print("\n".join(table))
+    print("fuzz differential: %d inputs (%d execs/s), %d disagreement classes (%d inputs); "
+          "files in %s, summary in %s" % (executed, rate, len(rows),
+                                          sum(r["seen"] for r in rows), _rel(class_dir),
+                                          _rel(out / "differential.md")))
+    return 1 if failed else 0
+
+
 def write_summary(out: Path, mode: str, rows, extra):
     doc = {"mode": mode, "preset": PRESET, "sanitizers": "address,undefined (-O1)",
            "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra,
@@ -518,6 +649,10 @@ def write_summary(out: Path, mode: str, rows, extra):
 # ---- command line -------------------------------------------------------------------------
 
 def cmd_fuzz(args) -> int:
+    if args.differential:
+        if args.seeds_only or args.smoke:
+            raise SystemExit("cts fuzz: --differential goes with --nightly or alone")
+        return differential(args)
     if args.seeds_only:
         build_dir = Path(args.build_dir) if args.build_dir else paths.build_dir(PRESET)
         if args.build and not build.configure_and_build(PRESET):
@@ -537,15 +672,33 @@ def add_parser(sub):
                       help="long parallel runs, corpus merge, crash minimisation, summary")
     mode.add_argument("--seeds-only", action="store_true",
                       help="only (re)generate the seed corpora in the build tree")
+    p.add_argument("--differential", action="store_true",
+                   help="differential_fuzz alone: the reference, the spec model and every "
+                   "--impl/--testee answer the same inputs; ends with a table of the "
+                   "disagreement classes (bounded by --runs or --minutes; with --nightly, "
+                   "--hours)")
     p.add_argument("--runs", type=int,
-                   help="smoke: -runs per target (default %d, differential %d)"
-                   % (SMOKE_RUNS, DIFFERENTIAL_SMOKE_RUNS))
-    p.add_argument("--hours", type=float, default=8.0, help="nightly: wall-clock budget")
-    p.add_argument("--minutes", type=float, help="nightly: wall-clock budget in minutes")
+                   help="smoke and --differential: -runs per target (default %d, "
+                   "differential %d)" % (SMOKE_RUNS, DIFFERENTIAL_SMOKE_RUNS))
+    p.add_argument("--hours", type=float, default=8.0,
+                   help="nightly (also with --differential): wall-clock budget")
+    p.add_argument("--minutes", type=float,
+                   help="nightly and --differential: wall-clock budget in minutes")
     p.add_argument("--jobs", type=int, help="nightly: parallel targets (default: CPU count)")
     p.add_argument("--target", action="append", help="only this target (repeatable)")
-    p.add_argument("--testee", help="differential_fuzz: testee command line to compare with")
-    p.add_argument("--impl", help="differential_fuzz: take the testee from this manifest")
+    p.add_argument("--testee", action="append", metavar="[NAME=]CMD",
+                   help="differential_fuzz: a codec testee command line (repeatable)")
+    p.add_argument("--impl", action="append", metavar="MANIFEST",
+                   help="differential_fuzz: the [codec] testee of this manifest (repeatable; "
+                   "one that is not built is left out, with a message)")
+    p.add_argument("--no-model", dest="model", action="store_false",
+                   help="differential_fuzz: leave the spec model (Python) out")
+    p.add_argument("--batch", type=int,
+                   help="differential_fuzz: inputs sent to the testees at once (default 64; "
+                   "1 = one request, one answer)")
+    p.add_argument("--lenient-errors", action="store_true",
+                   help="differential_fuzz: do not compare error classes, only verdicts and "
+                   "fields")
     p.add_argument("--out", help="output directory (default out/fuzz, out/fuzz/smoke)")
     p.add_argument("--build-dir", help="fuzz build tree (default build/fuzz)")
     p.add_argument("--no-build", dest="build", action="store_false",

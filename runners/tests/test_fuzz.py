@@ -1,5 +1,7 @@
 """`./cts fuzz` pieces that need no fuzz build: seeds from vector cases, libFuzzer output
-parsing, the summary, and the model testee the differential smoke runs against."""
+parsing, the summary, the differential run's testees and class table, and the model testee
+the differential smoke runs against."""
+import argparse
 import json
 import struct
 import subprocess
@@ -137,6 +139,79 @@ class OutputTest(unittest.TestCase):
         self.assertEqual([t["target"] for t in doc["targets"]], ["a_fuzz", "b_fuzz"])
 
 
+HELLO_RESERVED_HEX = HELLO_HEX[:56] + "01000000" + HELLO_HEX[64:]
+
+
+def differential_args(**kw):
+    values = dict(model=True, impl=None, testee=None, batch=None, lenient_errors=False)
+    values.update(kw)
+    return argparse.Namespace(**values)
+
+
+class DifferentialTest(unittest.TestCase):
+    def write_manifest(self, d, name, codec_line):
+        path = Path(d) / (name + ".toml")
+        path.write_text('[implementation]\nname = "%s"\nlanguage = "C"\n%s' % (name, codec_line))
+        return path
+
+    def test_the_model_each_built_manifest_and_each_command_take_part(self):
+        with tempfile.TemporaryDirectory() as d:
+            built = self.write_manifest(d, "built", '[codec]\ncommand = ["%s", "codec"]\n'
+                                        % sys.executable)
+            testees, skipped = fuzz.differential_testees(differential_args(
+                impl=[built], testee=["mine=/bin/my-testee --codec", "/bin/other"]))
+        self.assertEqual([t["name"] for t in testees],
+                         ["spec-model", "built", "mine", "testee-2"])
+        self.assertEqual(testees[1]["command"], [sys.executable, "codec"])
+        self.assertEqual(testees[2]["command"], ["/bin/my-testee", "--codec"])
+        self.assertEqual(skipped, [])
+
+    def test_a_manifest_without_a_built_codec_is_left_out_with_the_reason(self):
+        with tempfile.TemporaryDirectory() as d:
+            missing = self.write_manifest(d, "missing",
+                                          '[codec]\ncommand = ["/nonexistent/testee"]\n')
+            no_codec = self.write_manifest(d, "nocodec", "")
+            testees, skipped = fuzz.differential_testees(differential_args(
+                model=False, impl=[missing, no_codec]))
+            env, reason = fuzz.differential_env(differential_args(model=False, impl=[missing]),
+                                                for_smoke=False)
+        self.assertEqual(testees, [])
+        self.assertIn("not built", skipped[0])
+        self.assertIn("no [codec] testee", skipped[1])
+        self.assertIsNone(env)
+        self.assertIn("no testee", reason)
+
+    def test_two_testees_with_one_name_are_refused(self):
+        with self.assertRaises(fuzz.manifest_mod.ManifestError):
+            fuzz.differential_testees(differential_args(testee=["a=/bin/x", "a=/bin/y"]))
+
+    def test_the_environment_lists_every_testee_as_json(self):
+        env, _ = fuzz.differential_env(differential_args(testee=["/bin/x"], batch=8,
+                                                         lenient_errors=True), for_smoke=False)
+        self.assertEqual([t["name"] for t in json.loads(env["NIPC_DIFF_TESTEES"])],
+                         ["spec-model", "testee-1"])
+        self.assertEqual((env["NIPC_DIFF_BATCH"], env["NIPC_DIFF_LENIENT"]), ("8", "1"))
+
+    def test_the_class_table_counts_this_run_and_skips_unreadable_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            def write(name, cls, runs, size):
+                (Path(d) / name).write_text(json.dumps({
+                    "class": cls, "family": "hello", "count_seen": sum(runs.values()),
+                    "runs": runs, "size": size, "minimised": True,
+                    "answers": {"reference": {}, "x": {}}}))
+            write("hello-a.json", "hello: reference=valid x=invalid:HelloTruncated",
+                  {"old": 5, "now": 7}, 44)
+            write("hello-b.json", "hello: reference=valid x=error", {"old": 3}, 50)
+            (Path(d) / "hello-c.json").write_text("{not json")
+            rows = fuzz.read_classes(Path(d), "now")
+            everything = fuzz.read_classes(Path(d))
+        self.assertEqual([(r["seen"], r["count_seen"], r["size"]) for r in rows], [(7, 12, 44)])
+        self.assertEqual(len(everything), 2)
+        table = fuzz.class_table(rows)
+        self.assertEqual(table[0], "| class | seen | smallest (bytes) | file |")
+        self.assertIn("| `hello: reference=valid x=invalid:HelloTruncated` | 7 | 44 |", table[2])
+
+
 class ModelTesteeTest(unittest.TestCase):
     def call(self, request, *extra):
         proc = JsonProcess([sys.executable, str(fuzz.MODEL_TESTEE), *extra])
@@ -171,6 +246,16 @@ class ModelTesteeTest(unittest.TestCase):
                          {"result": "valid", "fields": {}})
         self.assertEqual(self.call({"op": "decode", "family": "hello", "hex": "00"}, *lie),
                          {"result": "invalid", "error": "HelloTruncated"})
+
+    def test_the_seeded_bug_accepts_a_nonzero_reserved_hello_and_nothing_else_changes(self):
+        seeded = ("--ignore-reserved", "hello")
+        request = {"op": "decode", "family": "hello", "hex": HELLO_RESERVED_HEX}
+        self.assertEqual(self.call(request),
+                         {"result": "invalid", "error": "HelloNonzeroReserved"})
+        self.assertEqual(self.call(request, *seeded)["result"], "valid")
+        flags = {"op": "decode", "family": "hello", "hex": HELLO_HEX[:4] + "0100" + HELLO_HEX[8:]}
+        self.assertEqual(self.call(flags, *seeded),
+                         {"result": "invalid", "error": "HelloNonzeroFlags"})
 
 
 if __name__ == "__main__":
