@@ -23,7 +23,8 @@ def replay_in_process(docs):
     failures = []
     for doc in docs:
         for case in doc["cases"]:
-            for _suffix, request, judge in vectors._checks(doc["family"], case, True):
+            for _suffix, request, judge, _family in vectors._all_checks(doc["family"], case,
+                                                                         True):
                 verdict, _ = judge(model_testee.answer(copy.deepcopy(request)))
                 if verdict != "pass":
                     failures.append((doc["family"], case["name"]))

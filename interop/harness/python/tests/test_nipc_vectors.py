@@ -31,7 +31,7 @@ def expected_checks(families):
     n = 0
     for path in VECTORS.glob("*.json"):
         doc = json.loads(path.read_text())
-        if doc["family"] in families:
+        if doc["family"] in families and doc.get("input") != "steps":
             for c in doc["cases"]:
                 n += 1 + (c["result"] == "valid" and "Canonical" in c["flags"] and "hex" in c)
     return n
@@ -233,7 +233,9 @@ class TheLoader(unittest.TestCase):
 
     def test_the_real_vectors_load_with_every_case(self):
         cases = nv.load(VECTORS)
-        total = sum(len(json.loads(p.read_text())["cases"]) for p in VECTORS.glob("*.json"))
+        docs = [json.loads(p.read_text()) for p in VECTORS.glob("*.json")]
+        # Session vectors (input "steps") are read past: they are conversations, not cases.
+        total = sum(len(d["cases"]) for d in docs if d.get("input") != "steps")
         self.assertEqual(len(cases), total)
         packets = [c for c in cases if c.family == "chunked_message"][0]
         self.assertIsInstance(packets.data, list)

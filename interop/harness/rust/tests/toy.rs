@@ -488,12 +488,10 @@ fn the_real_vectors_load_with_every_case() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            std::fs::read_to_string(p)
-                .unwrap()
-                .matches("\n      \"id\": ")
-                .count()
-        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        // Session vectors (input "steps") are read past: they are conversations, not cases.
+        .filter(|text| !text.contains("\"input\": \"steps\""))
+        .map(|text| text.matches("\n      \"id\": ").count())
         .sum();
     assert_eq!(cases.len(), total);
 }
