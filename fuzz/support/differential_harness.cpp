@@ -60,28 +60,6 @@ constexpr std::array<FamilyInfo, 9> kFamilies = {{
 
 constexpr int kTesteeTimeoutMs = 10000;  // a testee that needs 10 s for one answer is hung
 
-std::string to_hex(ConstBytes bytes) {
-  static const char* const kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
-std::optional<std::vector<std::uint8_t>> from_hex(const std::string& text) {
-  if (text.size() % 2 != 0) return std::nullopt;
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    unsigned value = 0;
-    if (std::sscanf(text.c_str() + i, "%2x", &value) != 1) return std::nullopt;
-    out.push_back(static_cast<std::uint8_t>(value));
-  }
-  return out;
-}
-
 std::uint64_t fnv1a(std::string_view bytes) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char b : bytes) h = (h ^ b) * 1099511628211ull;
@@ -331,7 +309,7 @@ struct Input {
   }
   json request() const {
     return json{{"op", "decode"}, {"family", kFamilies[family].name},
-                {"hex", to_hex(bytes)}, {"context", context()}};
+                {"hex", tools::to_hex(bytes)}, {"context", context()}};
   }
   // The libFuzzer input that reproduces it.
   std::vector<std::uint8_t> fuzz_input() const {
@@ -510,7 +488,7 @@ void load_class_file(ClassState& c) {
   c.earlier_total = doc.value("count_seen", std::uint64_t{0});
   if (doc.contains("runs") && doc["runs"].is_object()) c.earlier_runs = doc["runs"];
   const json& candidate = doc.value("candidate", json::object());
-  auto bytes = from_hex(candidate.value("hex", std::string("x")));
+  auto bytes = tools::from_hex(candidate.value("hex", std::string("x")));
   if (bytes && bytes->size() <= c.smallest.bytes.size() && doc.contains("answers")) {
     c.smallest.bytes = std::move(*bytes);
     if (candidate.contains("context") && candidate["context"].contains("item_count"))
@@ -530,7 +508,7 @@ void write_class(ClassState& c) {
                       class_path(c).stem().string().substr(std::string(family).size() + 1, 8);
   candidate["comment"] = "found by differential_fuzz: " + c.key;
   candidate["flags"] = json::array({"FuzzFound"});
-  candidate["hex"] = to_hex(c.smallest.bytes);
+  candidate["hex"] = tools::to_hex(c.smallest.bytes);
   if (!c.smallest.context().empty()) candidate["context"] = c.smallest.context();
   candidate["result"] = ref.value("result", "");
   candidate["requirements"] = json::array();
@@ -550,7 +528,7 @@ void write_class(ClassState& c) {
   doc["size"] = c.smallest.bytes.size();
   doc["minimised"] = c.minimised;
   doc["answers"] = nlohmann::ordered_json(c.answers);
-  doc["fuzz_input_hex"] = to_hex(c.smallest.fuzz_input());
+  doc["fuzz_input_hex"] = tools::to_hex(c.smallest.fuzz_input());
   doc["candidate"] = nlohmann::ordered_json(candidate);
   std::error_code ec;
   std::filesystem::create_directories(s.out_dir, ec);

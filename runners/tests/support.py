@@ -105,6 +105,23 @@ class ManifestDirTest(unittest.TestCase):
         return manifest.load(fake_manifest(self.dir, name, "m", **kw))
 
 
+class RunDirTest(unittest.TestCase):
+    """A test that starts processes: a temporary directory under /tmp (self.dir, with
+    self.out for a report), a marker (self.marker) its fake implementations carry, and
+    every marked process ended afterwards."""
+    prefix = "cts-t-"
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix=self.prefix, dir="/tmp")
+        self.dir = Path(self.tmp.name)
+        self.marker = new_marker()
+        self.out = self.dir / "out"
+
+    def tearDown(self):
+        kill_marker(self.marker)
+        self.tmp.cleanup()
+
+
 def in_ci() -> bool:
     """True when the environment says this is a CI run (CI=true, as CI services set it)."""
     return os.environ.get("CI", "").lower() in ("true", "1", "yes")

@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import ROOT, ManifestDirTest, fake_manifest, kill_marker, marker_processes, new_marker  # noqa
+from support import RunDirTest  # noqa: E402
 from ctslib import hostplatform as host, manifest, matrix, procs, report, run  # noqa: E402
 
 LAUNCHER = Path(__file__).parent / "fixtures" / "launcher.py"
@@ -147,19 +148,9 @@ class LauncherCellTest(unittest.TestCase):
         self.assertIn("did not stop within 2000 ms of SIGTERM", row["message"])
 
 
-class EnvironmentErrorTest(unittest.TestCase):
+class EnvironmentErrorTest(RunDirTest):
     """A launcher that cannot start anything: every row of its implementation is an error of
     the environment, blamed on nobody, and the run exits 2 (setup), not 1 (failure)."""
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="cts-t-", dir="/tmp")
-        self.dir = Path(self.tmp.name)
-        self.marker = new_marker()
-        self.out = self.dir / "out"
-
-    def tearDown(self):
-        kill_marker(self.marker)
-        self.tmp.cleanup()
 
     def test_a_failing_launcher_probe_is_an_environment_error_not_a_failure(self):
         broken = [sys.executable, str(LAUNCHER), "--fail"]

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import ROOT, build_dir, fake_manifest, kill_marker, marker_processes, new_marker  # noqa
-from support import requires  # noqa: E402
+from support import RunDirTest, requires  # noqa: E402
 from ctslib import conformance, repro, report, spec_index  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,16 +32,8 @@ def cts(*args, env=None, timeout=240):
                           timeout=timeout, env=env)
 
 
-class BundleTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="cts-repro-t-", dir="/tmp")
-        self.dir = Path(self.tmp.name)
-        self.marker = new_marker()
-        self.out = self.dir / "out"
-
-    def tearDown(self):
-        kill_marker(self.marker)
-        self.tmp.cleanup()
+class BundleTest(RunDirTest):
+    prefix = "cts-repro-t-"
 
     def run_cts(self, manifests, *extra):
         cmd = ["run", "--no-build", "--no-conformance", "--no-self-check", "--out", self.out,
