@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -114,6 +115,26 @@ std::vector<pid_t> descendants(pid_t root) {
     frontier = std::move(next);
   }
   return out;
+}
+
+/// Whether a listening Unix socket is bound to `path`, from /proc/net/unix (the Flags column
+/// has __SO_ACCEPTCON, 0x10000, once listen() was called); nullopt when the table cannot be
+/// read. The socket file appears at bind(), before listen(): a connect in between is refused.
+std::optional<bool> unix_socket_listening(const std::string& path) {
+  const std::string table = read_proc_file("/proc/net/unix", std::size_t{16} << 20);
+  if (table.empty()) return std::nullopt;
+  std::istringstream lines(table);
+  std::string line;
+  std::getline(lines, line);  // the column headings
+  while (std::getline(lines, line)) {
+    const std::size_t at = line.size() > path.size() ? line.size() - path.size() : 0;
+    if (at == 0 || line.compare(at, path.size(), path) != 0 || line[at - 1] != ' ') continue;
+    std::istringstream fields(line);
+    std::string num, refcount, protocol, flags;
+    if (!(fields >> num >> refcount >> protocol >> flags)) continue;
+    if (std::strtoul(flags.c_str(), nullptr, 16) & 0x10000UL) return true;
+  }
+  return false;
 }
 
 std::string command_of(pid_t pid) {
@@ -233,7 +254,14 @@ IutProcess::Ready IutProcess::wait_ready_line(const std::string& pattern, Deadli
 IutProcess::Ready IutProcess::wait_ready_socket(const std::string& path, Deadline deadline) {
   for (;;) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return Ready::kReady;
+    if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+#ifdef __linux__
+      // Ready means listening: the file alone may be seen between bind() and listen().
+      if (unix_socket_listening(path).value_or(true)) return Ready::kReady;
+#else
+      return Ready::kReady;
+#endif
+    }
     if (poll_exit()) return Ready::kExited;
     if (deadline.expired()) return Ready::kTimeout;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
