@@ -245,7 +245,7 @@ class Progress:
     """cells done/total, failures so far and an ETA: one rewritten line on a terminal, plain
     lines otherwise (one per finished task, failures always in full)."""
 
-    def __init__(self, total, stream=None, mode="auto"):
+    def __init__(self, total, stream=None, mode="auto", task_ids=(), jobs=1):
         self.total = total
         self.done = 0
         self.failed = 0
@@ -253,15 +253,39 @@ class Progress:
         self.stream = stream or sys.stdout
         self.tty = self.stream.isatty() if mode == "auto" else mode == "bar"
         self._lock = threading.Lock()
+        # Kinds differ by orders of magnitude (a catalogue task runs hundreds of cases, a
+        # matrix cell one scenario), so the ETA weighs the tasks left by the mean time of
+        # their kind so far, not by the mean of every task.
+        self.jobs = max(1, jobs)
+        self.left = {}
+        for task_id in task_ids:
+            self.left[_kind(task_id)] = self.left.get(_kind(task_id), 0) + 1
+        self.spent = {}   # kind -> (finished tasks, their summed row seconds)
 
     def _eta(self):
         if not self.done:
             return "?"
         left = (time.monotonic() - self.start) / self.done * (self.total - self.done)
+        if self.left and self.spent:
+            n_all = sum(n for n, _ in self.spent.values())
+            mean_all = sum(t for _, t in self.spent.values()) / max(1, n_all)
+            work = sum(count * (self.spent[k][1] / self.spent[k][0] if k in self.spent
+                                else mean_all)
+                       for k, count in self.left.items())
+            if work > 0:
+                left = work / self.jobs
         return "%d:%02d" % divmod(int(left + 0.5), 60)
 
-    def finished(self, task_id, rows):
+    def finished(self, task_id, rows, seconds=None):
+        """Counts a finished task; `seconds` is its wall time (default: its rows' seconds)."""
         with self._lock:
+            kind = _kind(task_id)
+            if self.left.get(kind):
+                self.left[kind] -= 1
+            if seconds is None:
+                seconds = sum(float(r.get("seconds") or 0) for r in rows)
+            n, spent = self.spent.get(kind, (0, 0.0))
+            self.spent[kind] = (n + 1, spent + seconds)
             self.done += 1
             bad = [r for r in rows if expected.outcome(r) == "fail"]
             self.failed += bool(bad)
@@ -281,6 +305,11 @@ class Progress:
                                                       textsafe.visible(textsafe.clip(
                                                           bad[0]["message"], 300, 0), True)))
             self.stream.flush()
+
+
+def _kind(task_id):
+    """The kind of a task, from its id: matrix, conformance, vectors, ..."""
+    return task_id.split("/", 1)[0]
 
 
 def _task_verdict(rows):
@@ -396,7 +425,7 @@ def execute(tasks, jobs, progress, diagnose=0, results=None, not_run=None):
                 t = pending.pop(f)
                 _collect(f, t, results, not_run)
                 if t.id in results:
-                    progress.finished(t.id, results[t.id])
+                    progress.finished(t.id, results[t.id], _WALL_SECONDS.pop(t.id, None))
     except BaseException:
         procs.stop_all(grace=0.0)
         pool.shutdown(wait=False, cancel_futures=True)
@@ -466,7 +495,12 @@ def _guard(task, attempt):
                  "implementations": []}]
     if procs.stopping():
         raise procs.Interrupted("run is stopping")
+    _WALL_SECONDS[task.id] = time.monotonic() - start
     return rows
+
+
+# Wall time of each finished task (its rows' own seconds leave out process start and stop).
+_WALL_SECONDS = {}
 
 
 # ---- the report directory -------------------------------------------------------------------
@@ -657,7 +691,8 @@ def _run(args, started, t0, stop) -> int:
             sum(t.id.startswith("matrix/") for t in tasks),
             "" if (k, n) == (1, 1) else ", shard %d/%d" % (k, n), args.jobs), flush=True)
         phase = "tasks"
-        progress = Progress(len(tasks), mode=args.progress)
+        progress = Progress(len(tasks), mode=args.progress, task_ids=[t.id for t in tasks],
+                            jobs=args.jobs)
         rows += execute(tasks, args.jobs, progress, diagnose=args.diagnose, results=finished,
                         not_run=not_run)
     except KeyboardInterrupt:

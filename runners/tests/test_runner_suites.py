@@ -25,7 +25,7 @@ def options():
 
 
 class QuietProgress:
-    def finished(self, task_id, rows):
+    def finished(self, task_id, rows, seconds=None):
         pass
 
 
@@ -141,6 +141,17 @@ class ProgressTest(unittest.TestCase):
         self.assertRegex(lines[0], r"^\[1/2\] 1 failed, ETA \d+:\d\d FAIL  matrix/a/b/uds/x: boom$")
         self.assertRegex(lines[1], r"^\[2/2\] 1 failed, ETA 0:00 PASS  matrix/a/b/uds/y$")
         self.assertNotIn("\r", out.getvalue())
+
+    def test_the_eta_weighs_the_tasks_left_by_the_time_of_their_kind(self):
+        import io
+        ids = ["conformance/a/server", "conformance/a/client"] + [
+            "matrix/a/a/uds/s%d" % i for i in range(100)]
+        p = run.Progress(len(ids), stream=io.StringIO(), task_ids=ids, jobs=2)
+        p.finished(ids[0], [{"id": ids[0], "verdict": "pass", "seconds": 100.0}])
+        p.finished(ids[2], [{"id": ids[2], "verdict": "pass", "seconds": 0.5}])
+        # Left: one catalogue task (100 s) and 99 cells (0.5 s), on two jobs: 74.75 s. The
+        # mean over every task so far (about 50 s) would have said about 42 minutes.
+        self.assertEqual(p._eta(), "1:15")
 
     def test_one_rewritten_line_on_a_terminal_with_failures_kept(self):
         import io
