@@ -364,6 +364,24 @@ def parse_shard(text):
     return k, n
 
 
+def parse_jobs(text):
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("--jobs wants a whole number, got %r" % text) from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("--jobs needs at least 1, got %d" % jobs)
+    return jobs
+
+
+def parse_regex(text):
+    try:
+        re.compile(text)
+    except re.error as e:
+        raise argparse.ArgumentTypeError("not a regular expression: %r (%s)" % (text, e)) from None
+    return text
+
+
 def load_manifests(paths_):
     manifests, seen = [], set()
     for p in paths_ or [REFERENCE_MANIFEST]:
@@ -685,6 +703,11 @@ def _run(args, started, t0, stop) -> int:
         run_base = host.run_base()
         tasks, more_notes = plan_tasks(manifests, args, run_base, out_dir, broken)
         notes += more_notes
+        if args.only and not tasks:
+            print("cts run: --only %r selects no task; task ids are matrix/<client>/<server>/"
+                  "<profile>/<scenario>, conformance/<implementation>/<role> and "
+                  "vectors/<implementation>" % args.only, file=sys.stderr)
+            return EXIT_SETUP
         k, n = args.shard
         print("cts run: %d implementations (%s), %d tasks (%d matrix cells)%s, %d jobs" % (
             len(manifests), ", ".join(names), len(tasks),
@@ -829,7 +852,7 @@ def add_arguments(p):
                    help="with --impl-source: comma-separated languages (default c,rust,go)")
     p.add_argument("--shim-platform", action="append", choices=("linux", "windows"),
                    help="with --impl-source: linux (default) and/or windows (under wine)")
-    p.add_argument("--jobs", "-j", type=int, default=max(1, min(4, os.cpu_count() or 1)),
+    p.add_argument("--jobs", "-j", type=parse_jobs, default=max(1, min(4, os.cpu_count() or 1)),
                    help="cells run in parallel (default: CPUs, at most 4)")
     p.add_argument("--shard", type=parse_shard, default=(1, 1), metavar="K/N",
                    help="run only the K-th of N deterministic slices of the matrix")
@@ -841,7 +864,8 @@ def add_arguments(p):
                    help="rerun each failed cell N times alone (default 1) and report the "
                         "reruns beside the first failure")
     p.add_argument("--out", metavar="DIR", help="report directory (default out/report)")
-    p.add_argument("--only", metavar="REGEX", help="only tasks whose id matches")
+    p.add_argument("--only", metavar="REGEX", type=parse_regex,
+                   help="only tasks whose id matches (a run that selects none is an error)")
     p.add_argument("--repro-max", type=int, default=repro.DEFAULT_MAX_BUNDLES, metavar="N",
                    help="write a repro bundle (<out>/repro/<id>/) for at most N failing rows "
                         "(default %d; 0: none)" % repro.DEFAULT_MAX_BUNDLES)

@@ -70,6 +70,19 @@ class RunTest(unittest.TestCase):
         self.assertNotIn("http://", html.replace("http://www.w3.org", ""))
         self.assertIn("run: 2 passed, 0 failed", p.stdout)
 
+    def test_a_filter_that_selects_nothing_is_an_error_naming_the_filter(self):
+        p = self.run_cts(self.manifests(), "--only", "no-such-task")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("--only 'no-such-task' selects no task", p.stderr)
+
+    def test_zero_jobs_and_a_broken_regex_are_refused_before_anything_runs(self):
+        for extra, words in ((["--jobs", "0"], "--jobs needs at least 1"),
+                             (["--only", "("], "not a regular expression")):
+            p = subprocess.run(self.argv(self.manifests(), *extra), capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(words, p.stderr)
+
     def test_a_failing_cell_fails_the_run_and_is_named(self):
         p = self.run_cts(self.manifests(client="fail"), "--scenario", "single")
         self.assertEqual(p.returncode, 1)
