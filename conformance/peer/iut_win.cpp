@@ -117,9 +117,18 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     ::SetInformationJobObject(p->job_.get(), JobObjectExtendedLimitInformation, &limits, sizeof limits);
   }
-  if (!::CreateProcessW(nullptr, wline.data(), nullptr, nullptr, TRUE, CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED,
-                        nullptr, nullptr, &si, &pi))
-    return *why = "CreateProcess " + line + ": " + last_error_text(), nullptr;
+  // ERROR_INTERNAL_ERROR is the system failing to create any process (seen under wine with
+  // the machine loaded), not something the IUT did: it never ran, so trying again a few
+  // times cannot change a verdict. Every other error is reported at once.
+  bool created = false;
+  for (int attempt = 0; attempt < 3 && !created; ++attempt) {
+    if (attempt > 0) ::Sleep(200);
+    created = ::CreateProcessW(nullptr, wline.data(), nullptr, nullptr, TRUE,
+                               CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED, nullptr, nullptr,
+                               &si, &pi);
+    if (!created && ::GetLastError() != ERROR_INTERNAL_ERROR) break;
+  }
+  if (!created) return *why = "CreateProcess " + line + ": " + last_error_text(), nullptr;
   if (p->job_.valid() && !::AssignProcessToJobObject(p->job_.get(), pi.hProcess)) p->job_.reset(nullptr);
   ::ResumeThread(pi.hThread);
   ::CloseHandle(pi.hThread);
