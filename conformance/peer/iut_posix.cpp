@@ -33,8 +33,8 @@ std::string read_at(int fd, off_t offset, std::size_t n) {
   std::string out(n, '\0');
   std::size_t got = 0;
   while (got < n) {
-    ssize_t r = ::pread(fd, out.data() + got, n - got, offset + static_cast<off_t>(got));
-    if (r < 0 && errno == EINTR) continue;
+    ssize_t r = sys::call(
+        [&] { return ::pread(fd, out.data() + got, n - got, offset + static_cast<off_t>(got)); });
     if (r <= 0) break;
     got += static_cast<std::size_t>(r);
   }
@@ -73,14 +73,12 @@ ExitStatus from_wait(int status) {
 /// with ESRCH: that is an ordinary answer here, never an exception (std::ifstream would
 /// throw from its buffer in that case).
 std::string read_proc_file(const std::string& path, std::size_t limit = 4096) {
-  int fd;
-  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  int fd = sys::call([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
   if (fd < 0) return {};
   std::string out;
   char buf[1024];
   while (out.size() < limit) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = sys::call([&] { return ::read(fd, buf, sizeof buf); });
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
@@ -188,8 +186,7 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
   if (pid == 0) {
     ::close(exec_status[0]);
     auto report = [&](int err) {
-      ssize_t w;
-      do w = ::write(exec_status[1], &err, sizeof err); while (w < 0 && errno == EINTR);
+      (void)sys::call([&] { return ::write(exec_status[1], &err, sizeof err); });
       ::_exit(127);
     };
     ::setpgid(0, 0);
@@ -210,8 +207,7 @@ std::unique_ptr<IutProcess> IutProcess::spawn(const std::vector<std::string>& ar
   p->pid_ = pid;
   ::close(exec_status[1]);
   int err = 0;
-  ssize_t got;
-  do got = ::read(exec_status[0], &err, sizeof err); while (got < 0 && errno == EINTR);
+  ssize_t got = sys::call([&] { return ::read(exec_status[0], &err, sizeof err); });
   ::close(exec_status[0]);
   if (got == static_cast<ssize_t>(sizeof err)) {
     p->wait_exit(Deadline::after(std::chrono::seconds(5)));  // reap the child that never ran
@@ -310,8 +306,7 @@ ExitStatus IutProcess::stop(int grace_ms) {
     if (!wait_exit(Deadline::after(std::chrono::milliseconds(grace_ms)))) {
       ::kill(-pid_, SIGKILL);
       int status = 0;
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
+      (void)sys::call([&] { return ::waitpid(pid_, &status, 0); });
       exit_ = from_wait(status);
     }
   }

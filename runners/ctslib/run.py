@@ -38,6 +38,7 @@ class Task:
         self.run = run
         self.weight = weight
         self.rerunnable = rerunnable
+        self.wall_seconds = None   # how long its last run took (None until it ran)
 
 
 # ---- conformance seam -----------------------------------------------------------------------
@@ -443,7 +444,7 @@ def execute(tasks, jobs, progress, diagnose=0, results=None, not_run=None):
                 t = pending.pop(f)
                 _collect(f, t, results, not_run)
                 if t.id in results:
-                    progress.finished(t.id, results[t.id], _WALL_SECONDS.pop(t.id, None))
+                    progress.finished(t.id, results[t.id], t.wall_seconds)
     except BaseException:
         procs.stop_all(grace=0.0)
         pool.shutdown(wait=False, cancel_futures=True)
@@ -513,12 +514,9 @@ def _guard(task, attempt):
                  "implementations": []}]
     if procs.stopping():
         raise procs.Interrupted("run is stopping")
-    _WALL_SECONDS[task.id] = time.monotonic() - start
+    # Its rows' own seconds leave out process start and stop; the progress ETA wants both.
+    task.wall_seconds = time.monotonic() - start
     return rows
-
-
-# Wall time of each finished task (its rows' own seconds leave out process start and stop).
-_WALL_SECONDS = {}
 
 
 # ---- the report directory -------------------------------------------------------------------
