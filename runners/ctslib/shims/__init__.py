@@ -125,6 +125,23 @@ def _reference_templates():
     return server[2:], client[2:]
 
 
+# The client flags only the bench scenario uses (SHIM-BENCH-001): a shim that does not play
+# bench is not given them, so it never sees a flag it does not know.
+BENCH_FLAGS = ("--duration-ms", "--rate")
+
+
+def _without_flags(args, flags):
+    out, skip = [], False
+    for part in args:
+        if skip:
+            skip = False
+        elif part in flags:
+            skip = True
+        else:
+            out.append(part)
+    return out
+
+
 def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
     """The manifest that runs `shim` through the whole shim contract: the command templates
     of interop/reference.toml with the shim's executable, exit code 4 for "unsupported", the
@@ -134,6 +151,8 @@ def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
     windows = shim.platform == "windows"
     caps = dict(shim.capabilities)
     caps.setdefault("configurable", True)
+    if "bench" not in caps.get("scenarios", ()):
+        client_args = _without_flags(client_args, BENCH_FLAGS)
     lines = ["# Written by `./cts shims build` from %s; rebuilt on every build." % source,
              "# Shim: interop/shims/%s/, built against that checkout." % shim.language]
     lines += ["# Library limitation: %s" % note for note in shim.notes]
