@@ -437,6 +437,10 @@ def markdown(doc) -> str:
         cpu = "%s/%s" % (_num(r.get("client_cpu")), _num(r.get("server_cpu")))
         verdict = r["verdict"].upper() + ("" if r["verdict"] == "pass" else
                                           " — " + "; ".join(r["reasons"]))
+        if r.get("diagnostic"):
+            d = r["diagnostic"]
+            verdict += " (diagnostic rerun, not published here: %s, median %s, core %s)" % (
+                d["status"], _num(d["median"], "%.0f"), _num(d["core_ratio"]))
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                      % (r["scenario"], r["profile"], r["server"], r["client"], med, r["unit"],
                         _num(fig.get("core_ratio")), _num(r.get("ratio_to_reference")),
@@ -571,7 +575,7 @@ def cmd_bench(args) -> int:
                   % (sc, ", ".join(SCENARIO_BY_ID)), file=sys.stderr)
             return 2
     samples = method.SAMPLES
-    duration_ms = args.duration_ms or (150 if args.quick else 1000)
+    duration_ms = args.duration_ms or (250 if args.quick else 1000)
     if args.build:
         targets = ["nipc_bench_floor"]
         for m in manifests:
@@ -664,7 +668,7 @@ def add_parser(sub):
     p.add_argument("--profile", action="append", metavar="NAME",
                    help="only this profile (repeatable): uds, shm-hybrid, shm-futex")
     p.add_argument("--quick", action="store_true",
-                   help="a short smoke: 150 ms samples (the method is unchanged)")
+                   help="a short smoke: 250 ms samples (the method is unchanged)")
     p.add_argument("--duration-ms", type=int, default=0, help="length of one sample")
     p.add_argument("--diagnose", action="store_true",
                    help="rerun unpublished cells once and show the rerun beside them")

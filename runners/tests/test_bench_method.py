@@ -105,6 +105,58 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(v, m.FAIL)
 
 
+class Judging(unittest.TestCase):
+    """bench.judge over cells whose samples are given: no process runs."""
+
+    class Impl:
+        def __init__(self, name):
+            self.name = name
+
+    def cell(self, server, values, diagnostic=None):
+        c = bench.Cell(self.Impl(server), self.Impl("reference"), 1,
+                       bench.SCENARIO_BY_ID["ping-pong"], "uds", rule=rule(0.5, 0.1))
+        c.samples = [{"ok": v is not None, "value": v} for v in values]
+        c.diagnostic = diagnostic
+        return c
+
+    def floors(self, value=1000):
+        return {"seqpacket-blocking": [{"ok": True, "value": value}] * 5}
+
+    def test_the_reference_and_a_fast_enough_cell_pass_against_the_same_runs_figures(self):
+        ref = self.cell("reference", [500, 510, 490, 505, 495])
+        other = self.cell("other", [300, 310, 290, 305, 295])
+        _, rows = bench.judge([ref, other], self.floors(), 5)
+        self.assertEqual([r["verdict"] for r in rows], ["pass", "pass"])
+        self.assertAlmostEqual(rows[1]["ratio_to_reference"], 300 / 500)
+
+    def test_a_diagnostic_rerun_is_shown_beside_an_unstable_figure_never_in_its_place(self):
+        ref = self.cell("reference", [500, 510, 490, 505, 495])
+        rerun = m.judge_samples([400] * 5)
+        unstable = self.cell("other", [100, 200, 400, 800, 900], diagnostic=rerun)
+        _, rows = bench.judge([ref, unstable], self.floors(), 5)
+        row = rows[1]
+        self.assertEqual(row["verdict"], "fail")
+        self.assertEqual(row["figure"]["status"], m.UNSTABLE)
+        self.assertIsNone(row["figure"]["median"])
+        self.assertEqual(row["diagnostic"]["median"], 400)
+        self.assertIsNone(row["ratio_to_reference"])
+
+    def test_a_failed_sample_is_a_functional_failure_and_an_incomplete_figure(self):
+        ref = self.cell("reference", [500, 510, 490, 505, 495])
+        broken = self.cell("other", [500, None, 490, 505, 495])
+        _, rows = bench.judge([ref, broken], self.floors(), 5)
+        self.assertEqual(rows[1]["functional"], "fail")
+        self.assertEqual(rows[1]["figure"]["status"], m.INCOMPLETE)
+        self.assertEqual(rows[1]["verdict"], "fail")
+
+    def test_a_skipped_cell_is_a_skip_with_its_reason_never_a_pass(self):
+        skipped = self.cell("other", [])
+        skipped.skip = "client other does not declare the bench scenario"
+        _, rows = bench.judge([skipped], self.floors(), 5)
+        self.assertEqual((rows[0]["verdict"], rows[0]["reasons"]),
+                         ("skip", ["client other does not declare the bench scenario"]))
+
+
 class Rules(unittest.TestCase):
     def test_the_declared_rules_cover_every_scenario_on_every_posix_transport(self):
         rules = m.load_rules(ROOT / "spec" / "bench-rules.toml")
