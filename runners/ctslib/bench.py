@@ -14,6 +14,7 @@ import html
 import io
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -191,9 +192,15 @@ def run_sample(cell, duration_ms, work_dir, rate=0):
         server = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL, start_new_session=True, env=env,
                                   text=True)
-        line = server.stdout.readline()   # SHIM-READY-001: one READY line
+        # SHIM-READY-001: one READY line, within the manifest's readiness time.
+        ready_s = cell.server.server.ready_timeout_ms / 1000.0
+        if not select.select([server.stdout], [], [], ready_s)[0]:
+            sample["error"] = "server not ready within %.1f s" % ready_s
+            return sample
+        line = server.stdout.readline()
         if not line.startswith("READY"):
-            sample["error"] = "server not ready (%s)" % (line.strip() or "exited %s" % server.poll())
+            sample["error"] = "server not ready (%s)" % (line.strip()
+                                                         or "exited %s" % server.poll())
             return sample
         cpu0 = _cpu_seconds(server.pid)
         cargv = cell.client.argv("client", cfg)
@@ -486,7 +493,8 @@ def html_page(doc) -> str:
              "td.n{text-align:right}.pass{color:#070}.fail{color:#b00}.skip{color:#777}"
              "</style></head><body>"]
     md = markdown(doc)
-    parts.append("<h1>netipc benchmark matrix</h1><p>%s</p>" % html.escape(md.splitlines()[2]))
+    parts.append("<h1>netipc benchmark matrix</h1><p>%s</p>"
+                 % html.escape(md.splitlines()[2]).replace("**", ""))
     parts.append("<h2>Machine floors</h2><table><tr><th>floor</th><th>median msg/s</th>"
                  "<th>stable-core ratio</th><th>status</th></tr>")
     for name, f in doc["floors"].items():
