@@ -610,6 +610,8 @@ def cmd_bench(args) -> int:
     load = _load_start()
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     work_dir = Path(tempfile.mkdtemp(prefix="nipc-bench-"))
+    # SIGTERM ends the run like Ctrl-C: the sample's server and client are stopped on the way.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         progress = Progress(total)
         floor_samples = measure(cells, floors, binary, samples, duration_ms, work_dir, progress)
@@ -624,7 +626,11 @@ def cmd_bench(args) -> int:
                         vals.append(s["value"] if s["ok"] else None)
                     cell.diagnostic = method.judge_samples(vals, samples)
         floor_figs, rows = judge(cells, floor_samples, samples)
+    except KeyboardInterrupt:
+        print("cts bench: interrupted; no report written", file=sys.stderr)
+        return 130
     finally:
+        signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(work_dir, ignore_errors=True)
     totals = {k: sum(1 for r in rows if r["verdict"] == k)
               for k in (method.PASS, method.FAIL, method.SKIP)}
@@ -643,6 +649,10 @@ def cmd_bench(args) -> int:
     print("cts bench: report in %s (index.html, bench.md, bench.csv, bench.json)" % out_dir)
     print("%d passed, %d failed, %d skipped" % (totals["pass"], totals["fail"], totals["skip"]))
     return 1 if totals["fail"] else 0
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
 
 
 def _float(text):
