@@ -460,7 +460,9 @@ def markdown(doc) -> str:
 
 def svg_chart(title, bars, unit):
     """A horizontal bar chart as inline SVG: bars = [(label, value or None, colour)]."""
-    width, left, row_h = 760, 300, 22
+    # The label column fits the longest label (about 6.5 px per character at 11 px).
+    left = max(120, int(6.5 * max([len(label) for label, _, _ in bars] or [0])) + 12)
+    width, row_h = left + 460, 22
     height = 30 + row_h * max(1, len(bars))
     top = max([v for _, v, _ in bars if v] or [1])
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
@@ -519,7 +521,8 @@ def html_page(doc) -> str:
             if fl:
                 bars.append(("floor: " + f, fl["median"], COLOURS["floor"]))
         if bars:
-            parts.append(svg_chart(sc, bars, rows[0]["unit"]))
+            parts.append(svg_chart(sc + " · bars: client>server profile, red: not a pass",
+                                   bars, rows[0]["unit"]))
         parts.append("<table><tr><th>server</th><th>client</th><th>profile</th><th>median</th>"
                      "<th>stable-core</th><th>samples</th><th>× ref</th><th>× floor</th>"
                      "<th>p50/p95/p99 µs</th><th>CPU cli/srv</th><th>functional</th>"
