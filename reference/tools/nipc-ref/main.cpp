@@ -468,10 +468,9 @@ int run_cache(Client& client, const ServiceOptions& service, const ClientArgs& a
   if (!cache.ready()) failure = "no refresh succeeded";
   else if (absent_found) failure = "a name that is in no snapshot was found";
   out["failure"] = failure.empty() ? json(nullptr) : json(failure);
-  int code = failure.empty() ? kOk : kFailed;
-  out["ok"] = code == kOk;
+  out["ok"] = failure.empty();
   std::cout << out.dump() << std::endl;
-  return code;
+  return failure.empty() ? kOk : kFailed;
 }
 
 int run_client(const Common& c, const ClientArgs& a) {
