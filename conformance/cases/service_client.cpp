@@ -48,10 +48,20 @@ RawHeader answer_header(const Message& req, std::size_t len, std::uint16_t statu
 int serve_cache_client(Ctx& c, const std::function<Act(int)>& plan) {
   int index = 0;
   Deadline give_up = c.step(4);
+  bool closed_by_peer = false;  // the peer ended the last session while a call waited
   while (!c.iut()->poll_exit()) {
-    if (give_up.expired()) c.timed_out("HS-CLI-USE-001", "the client neither finished nor connected");
+    if (give_up.expired()) {
+      // A client blocked in a shared-memory wait must notice the closed socket
+      // (SHM-SOCKET-001); on sockets the close itself wakes it.
+      if (closed_by_peer)
+        c.timed_out(c.shm_run() ? "SHM-SOCKET-001" : "SVC-CACHE-003",
+                    "the server closed the session under a waiting call, and within " +
+                        std::to_string(c.step_ms(4)) + " ms the client neither reconnected nor finished");
+      c.timed_out("HS-CLI-USE-001", "the client neither finished nor connected");
+    }
     auto s = c.try_accept_client(5);
     if (!s) continue;
+    closed_by_peer = false;
     RawHello hello = s->read_hello();
     s->send_ack(s->ack_for(hello));
     for (bool open = true; open;) {
@@ -79,6 +89,7 @@ int serve_cache_client(Ctx& c, const std::function<Act(int)>& plan) {
           std::remove(c.socket_path().c_str());
           c.listen();
 #endif
+          closed_by_peer = true;
           open = false;
           break;
       }
@@ -153,7 +164,7 @@ const Registrar cache_generation({
     .id = "svc.cli.cache-generation-change",
     .title = "after a server restart, a refresh with a new generation replaces the whole cache: removed items are gone",
     .role = Role::kClient,
-    .requirements = {"SVC-CACHE-003", "SVC-CACHE-001"},
+    .requirements = {"SVC-CACHE-003", "SVC-CACHE-001", "SHM-SOCKET-001"},
     .needs = {.service_kind = std::string("cgroups-snapshot"), .scenario = std::string("cache"), .count = 2u},
     .platform = Platform::kPosix,
     .run = [](Ctx& c) {
