@@ -77,8 +77,8 @@ int serve_cache_client(Ctx& c, const std::function<Act(int)>& plan) {
           s->send_message(answer_header(m, p.size(), 0), p);
           break;
         }
-        case Act::kFail:
-          s->send_message(answer_header(m, 0, 3), {});
+        case Act::kFail:  // INTERNAL_ERROR (6)
+          s->send_message(answer_header(m, 0, 6), {});
           open = false;
           break;
         case Act::kRestart:
