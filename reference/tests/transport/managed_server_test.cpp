@@ -262,5 +262,66 @@ TEST(ManagedServerGrowth, RegionOfTheNextShmSessionIsSizedFromTheGrownResponseLi
   EXPECT_EQ(std::filesystem::file_size(regions[1]), 64u + 1088u + 576u);
 }
 
+// No requirement: spec/handshake.md leaves a busy server the choice between closing before
+// the HELLO and closing after the HELLO_ACK; the reference does the latter.
+TEST(ManagedServerWorkers, AConnectionBeyondTheWorkerLimitIsHandshakenThenClosed) {
+  RunDir dir;
+  ServerConfig cfg = server_config(dir, 65536);
+  cfg.max_concurrent_sessions = 1;
+  RunningServer server(cfg);
+  Client client(client_config(dir));
+  auto first = client.connect();
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(status_of(**first, "x"), 0);  // the one worker is busy with this session
+  auto second = client.connect();
+  ASSERT_TRUE(second.ok()) << "the handshake itself succeeds";
+  auto r = (*second)->call(request(2), text("y"), Deadline::after_ms(5000));
+  ASSERT_FALSE(r.ok()) << "a session over the worker limit is closed after its HELLO_ACK";
+  EXPECT_EQ(r.error().kind, K::kPeerClosed);
+  EXPECT_EQ(status_of(**first, "z"), 0);  // the served session is untouched
+  first->reset();
+  // Once the worker is free again, a new session is served.
+  for (int i = 0; i < 100; ++i) {
+    auto third = client.connect();
+    ASSERT_TRUE(third.ok());
+    auto ok = (*third)->call(request(3), text("w"), Deadline::after_ms(5000));
+    if (ok.ok()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the worker is still ending
+  }
+  FAIL() << "no session was served after the first one ended";
+}
+
+TEST(ManagedServerShutdown, StopEndsIdleSessionsAndRemovesTheEndpointAndRegions) {
+  REQUIREMENT("SHIM-STOP-001");
+  RunDir dir;
+  ServerConfig cfg = server_config(dir, 65536, 0x03);
+  cfg.preferred_profiles = 0x02;
+  std::vector<std::string> regions;
+  std::mutex mu;
+  cfg.on_region_created = [&](const std::string& p) {
+    std::lock_guard<std::mutex> lock(mu);
+    regions.push_back(p);
+  };
+  auto started = Server::start(cfg, std::make_shared<RoomService>());
+  ASSERT_TRUE(started.ok());
+  std::unique_ptr<Server> server = std::move(*started);
+  std::thread loop([&] { server->run(); });
+  Client client(client_config(dir, 0x03));
+  auto s = client.connect();
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(status_of(**s, "x"), 0);
+  std::string endpoint = server->socket_path();
+  EXPECT_TRUE(std::filesystem::exists(endpoint));
+  auto t0 = std::chrono::steady_clock::now();
+  server->stop();
+  loop.join();  // run() returns only after every session thread joined
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  server.reset();
+  EXPECT_FALSE(std::filesystem::exists(endpoint));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(regions.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(regions[0])) << "the session's region outlived the server";
+}
+
 }  // namespace
 }  // namespace nipc
