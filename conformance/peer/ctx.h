@@ -33,6 +33,8 @@ struct Config {
   std::string scenario = "single";
   std::uint64_t count = 1;
   std::uint32_t items = 4;
+  std::uint32_t snapshot_items = 16;  // cgroups-snapshot: the generator's K and seed
+  std::uint64_t snapshot_seed = 1;
 };
 
 /// How the IUT shows it is ready and reports its outcome (the manifest's [server] and

@@ -65,6 +65,8 @@ bool parse_config(const std::string& text, Config* c, std::string* why) {
     take(j, "scenario", &c->scenario);
     take(j, "count", &c->count);
     take(j, "items", &c->items);
+    take(j, "snapshot_items", &c->snapshot_items);
+    take(j, "snapshot_seed", &c->snapshot_seed);
   } catch (const json::exception& e) {
     return *why = std::string("--config: ") + e.what(), false;
   }

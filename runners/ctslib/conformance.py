@@ -51,9 +51,10 @@ UNTESTABLE = CONFORMANCE / "untestable.toml"
 KILLING = {"fail", "timeout", "error"}
 CONFIG_KEYS = ("service_kind", "profiles", "preferred", "max_request_payload",
                "max_request_batch", "max_response_payload", "packet_size", "scenario", "count",
-               "items", "service")
+               "items", "service", "snapshot_items", "snapshot_seed")
 INT_KEYS = {"profiles", "preferred", "max_request_payload", "max_request_batch",
-            "max_response_payload", "packet_size", "count", "items"}
+            "max_response_payload", "packet_size", "count", "items", "snapshot_items",
+            "snapshot_seed"}
 NIPC_REF = Path("reference/tools/nipc-ref/nipc-ref")
 BINDING_ROLES = {"client", "server", "both"}
 WINDOWS_MANIFEST = paths.ROOT / "interop" / "reference-windows.toml"

@@ -254,6 +254,12 @@ func runClient(o *options) int {
 	if o.scenario == "snapshot" && o.kind != "cgroups-snapshot" {
 		return notSupported("snapshot needs --service-kind cgroups-snapshot")
 	}
+	if o.scenario == "cache" {
+		if o.kind != "cgroups-snapshot" {
+			return notSupported("cache needs --service-kind cgroups-snapshot")
+		}
+		return runCacheScenario(o, out)
+	}
 
 	// What the scenario sends decides the proposals, unless a flag fixes them.
 	largest := uint64(0)

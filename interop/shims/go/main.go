@@ -170,7 +170,7 @@ func parseArgs(role string, args []string) (*options, error) {
 	}
 	if role == "client" {
 		switch o.scenario {
-		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench":
+		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench", "cache":
 		default:
 			return nil, fmt.Errorf("unknown --scenario %q", o.scenario)
 		}

@@ -100,6 +100,15 @@ void Server::grow_response(std::uint64_t size) noexcept {
   }
 }
 
+void Server::grow_request(std::uint64_t size) noexcept {
+  std::uint32_t want = next_pow2(size);
+  std::uint32_t cur = learned_request_.load(std::memory_order_relaxed);
+  // Relaxed CAS: a size hint like learned_response_.
+  while (cur < want &&
+         !learned_request_.compare_exchange_weak(cur, want, std::memory_order_relaxed)) {
+  }
+}
+
 void Server::run(std::uint64_t max_sessions) {
   std::uint64_t accepted = 0;
   while (max_sessions == 0 || accepted < max_sessions) {
@@ -159,6 +168,7 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
     return;
   }
   bump(counters_.sessions_ok);
+  grow_request(ack.agreed_max_request_payload_bytes);  // SVC-LEARN-002
   if (config_.max_concurrent_sessions != 0 &&
       active_.load(std::memory_order_relaxed) >= config_.max_concurrent_sessions)
     return;  // over capacity: the client sees the OK ACK, then the connection closes
@@ -183,6 +193,7 @@ void Server::serve_requests(ServerSession& session) {
   std::vector<std::vector<std::uint8_t>> items;
   std::vector<std::uint8_t> batch_out;
   const std::uint32_t response_max = session.ack().agreed_max_response_payload_bytes;
+  const std::size_t room = response_room(response_max);
   for (;;) {
     auto req = session.receive_request(Deadline::never(), &cancel_);
     if (!req) {
@@ -192,6 +203,8 @@ void Server::serve_requests(ServerSession& session) {
       auto h = session.last_header();
       if (e.rule && h && h->kind == Kind::kRequest) {
         if (auto status = error_info(*e.rule).reply_status) {
+          // An over-limit request announces its size: remember it (SVC-LEARN-002).
+          if (*status == TransportStatus::kLimitExceeded) grow_request(h->payload_len);
           (void)session.send_error(*h, *status);
           bump(counters_.error_responses);
         }
@@ -200,6 +213,7 @@ void Server::serve_requests(ServerSession& session) {
     }
     bump(counters_.requests);
     const Header& rh = req->header;
+    grow_request(req->payload.size());  // SVC-LEARN-002
     if (rh.code != service_->method()) {
       // Another method on this endpoint: UNSUPPORTED, and the session stays open (SVC-KIND-001).
       if (!session.send_error(rh, TransportStatus::kUnsupported)) return;
@@ -219,7 +233,7 @@ void Server::serve_requests(ServerSession& session) {
       std::vector<ConstBytes> parts(rh.item_count);
       for (std::uint32_t i = 0; i < rh.item_count && status == HandlerStatus::kOk; ++i) {
         items[i].clear();
-        HandlerStatus s = service_->handle(*view->item(i), items[i]);
+        HandlerStatus s = service_->handle_bounded(*view->item(i), items[i], room);
         // Any failing item fails the whole batch (BATCH-FAIL-001).
         // An undecodable item makes the request undecodable (SVC-DECODE-001).
         if (s != HandlerStatus::kOk) status = s;
@@ -237,12 +251,20 @@ void Server::serve_requests(ServerSession& session) {
       }
     } else {
       item_out.clear();
-      status = service_->handle(req->payload, item_out);
+      status = service_->handle_bounded(req->payload, item_out, room);
       payload = ConstBytes(item_out);
       resp.item_count = 1;
     }
     if (status == HandlerStatus::kBadRequest) {
       (void)session.send_error(rh, TransportStatus::kBadEnvelope);  // SVC-DECODE-001
+      bump(counters_.error_responses);
+      return;
+    }
+    if (status == HandlerStatus::kOverflow) {
+      // The response did not fit its room and its size is unknown: grant twice the agreed
+      // limit from now on, answer LIMIT_EXCEEDED and close (SVC-BUILDER-001, SVC-GROWTH-001).
+      grow_response(std::uint64_t{response_max} * 2);
+      (void)session.send_error(rh, TransportStatus::kLimitExceeded);
       bump(counters_.error_responses);
       return;
     }

@@ -30,6 +30,8 @@
 #include "nipc/codec/batch.h"
 #include "nipc/transport/client.h"
 #include "nipc/transport/server.h"
+#include "nipc/transport/snapshot_cache.h"
+#include "nipc/testing/snapshot_fixture.h"
 #include "services.h"
 
 namespace nipc::ref {
@@ -560,6 +562,86 @@ void scenario_bench(ClientSession& s, const Workload& w, const ClientArgs& a, st
   f.items = o.items;
 }
 
+// The `cache` scenario (spec/shim-contract.md): an L3 snapshot cache over a typed client that
+// reconnects when its session is gone and retries a failed call once on a new session
+// (at-least-once, as typed clients do). After every refresh the cache is probed with the
+// generator's items and with one name no snapshot holds; the peer judges the reports.
+int run_cache(Client& client, const ServiceOptions& service, const ClientArgs& a,
+              std::uint32_t timeout_ms, json& out) {
+  auto timeout = std::chrono::milliseconds(timeout_ms ? timeout_ms : 24u * 3600u * 1000u);
+  std::unique_ptr<ClientSession> session;
+  std::uint64_t calls = 0, reconnects = 0;
+  std::optional<TransportError> last_error;
+  auto attempt = [&]() -> TransportResult<std::vector<std::uint8_t>> {
+    if (!session) {
+      auto s = client.connect();
+      if (!s) return s.error();
+      session = std::move(*s);
+      ++reconnects;
+    }
+    std::vector<std::uint8_t> req(snapshot_request_encoded_size());
+    (void)encode_snapshot_request(MutableBytes(req));
+    auto r = session->call(request_header(static_cast<std::uint16_t>(Method::kCgroupsSnapshot), ++calls),
+                           req, Deadline::after(timeout));
+    if (!r) return r.error();
+    if (r->header.transport_status != 0) {
+      // A non-OK status is a failed call; its payload is never read (SVC-STATUS-001).
+      TransportError e = TransportError::of(TransportErrorKind::kProtocol);
+      return e;
+    }
+    return std::vector<std::uint8_t>(r->payload.begin(), r->payload.end());
+  };
+  SnapshotFetch fetch = [&]() -> TransportResult<std::vector<std::uint8_t>> {
+    auto r = attempt();
+    if (r) return r;
+    session.reset();  // the session is no longer trusted: one retry on a new one
+    r = attempt();
+    if (!r) {
+      session.reset();
+      last_error = r.error();
+    }
+    return r;
+  };
+  SnapshotCache cache(fetch);
+  GeneratedSnapshot want = generate_snapshot(service.snapshot_seed, service.snapshot_items);
+  // No generator name is this long, so the probe is absent from every snapshot it makes.
+  const std::string absent(4096, 'q');
+  json refreshes = json::array();
+  std::uint64_t ok_count = 0;
+  bool absent_found = false;
+  for (std::uint64_t i = 0; i < a.count; ++i) {
+    RefreshResult r = cache.refresh();
+    std::uint64_t hits = 0;
+    for (const auto& item : want.items) {
+      const CachedCgroup* c = cache.lookup(item.hash, item.name);
+      if (c && c->options == item.options && c->enabled == item.enabled && c->path == item.path) ++hits;
+    }
+    bool miss_found = cache.lookup(want.items.empty() ? 0 : want.items[0].hash, absent) != nullptr;
+    absent_found = absent_found || miss_found;
+    if (r == RefreshResult::kOk) ++ok_count;
+    refreshes.push_back(json{{"ok", r == RefreshResult::kOk},
+                             {"result", std::string(refresh_result_name(r))},
+                             {"ready", cache.ready()},
+                             {"generation", cache.ready() ? json(cache.generation()) : json(nullptr)},
+                             {"items", cache.items().size()},
+                             {"hits", hits},
+                             {"miss_found", miss_found}});
+  }
+  out["refreshes"] = refreshes;
+  out["requests"] = calls;
+  out["verified"] = ok_count;
+  out["connects"] = reconnects;
+  out["shm_attach_failures"] = client.shm_attach_failures();
+  out["error"] = last_error ? error_json(*last_error) : json(nullptr);
+  std::string failure;
+  if (!cache.ready()) failure = "no refresh succeeded";
+  else if (absent_found) failure = "a name that is in no snapshot was found";
+  out["failure"] = failure.empty() ? json(nullptr) : json(failure);
+  out["ok"] = failure.empty();
+  std::cout << out.dump() << std::endl;
+  return failure.empty() ? kOk : kFailed;
+}
+
 int run_client(const Common& c, const ClientArgs& a) {
   if (!transport_available(c)) {
     std::cout << json{{"role", "client"}, {"ok", false}, {"scenario", a.scenario},
@@ -572,7 +654,7 @@ int run_client(const Common& c, const ClientArgs& a) {
   auto p = resolve(c, &why);
   if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
   static const char* kScenarios[] = {"single", "batch", "pipeline", "large", "snapshot",
-                                     "wrong-method", "connect", "bench"};
+                                     "wrong-method", "connect", "bench", "cache"};
   if (std::find(std::begin(kScenarios), std::end(kScenarios), a.scenario) == std::end(kScenarios))
     return std::cerr << "nipc-ref: unknown --scenario " << a.scenario << "\n", kUsage;
   auto workload = make_workload(p->service);
@@ -590,6 +672,8 @@ int run_client(const Common& c, const ClientArgs& a) {
   };
   if (a.scenario == "snapshot" && p->service.kind != ServiceKind::kCgroupsSnapshot)
     return not_supported("snapshot needs --service-kind cgroups-snapshot");
+  if (a.scenario == "cache" && p->service.kind != ServiceKind::kCgroupsSnapshot)
+    return not_supported("cache needs --service-kind cgroups-snapshot");
 
   // What the scenario sends decides the proposals, unless a flag fixes them.
   std::size_t item_size = 0;
@@ -627,6 +711,7 @@ int run_client(const Common& c, const ClientArgs& a) {
       c.max_request_payload ? c.max_request_payload
                             : static_cast<std::uint32_t>(std::max<std::uint64_t>(largest, 1024));
   Client client(cfg);
+  if (a.scenario == "cache") return run_cache(client, p->service, a, c.timeout_ms, out);
 
   auto start = std::chrono::steady_clock::now();
   auto session = client.connect();
@@ -731,8 +816,8 @@ int main(int argc, char** argv) {
   add_common(client, cc);
   client->add_option("--max-request-batch", cc.max_request_batch, "request batch items proposed");
   client->add_option("--scenario", ca.scenario,
-                     "single | batch | pipeline | large | snapshot | wrong-method | connect");
-  client->add_option("--count", ca.count, "requests (batch: batch requests)");
+                     "single | batch | pipeline | large | snapshot | wrong-method | connect | bench | cache");
+  client->add_option("--count", ca.count, "requests (batch: batch requests; cache: refreshes)");
   auto* items_opt = client->add_option("--items", ca.items, "batch: items per request (bench: 1 = no batch)");
   auto* depth_opt = client->add_option("--depth", ca.depth, "pipeline, bench: requests in flight");
   client->add_option("--size", ca.size, "large: request payload bytes (0: 4 packets); bench: item bytes (0: small)");

@@ -41,29 +41,37 @@ class StringReverseService final : public Service {
   }
 };
 
+// Builds each answer with a SnapshotBuilder into the room the server grants, as a producer
+// that cannot know the size in advance does: a snapshot that does not fit is a builder
+// overflow (SVC-BUILDER-001), not a measured oversized response.
 class SnapshotService final : public Service {
  public:
-  SnapshotService(std::uint32_t k, std::uint64_t seed) {
-    GeneratedSnapshot snap = generate_snapshot(seed, k);
-    auto views = snap.views();
-    encoded_.resize(snapshot_encoded_size(views));
-    auto n = encode_snapshot(snap.systemd_enabled, snap.generation, views, MutableBytes(encoded_));
-    ok_ = n.ok();
-    if (ok_) encoded_.resize(*n);
-  }
+  SnapshotService(std::uint32_t k, std::uint64_t seed) : snap_(generate_snapshot(seed, k)) {}
   std::uint16_t method() const override {
     return static_cast<std::uint16_t>(Method::kCgroupsSnapshot);
   }
   HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    return handle_bounded(request, out, std::size_t{1} << 31);
+  }
+  HandlerStatus handle_bounded(ConstBytes request, std::vector<std::uint8_t>& out,
+                               std::size_t room) override {
     if (!decode_snapshot_request(request)) return HandlerStatus::kBadRequest;
-    if (!ok_) return HandlerStatus::kFailed;
-    out.assign(encoded_.begin(), encoded_.end());
+    out.resize(room);
+    SnapshotBuilder b(MutableBytes(out), snap_.items.size(), snap_.systemd_enabled,
+                      snap_.generation);
+    for (const auto& item : snap_.items) (void)b.add(item.view());
+    auto n = b.finish();  // the first failure sticks, so one check covers every add()
+    if (!n) {
+      out.clear();
+      return n.error() == Error::kBufferTooSmall ? HandlerStatus::kOverflow
+                                                 : HandlerStatus::kFailed;
+    }
+    out.resize(*n);
     return HandlerStatus::kOk;
   }
 
  private:
-  std::vector<std::uint8_t> encoded_;
-  bool ok_ = false;
+  GeneratedSnapshot snap_;
 };
 
 class EchoService final : public Service {

@@ -569,6 +569,14 @@ int run_client(const shim_args_t *a) {
     const char *sc = a->scenario;
     if (!strcmp(sc, "snapshot") && a->kind != KIND_SNAPSHOT)
         return finish(a, &o, "snapshot needs --service-kind cgroups-snapshot");
+    if (!strcmp(sc, "cache")) {
+        if (a->kind != KIND_SNAPSHOT) return finish(a, &o, "cache needs --service-kind cgroups-snapshot");
+#if defined(_WIN32)
+        return finish(a, &o, "the cache scenario is built on POSIX only");
+#else
+        return run_cache_scenario(a);
+#endif
+    }
 
     /* What the scenario sends decides the proposals unless a flag fixes them. */
     size_t largest = 0;

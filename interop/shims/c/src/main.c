@@ -130,7 +130,7 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
         } else if (!strcmp(f, "--scenario")) {
             ONLY('c');
             static const char *known[] = {"single", "batch", "pipeline", "large", "snapshot",
-                                          "wrong-method", "connect", "bench"};
+                                          "wrong-method", "connect", "bench", "cache"};
             bool ok = false;
             for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) ok |= !strcmp(v, known[k]);
             if (!ok) { fprintf(stderr, "netipc-shim-c: --scenario: bad value '%s'\n", v); return -1; }

@@ -58,6 +58,10 @@ typedef struct {
 /* The method code a service kind serves. */
 uint16_t kind_method(const shim_args_t *a);
 
+/* The `cache` scenario through the library's L3 cgroups cache (cache.c, POSIX): prints the
+ * result line and returns the exit code. */
+int run_cache_scenario(const shim_args_t *a);
+
 /* ---- L1 session wrapper (link_posix.c / link_win.c) ---- */
 
 typedef struct shim_link shim_link_t;

@@ -50,7 +50,7 @@ pub fn parse_num(s: &str) -> Option<u64> {
     }
 }
 
-const SCENARIOS: &[&str] = &["single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench"];
+const SCENARIOS: &[&str] = &["single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench", "cache"];
 
 /// Parses `argv[1..]` (role first). Err is the usage message (exit 2).
 pub fn parse(argv: &[String]) -> Result<Args, String> {

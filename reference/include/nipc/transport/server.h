@@ -4,6 +4,7 @@
 #define NIPC_TRANSPORT_SERVER_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,8 @@ enum class HandlerStatus : std::uint8_t {
   kOk,          // `out` holds the response payload
   kBadRequest,  // the request payload did not decode (answered BAD_ENVELOPE, SVC-DECODE-001)
   kFailed,      // the handler failed (answered INTERNAL_ERROR, SVC-HANDLER-001)
+  kOverflow,    // the response did not fit the room the server gave; its size is unknown
+                // (answered LIMIT_EXCEEDED, the session closes, SVC-BUILDER-001)
 };
 
 /// A typed service: the one method code an endpoint serves (SVC-KIND-001) and its handler.
@@ -34,7 +37,23 @@ class Service {
   /// Answers one request payload (one item of a batch) by appending the response payload to
   /// `out` (empty on entry).
   virtual HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) = 0;
+  /// The server calls this one. `room` is the response space the server grants:
+  /// max(agreed response limit, 1024) bytes (SVC-BUILDER-001). A service that builds into
+  /// fixed room (a snapshot builder) returns kOverflow when the response does not fit it; a
+  /// response longer than the agreed limit but within `room` is returned with kOk and the
+  /// server measures it (SVC-RESPLIMIT-001). The default ignores `room` and calls handle().
+  virtual HandlerStatus handle_bounded(ConstBytes request, std::vector<std::uint8_t>& out,
+                                       std::size_t room) {
+    (void)room;
+    return handle(request, out);
+  }
 };
+
+/// The response room a server grants a handler for a session whose agreed response limit is
+/// `agreed_response` (SVC-BUILDER-001).
+constexpr std::size_t response_room(std::uint32_t agreed_response) noexcept {
+  return agreed_response < 1024u ? 1024u : agreed_response;
+}
 
 /// Server configuration. Zero values take the documented defaults.
 struct ServerConfig {
@@ -90,10 +109,19 @@ class Server {
   /// The endpoint served: the socket path (POSIX) or the pipe name (Windows).
   const std::string& socket_path() const noexcept { return endpoint_; }
   ServerStats stats() const;
-  /// The response limit the next session will be granted.
+  /// The response limit the next session will be granted (SVC-LEARN-001). It starts at the
+  /// configured limit, never shrinks, and lives as long as this object.
   std::uint32_t learned_response_payload() const noexcept {
     // Relaxed: a size hint read by the accept path; no other data depends on it.
     return learned_response_.load(std::memory_order_relaxed);
+  }
+  /// The request size this server has learned (SVC-LEARN-002): next_pow2 of every request
+  /// payload seen, of every over-limit payload_len announced and of every agreed request
+  /// limit; 0 before the first session. The agreed request limit is always the client's
+  /// proposal (HS-REQ-002), so this value changes nothing on the wire; it is what a server
+  /// that prepares regions before the HELLO would size their request areas from.
+  std::uint32_t learned_request_payload() const noexcept {
+    return learned_request_.load(std::memory_order_relaxed);
   }
 
  private:
@@ -102,6 +130,7 @@ class Server {
   void serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t session_id);
   void serve_requests(ServerSession& session);
   void grow_response(std::uint64_t size) noexcept;
+  void grow_request(std::uint64_t size) noexcept;
 
   ServerConfig config_;
   std::shared_ptr<Service> service_;
@@ -109,6 +138,7 @@ class Server {
   std::string endpoint_;
   Canceller cancel_;
   std::atomic<std::uint32_t> learned_response_;
+  std::atomic<std::uint32_t> learned_request_{0};
   std::atomic<std::uint32_t> active_{0};
   std::uint64_t next_session_id_ = 1;  // accept thread only
 
