@@ -5,7 +5,7 @@ import time
 
 from . import build, conformance, deps, expectations, fuzz, procs, report, repro, run
 from . import schema_check, shims
-from . import spec_index, vectors
+from . import revisions, spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -182,12 +182,19 @@ def main(argv) -> int:
     p = sub.add_parser("spec", help="requirement index checks")
     spec_sub = p.add_subparsers(dest="spec_command", required=True, metavar="CHECK")
     q = spec_sub.add_parser("check", help="Markdown IDs and requirements.json agree")
+    q.add_argument("--spec-revision", type=revisions.argparse_type, default=revisions.DEFAULT,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="also count the requirements in force at this revision (default %s)"
+                   % revisions.DEFAULT)
     q.set_defaults(func=spec_index.cmd_check)
     q = spec_sub.add_parser("index", help="regenerate spec/requirements.json from the Markdown")
     q.set_defaults(func=spec_index.cmd_index)
     q = spec_sub.add_parser("untested", help="list requirement IDs no test names")
     q.add_argument("--fail-on", nargs="*", metavar="CHAPTER",
                    help="exit non-zero if these chapters have untested IDs")
+    q.add_argument("--spec-revision", type=revisions.argparse_type,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="only requirements in force at this revision (default: all)")
     q.set_defaults(func=spec_index.cmd_untested)
     q = spec_sub.add_parser("errors", help="the C++ error table names known requirements")
     q.set_defaults(func=spec_index.cmd_errors)
