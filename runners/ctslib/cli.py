@@ -169,6 +169,9 @@ def main(argv) -> int:
     p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
                    help="what changed between two runs, regressions first")
+    p.add_argument("--spec-revision", type=revisions.argparse_type,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="require both reports to have been judged at this protocol revision")
     p.set_defaults(func=report.cmd_report)
 
     expectations.add_parser(sub)

@@ -122,7 +122,34 @@ def _reference_templates():
     doc = tomllib.loads(REFERENCE_MANIFEST.read_text())
     server, client = doc["server"]["command"], doc["client"]["command"]
     assert server[1] == "server" and client[1] == "client", "reference.toml roles moved"
-    return server[2:], client[2:]
+    return _without_revision(server[2:]), _without_revision(client[2:])
+
+
+def _without_revision(args):
+    """The flags without --spec-revision: the reference serves either revision, a shim the
+    one its checkout implements (its manifest's revisions), so it takes no such flag."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--spec-revision":
+            skip = True
+        else:
+            out.append(a)
+    return out
+
+
+# The revision each detected API era implements (spec/README.md#revisions).
+REVISION_OF_ERA = {"6d9ffc1": "seed", "0d17a9d": "newest"}
+
+
+def claimed_revisions(detected: str) -> list:
+    """The revisions a shim built against a checkout of `detected` API era claims: the one
+    its era implements; empty when the era is unknown (the manifest default then applies)."""
+    for era, revision in REVISION_OF_ERA.items():
+        if detected.startswith(era):
+            return [revision]
+    return []
 
 
 def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
@@ -143,6 +170,9 @@ def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
               "version = %s" % _toml(shim.revision if shim.version in ("", shim.revision)
                                      else "%s (%s)" % (shim.revision, shim.version)),
               "platform = %s" % _toml(shim.platform)]
+    claimed = claimed_revisions(shim.revision)
+    if claimed:
+        lines.append("revisions = %s" % _toml(claimed))
     if windows:
         # The Windows peer (nipc-peer.exe) comes from the windows preset's tree.
         lines += ['build = "windows"', 'launcher = ["wine"]',
