@@ -33,6 +33,9 @@ struct Config {
   std::string scenario = "single";
   std::uint64_t count = 1;
   std::uint32_t items = 4;
+  /// The protocol revision the run judges ("seed" or "newest"): cases whose expectation
+  /// differs between revisions read it (spec/README.md#revisions).
+  std::string spec_revision = "newest";
 };
 
 /// How the IUT shows it is ready and reports its outcome (the manifest's [server] and

@@ -65,10 +65,13 @@ bool parse_config(const std::string& text, Config* c, std::string* why) {
     take(j, "scenario", &c->scenario);
     take(j, "count", &c->count);
     take(j, "items", &c->items);
+    take(j, "spec_revision", &c->spec_revision);
   } catch (const json::exception& e) {
     return *why = std::string("--config: ") + e.what(), false;
   }
   if (c->run_dir.empty() || c->service.empty()) return *why = "--config needs run_dir and service", false;
+  if (c->spec_revision != "seed" && c->spec_revision != "newest")
+    return *why = "--config: unknown spec_revision '" + c->spec_revision + "' (known: seed, newest)", false;
   return true;
 }
 
