@@ -105,14 +105,19 @@ const Registrar stale_loop_seed({
 const Registrar stale_loop_newest({
     .id = "uds.srv.stale-unanswered-removed-newest",
     .title = "at newest a socket path whose probe fails with a symlink loop is removed and the server listens",
-    .requirements = {"UDS-STALE-002", "UDS-STALE-001"},
+    .requirements = {"UDS-STALE-002", "UDS-STALE-001", "SHIM-EXIT-001"},
     .on = kOnUds,
     .start = false,
     .run = NIPC_POSIX_BODY([](Ctx& c) {
       if (!leave_symlink_loop(c.socket_path())) c.error("cannot make a symbolic-link loop at the socket path");
       c.note("symbolic link to itself left at " + c.socket_path());
-      if (c.launch_iut() != IutProcess::Ready::kReady)
+      auto ready = c.launch_iut();
+      if (ready != IutProcess::Ready::kReady) {
+        // Keeping the entry breaks a SHOULD only, so the refusal must at least be a refusal:
+        // a program that crashed or never ran refused nothing (SHIM-EXIT-001, a MUST).
+        c.expect_refusal(ready, "SHIM-EXIT-001", "");
         c.fail("UDS-STALE-002", "the server did not start over an entry no live owner answered for");
+      }
       c.check(!is_symlink(c.socket_path()), "UDS-STALE-002", "the symbolic link is still at the socket path");
       auto s = c.open();
       round_trip(c, *s, 1, "UDS-STALE-002");
