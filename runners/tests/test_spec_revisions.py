@@ -151,6 +151,30 @@ class ManifestClaimTest(unittest.TestCase):
         self.assertNotIn("{spec_revision}", server + client)
 
 
+    def test_the_shims_check_judges_a_build_at_the_revision_it_claims(self):
+        import argparse
+        import io
+        from contextlib import redirect_stdout
+        from unittest import mock
+        from ctslib import shims
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d) / "plugin-ipc-6d9ffc1"
+            root.mkdir()
+            (root / "c.toml").write_text(SEED_ONLY)
+            args = argparse.Namespace(skip_reason=None, name="plugin-ipc-6d9ffc1", source=None,
+                                      lang="c", part="vectors", platform="linux")
+            old = shims.SHIMS_DIR
+            shims.SHIMS_DIR = Path(d)
+            try:
+                with mock.patch("subprocess.run") as ran, redirect_stdout(io.StringIO()):
+                    ran.return_value.returncode = 0
+                    shims.cmd_check(args)
+            finally:
+                shims.SHIMS_DIR = old
+        cmd = ran.call_args[0][0]
+        self.assertEqual(cmd[cmd.index("--spec-revision") + 1], "seed")
+
+
 CASE_SEED = {"id": "hs.srv.req-cap-seed", "role": "server", "chapter": "hs", "title": "t",
              "requirements": ["HS-REQ-003", "HS-REQ-002"], "on": ["uds", "shm"], "needs": {}}
 CASE_ALL = dict(CASE_SEED, id="hs.srv.any", requirements=["HS-REQ-002"])
