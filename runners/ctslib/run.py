@@ -48,8 +48,8 @@ def conformance_tasks(manifests, ctx, revision=revisions.DEFAULT):
     """Tasks running the conformance catalogue against each implementation in each role.
 
     The catalogue lives in ctslib.conformance (built on its own branch). When that module
-    offers `run_catalogue(manifest, role, run_base, out_dir) -> rows`, one task per
-    (implementation, role) runs it; its rows must carry the common row shape (id starting
+    offers `run_catalogue(manifest, role, run_base, out_dir, revision=...) -> rows`, one task
+    per (implementation, role) runs it at the run's protocol revision; its rows must carry the common row shape (id starting
     with "conformance/", verdict, requirements, …). Until then the run says so in its notes.
     """
     try:
