@@ -749,7 +749,9 @@ RawHello Ctx::hello() const {
   RawHello h;
   h.supported = run_bits();
   h.preferred = shm_run() ? opt_.profile : 0;
-  h.max_request_payload = std::min<std::uint32_t>(4096, cfg().max_request_payload);
+  // 0: the IUT's own default, at least 1024 at every revision (HS-REQ-003, HS-REQ-004).
+  const std::uint32_t cap = cfg().max_request_payload ? cfg().max_request_payload : 1024u;
+  h.max_request_payload = std::min<std::uint32_t>(4096, cap);
   h.max_request_batch = 16;
   h.max_response_batch = 16;
   h.max_response_payload = 65536;

@@ -35,6 +35,9 @@ struct Config {
   std::uint32_t items = 4;
   std::uint32_t snapshot_items = 16;  // cgroups-snapshot: the generator's K and seed
   std::uint64_t snapshot_seed = 1;
+  /// The protocol revision the run judges ("seed" or "newest"): cases whose expectation
+  /// differs between revisions read it (spec/README.md#revisions).
+  std::string spec_revision = "newest";
 };
 
 /// How the IUT shows it is ready and reports its outcome (the manifest's [server] and

@@ -67,10 +67,13 @@ bool parse_config(const std::string& text, Config* c, std::string* why) {
     take(j, "items", &c->items);
     take(j, "snapshot_items", &c->snapshot_items);
     take(j, "snapshot_seed", &c->snapshot_seed);
+    take(j, "spec_revision", &c->spec_revision);
   } catch (const json::exception& e) {
     return *why = std::string("--config: ") + e.what(), false;
   }
   if (c->run_dir.empty() || c->service.empty()) return *why = "--config needs run_dir and service", false;
+  if (c->spec_revision != "seed" && c->spec_revision != "newest")
+    return *why = "--config: unknown spec_revision '" + c->spec_revision + "' (known: seed, newest)", false;
   return true;
 }
 

@@ -5,7 +5,7 @@ import time
 
 from . import bench, build, conformance, deps, expectations, fuzz, procs, report, repro, run
 from . import schema_check, shims
-from . import spec_index, vectors
+from . import revisions, spec_index, vectors
 
 
 def cmd_setup(args) -> int:
@@ -162,6 +162,9 @@ def main(argv) -> int:
     p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
                    help="what changed between two runs, regressions first")
+    p.add_argument("--spec-revision", type=revisions.argparse_type,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="require both reports to have been judged at this protocol revision")
     p.set_defaults(func=report.cmd_report)
 
     expectations.add_parser(sub)
@@ -173,12 +176,19 @@ def main(argv) -> int:
     p = sub.add_parser("spec", help="requirement index checks")
     spec_sub = p.add_subparsers(dest="spec_command", required=True, metavar="CHECK")
     q = spec_sub.add_parser("check", help="Markdown IDs and requirements.json agree")
+    q.add_argument("--spec-revision", type=revisions.argparse_type, default=revisions.DEFAULT,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="also count the requirements in force at this revision (default %s)"
+                   % revisions.DEFAULT)
     q.set_defaults(func=spec_index.cmd_check)
     q = spec_sub.add_parser("index", help="regenerate spec/requirements.json from the Markdown")
     q.set_defaults(func=spec_index.cmd_index)
     q = spec_sub.add_parser("untested", help="list requirement IDs no test names")
     q.add_argument("--fail-on", nargs="*", metavar="CHAPTER",
                    help="exit non-zero if these chapters have untested IDs")
+    q.add_argument("--spec-revision", type=revisions.argparse_type,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="only requirements in force at this revision (default: all)")
     q.set_defaults(func=spec_index.cmd_untested)
     q = spec_sub.add_parser("errors", help="the C++ error table names known requirements")
     q.set_defaults(func=spec_index.cmd_errors)

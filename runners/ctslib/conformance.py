@@ -34,7 +34,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from . import build, declines, junit, manifest as manifest_mod, paths, procs, spec_index
+from . import build, declines, junit, manifest as manifest_mod, paths, procs, revisions, spec_index
 from . import hostplatform as host
 from . import textsafe
 
@@ -163,13 +163,34 @@ def run_defaults(role: str, profile: str) -> dict:
             "sessions": "forever", "snapshot_items": 16, "snapshot_seed": 1}
 
 
-def plan_case(case: dict, profile: str, manifest) -> tuple:
+def revision_gap(case: dict, revision: str, requirements: dict):
+    """Why `case` does not apply at `revision` (a cited requirement is not in force there),
+    or None when it applies: a case judges its requirements together, so one rule of another
+    revision makes the whole case belong to that revision."""
+    for req in case.get("requirements", []):
+        entry = requirements.get(req)
+        if entry is not None and not revisions.applies(entry, revision):
+            return "the case cites %s (%s), which is not in force at revision %s" % (
+                req, revisions.label(entry), revision)
+    return None
+
+
+def plan_case(case: dict, profile: str, manifest, revision: str = None,
+              requirements: dict = None) -> tuple:
     """Returns (config, None) for a case to run, or (None, (verdict, reason)) for one that is
-    unsupported by the IUT or not applicable to its fixed configuration."""
+    unsupported by the IUT, not applicable to its fixed configuration, or (with `revision`
+    and `requirements`) belongs to another protocol revision."""
     bit = profile_bit(profile)
     wanted = "uds" if bit == 1 else "shm"
     if wanted not in case["on"] or (case.get("profile_bits") and not bit & case["profile_bits"]):
         return None, ("skip", "case does not run on profile %s" % profile)
+    if revision is not None:
+        if not manifest.claims(revision):
+            return None, ("not-applicable", manifest.unclaimed_reason(revision))
+        gap = revision_gap(case, revision, requirements or {})
+        if gap:
+            # The third item marks a case of the other revision: not a decline of the IUT.
+            return None, ("not-applicable", gap, "other-revision")
     role = case["role"]
     caps = manifest.capabilities
     case_platform = case.get("platform", "both")
@@ -232,9 +253,14 @@ def new_tokens(fixed: dict):
 # Running one case.
 
 class Runner:
-    def __init__(self, manifest, peer, timeout_scale=1.0, env=None, keep_dirs=False):
-        """`peer`: the peer binary, or its command line (launcher first)."""
+    def __init__(self, manifest, peer, timeout_scale=1.0, env=None, keep_dirs=False,
+                 revision: str = revisions.DEFAULT):
+        """`peer`: the peer binary, or its command line (launcher first). `revision`: the
+        protocol revision judged: cases of other revisions are not applicable, the peer and
+        the IUT ({spec_revision}) are told which one applies."""
         self.manifest = manifest
+        self.revision = revisions.check(revision)
+        self.requirements = spec_index.load_index()[1]
         self.peer = [str(p) for p in peer] if isinstance(peer, (list, tuple)) else [str(peer)]
         self.launched = len(self.peer) > 1
         # Under a launcher (wine) process start-up and every step are slower.
@@ -254,13 +280,15 @@ class Runner:
         exchange, iut) with the plan it ran: `config` (the IUT configuration) and
         `peer_command` (the peer's command line). `config` replaces the planned
         configuration (a repro bundle's); the case must still be playable."""
-        planned, skip = plan_case(case, profile, self.manifest)
+        planned, skip = plan_case(case, profile, self.manifest, self.revision, self.requirements)
         config = dict(config) if config is not None and not skip else planned
         base = {"case": case["id"], "profile": profile, "role": case["role"],
                 "chapter": case["chapter"], "title": case["title"],
-                "requirements": case["requirements"], "platform": self.manifest.platform}
+                "requirements": case["requirements"], "platform": self.manifest.platform,
+                "spec_revision": self.revision}
         if skip:
-            return dict(base, verdict=skip[0], reason=skip[1], seconds=0.0, failures=[])
+            extra = {"other_revision": True} if skip[2:] == ("other-revision",) else {}
+            return dict(base, verdict=skip[0], reason=skip[1], seconds=0.0, failures=[], **extra)
         base["config"] = dict(config)
         run_dir = tempfile.mkdtemp(prefix="nipc-cf-", dir=host.short_temp_dir())
         try:
@@ -270,6 +298,7 @@ class Runner:
                 values["run_dir"] = os.path.join(run_dir, "d" * 100)
                 os.mkdir(values["run_dir"])
             values.setdefault("service", "svc")
+            values["spec_revision"] = self.revision
             token, other = new_tokens(self.manifest.fixed_for(case["role"]))
             values["auth_token"] = token
             strings = {k: format_value(k, v) for k, v in values.items()}
@@ -278,6 +307,7 @@ class Runner:
             peer_config.update({k: int(str(values[k]), 0) if k in INT_KEYS else values[k]
                                 for k in CONFIG_KEYS if k in values and k != "service"})
             peer_config["other_token"] = other
+            peer_config["spec_revision"] = self.revision
             cmd = self.peer + ["run", "--case", case["id"], "--profile", profile,
                    "--config", json.dumps(peer_config), "--timeout-scale", str(self.timeout_scale)]
             server, client = self.manifest.server, self.manifest.client
@@ -518,10 +548,11 @@ def summarize(results, catalogue, coverage_report, seconds, title):
     return verdicts
 
 
-def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 2) -> list:
+def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 2,
+                  revision: str = revisions.DEFAULT) -> list:
     """The whole catalogue for one IUT role, on every profile the manifest supports, as
-    result rows of the shape the matrix runner and its reports use (ctslib.run). The peer
-    and the IUT's binaries come from the default build tree."""
+    result rows of the shape the matrix runner and its reports use (ctslib.run), judged at
+    protocol `revision`. The peer and the IUT's binaries come from the default build tree."""
     del run_base  # each case makes its own short-lived run dir
     peer = peer_command(manifest)
     cases = [c for c in load_catalogue(peer) if c["role"] == role]
@@ -530,14 +561,15 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
     levels = {k: v["level"] for k, v in requirements.items()}
     prefix = "conformance/%s/%s/" % (manifest.name, role)
     try:
-        results = run_all(Runner(manifest, peer), cases, profiles, jobs, levels, quiet=True)
+        results = run_all(Runner(manifest, peer, revision=revision), cases, profiles, jobs,
+                          levels, quiet=True)
     except procs.Interrupted as stop:  # keep the cases that finished, name those that did not
         raise procs.Interrupted(rows=catalogue_rows(manifest, role, stop.rows),
                                 not_run=[prefix + x for x in stop.not_run])
     if out_dir is not None:
         write_reports(Path(out_dir) / "conformance" / manifest.name / role, manifest.name,
                       results, {"implementation": manifest.name, "role": role,
-                                "profiles": profiles})
+                                "profiles": profiles, "spec_revision": revision})
     return catalogue_rows(manifest, role, results)
 
 
@@ -551,7 +583,7 @@ def catalogue_rows(manifest, role: str, results) -> list:
             "suite": "conformance.%s.%s" % (r["profile"], r["chapter"]),
             "name": r["case"], "verdict": verdict, "seconds": r.get("seconds", 0.0),
             "message": message_of(r), "requirements": list(r.get("requirements", [])),
-            "platform": manifest.platform,
+            "platform": manifest.platform, "spec_revision": r.get("spec_revision"),
             **({"environment": True} if r.get("error_class") == "environment" else {}),
             "details": json.dumps({k: r.get(k) for k in ("title", "failures", "warnings",
                                                         "exchange", "iut", "command")},
@@ -566,7 +598,7 @@ def write_reports(out_dir: Path, name: str, results, extra: dict):
         rows.append({"suite": "conformance.%s.%s" % (r["profile"], r["chapter"]), "name": r["case"],
                      "verdict": "fail" if verdict == "timeout" else verdict,
                      "seconds": r.get("seconds", 0.0), "message": message_of(r),
-                     "platform": r.get("platform"),
+                     "platform": r.get("platform"), "spec_revision": r.get("spec_revision"),
                      "details": json.dumps({k: r.get(k) for k in ("failures", "warnings", "exchange", "iut",
                                                                  "command")}, indent=1)[:200000]})
     junit.write_junit(out_dir / "junit.xml", "conformance " + name, rows)
@@ -632,7 +664,9 @@ def cmd_conformance(args) -> int:
     _, requirements = spec_index.load_index()
     levels = {k: v["level"] for k, v in requirements.items()}
     cov, _ = coverage(catalogue, requirements, load_untestable())
-    runner = Runner(manifest, peer, args.timeout_scale, keep_dirs=args.keep_dirs)
+    manifest.run_revision = args.spec_revision
+    runner = Runner(manifest, peer, args.timeout_scale, keep_dirs=args.keep_dirs,
+                    revision=args.spec_revision)
     start = time.monotonic()
     results = run_all(runner, cases, profiles, args.jobs, levels, quiet=args.quiet)
     seconds = time.monotonic() - start
@@ -682,8 +716,18 @@ def is_strict_kill(mutant, case, verdict) -> bool:
     return verdict in ("fail", "timeout") and mutant["requirement"] in case["requirements"]
 
 
+def mutant_revision(mutant, requirements: dict) -> str:
+    """The revision a mutant is swept at: the default one when its requirement is in force
+    there, else the newest revision that requirement applies to (a seed-only rule's mutant is
+    killed by the seed cases)."""
+    entry = requirements.get(mutant["requirement"])
+    if entry is None or revisions.applies(entry, revisions.DEFAULT):
+        return revisions.DEFAULT
+    return entry["until"] or entry["since"]
+
+
 def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, exhaustive=False,
-              listed=False):
+              listed=False, revision: str = revisions.DEFAULT):
     """Runs cases against one mutant until one kills it strictly (is_strict_kill). Cases citing
     the mutant's requirement run first; when none of them kills it, the first incidental kill
     (an error, or a case about another requirement) ends the sweep. A mutant listed as a
@@ -692,7 +736,7 @@ def sweep_one(mutant, cases, profiles, manifest, peer, timeout_scale, levels, ex
     if listed:
         cases = [c for c in cases if mutant["requirement"] in c["requirements"]]
     env = dict(os.environ, NIPC_MUTANT=mutant["name"])
-    runner = Runner(manifest, peer, timeout_scale, env=env)
+    runner = Runner(manifest, peer, timeout_scale, env=env, revision=revision)
     tried = 0
     kills, incidental = [], []
     start = time.monotonic()
@@ -758,7 +802,8 @@ def cmd_mutants(args) -> int:
     rows = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {pool.submit(sweep_one, m, cases, profiles, manifest, peer, args.timeout_scale,
-                               levels, listed=m["name"] in survivors_ok): m for m in mutants}
+                               levels, listed=m["name"] in survivors_ok,
+                               revision=mutant_revision(m, requirements)): m for m in mutants}
         for fut in concurrent.futures.as_completed(futures):
             row = fut.result()
             rows.append(row)
@@ -820,6 +865,11 @@ def add_parser(sub):
                         "with --mutants: sweep that platform's mutants")
     p.add_argument("--role", choices=["server", "client"], help="only cases with the IUT in this role")
     p.add_argument("--case", help="only case ids matching this regex")
+    p.add_argument("--spec-revision", type=revisions.argparse_type, default=revisions.DEFAULT,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="the protocol revision judged: cases citing rules of another revision "
+                   "are not applicable (default %s; mutants are swept at the revision of "
+                   "their requirement)" % revisions.DEFAULT)
     p.add_argument("--profile", action="append", choices=ALL_PROFILES,
                    help="run profile (repeatable; default: every profile the IUT supports): "
                         "uds, shm-hybrid, shm-futex on POSIX; pipe, shm-hybrid, shm-busywait on Windows")

@@ -53,7 +53,8 @@ def hold(rows, allowed: dict, key, what: str):
     listed ones keep their verdict with the listed reason added. Returns the failed keys."""
     unlisted = []
     for r in rows:
-        if r.get("verdict") not in DECLINED:
+        if r.get("verdict") not in DECLINED or r.get("other_revision"):
+            # A case of the other protocol revision is not the reference declining it.
             continue
         k = key(r)
         reason = reason_for(k, allowed)

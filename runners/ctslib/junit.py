@@ -33,9 +33,14 @@ def write_junit(path: Path, suite_name: str, results):
         for r in rows:
             case = ET.SubElement(el, "testcase", classname=_x(suite), name=_x(r["name"]),
                                  time="%.3f" % r.get("seconds", 0.0))
-            if r.get("platform"):
+            if r.get("platform") or r.get("spec_revision"):
                 props = ET.SubElement(case, "properties")
-                ET.SubElement(props, "property", name="platform", value=_x(r["platform"]))
+                if r.get("platform"):
+                    ET.SubElement(props, "property", name="platform", value=_x(r["platform"]))
+                if r.get("spec_revision"):
+                    # The protocol revision the verdict was reached at (--spec-revision).
+                    ET.SubElement(props, "property", name="spec_revision",
+                                  value=_x(r["spec_revision"]))
             message = _x(r.get("message", ""))
             if r["verdict"] == "fail":
                 ET.SubElement(case, "failure", message=message).text = _x(r.get("details", ""))

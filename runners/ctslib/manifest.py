@@ -9,11 +9,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
+from . import paths, revisions as revisions_mod
 
 TOP_KEYS = {"implementation", "codec", "server", "client", "capabilities", "fixed"}
 IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform", "launcher",
-                       "build", "probe"}
+                       "build", "probe", "revisions"}
 CODEC_KEYS = {"command", "families"}
 SERVER_KEYS = {"command", "ready", "ready_pattern", "ready_delay_ms", "ready_timeout_ms",
                "sessions", "stop_timeout_ms", "env"}
@@ -65,7 +65,10 @@ CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferre
                        "packet_size", "service_kind", "sessions", "scenario", "count", "items",
                        "depth", "size", "snapshot_items", "snapshot_seed",
                        # bench only (SHIM-BENCH-001); other runners leave the defaults below
-                       "duration_ms", "rate")
+                       "duration_ms", "rate",
+                       # the protocol revision the run judges (seed|newest): for
+                       # implementations that implement more than one (Manifest.run_revision)
+                       "spec_revision")
 # Values of placeholders that only some runners set.
 PLACEHOLDER_DEFAULTS = {"duration_ms": "1000", "rate": "0"}
 PATH_PLACEHOLDERS = ("root", "build_dir", "exe", "source", "fixtures")
@@ -138,6 +141,21 @@ class Manifest:
     capabilities: Capabilities = field(default_factory=Capabilities)
     fixed: dict = field(default_factory=dict)  # knob -> value, when not configurable
     fixed_roles: dict = field(default_factory=dict)  # role -> knob -> value (overrides fixed)
+    # The protocol revisions the implementation claims (spec/README.md#revisions); a run at
+    # another revision shows its rows as not applicable. Unset: the default revision only.
+    revisions: list = field(default_factory=lambda: [revisions_mod.DEFAULT])
+    # The revision the current run judges; fills the {spec_revision} placeholder.
+    run_revision: str = revisions_mod.DEFAULT
+
+    def claims(self, revision: str) -> bool:
+        """True when the implementation claims `revision`."""
+        return revision in self.revisions
+
+    def unclaimed_reason(self, revision: str) -> str:
+        """Why the rows of an implementation that does not claim `revision` are not run."""
+        return ("%s claims revision%s %s, not %s (its manifest's revisions)"
+                % (self.name, "s" if len(self.revisions) > 1 else "",
+                   ", ".join(self.revisions), revision))
 
     @property
     def family(self) -> str:
@@ -200,6 +218,7 @@ class Manifest:
             raise ManifestError("%s has no [%s] section" % (self.name, role))
         values = dict(PLACEHOLDER_DEFAULTS)
         values.update({k: str(v) for k, v in self.effective_config(config, role).items()})
+        values.setdefault("spec_revision", self.run_revision)
         return list(self.launcher) + [expand(part, values, self.path) for part in spec.command]
 
 
@@ -329,6 +348,15 @@ def load(path, placeholders=None) -> Manifest:
                  version_command=_string_list(impl.get("version_command", []),
                                               where + " version_command", True))
     m.uses_build_dir = _mentions_build_dir(doc)
+    if "revisions" in impl:
+        claimed = _string_list(impl["revisions"], where + " revisions")
+        for name in claimed:
+            if name not in revisions_mod.REVISIONS:
+                raise ManifestError("%s: revisions: unknown revision %r (known: %s)"
+                                    % (where, name, ", ".join(revisions_mod.REVISIONS)))
+        if len(set(claimed)) != len(claimed):
+            raise ManifestError("%s: revisions lists a revision twice" % where)
+        m.revisions = [r for r in revisions_mod.REVISIONS if r in claimed]
 
     if "codec" in doc:
         codec = doc["codec"]

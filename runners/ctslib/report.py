@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import expected, junit, manifest, matrix, paths, textsafe
+from . import expected, junit, manifest, matrix, paths, revisions, textsafe
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
 SCHEMA_VERSION = 1
@@ -31,6 +31,7 @@ def _impl_doc(m, lists):
             "service_kinds": list(m.capabilities.service_kinds),
             "scenarios": list(m.capabilities.scenarios),
             "configurable": m.capabilities.configurable,
+            "revisions": list(m.revisions),
             "fixed": {k: str(v) for k, v in m.fixed.items()},
             "server_sessions": m.server.sessions if m.server else None,
             "expected_failures": [e.as_dict() for e in lists.get(m.name, [])]}
@@ -144,11 +145,15 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
     from . import traceability
     rows = [bounded_row(r) for r in rows]
     revision, requirements = load_requirements()
+    judged = getattr(args, "spec_revision", revisions.DEFAULT)
+    # Only what is in force at the judged revision can be met or broken in this run.
+    requirements = [r for r in requirements if revisions.applies(r, judged)]
     table = compliance(rows, manifests, requirements)
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": "netipc-cts",
         "spec_revision": revision,
+        "protocol_revision": judged,
         "started_at": started.isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "interrupted": interrupted,
@@ -218,18 +223,20 @@ def markdown(doc):
     s = doc["summary"]
     o = s["outcomes"]
     lines = ["# netipc-cts report", "",
-             "Spec revision %s, %s, %.1f s, exit code %d%s." % (
-                 doc["spec_revision"], doc["started_at"], doc["seconds"], s["exit_code"],
+             "Spec revision %s, judged at protocol revision **%s**, %s, %.1f s, exit code %d%s." % (
+                 doc["spec_revision"], doc.get("protocol_revision", revisions.DEFAULT),
+                 doc["started_at"], doc["seconds"], s["exit_code"],
                  " (interrupted)" if doc["interrupted"] else ""), "",
              "| outcome | rows |", "|---|---|"]
     lines += ["| %s | %d |" % (k, o[k]) for k in OUTCOMES]
     lines += ["", "## Implementations", "",
-              "| name | language | version | platform | roles | profiles |",
-              "|---|---|---|---|---|---|"]
+              "| name | language | version | platform | roles | profiles | revisions claimed |",
+              "|---|---|---|---|---|---|---|"]
     for i in doc["implementations"]:
-        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             i["name"], i["language"], i["version"], i.get("platform", "linux"),
-            ", ".join(i["roles"]), ", ".join(profile_names(i))))
+            ", ".join(i["roles"]), ", ".join(profile_names(i)),
+            ", ".join(i.get("revisions", [revisions.DEFAULT]))))
     lines += per_implementation_lines(s.get("per_implementation", []))
     lines += ["", "## By kind", "", "| kind | pass | fail | xfail | xpass | skip |",
               "|---|---|---|---|---|---|"]
@@ -254,8 +261,9 @@ def markdown(doc):
                 extra += " — %s" % expected.expired_text(r)
             elif r.get("expected_reason"):
                 extra += " — listed: %s" % r["expected_reason"]
-            lines.append("- `%s`: %s%s" % (i, textsafe.visible(r.get("message", ""), True),
-                                         extra))
+            lines.append("- `%s` [%s]: %s%s" % (
+                i, r.get("spec_revision", doc.get("protocol_revision", revisions.DEFAULT)),
+                textsafe.visible(r.get("message", ""), True), extra))
     lines += compliance_matrix_lines(doc.get("compliance_matrix", {}))
     if s.get("not_run"):
         lines += ["", "## Not run: the run was interrupted (%d)" % len(s["not_run"]), ""]
@@ -356,6 +364,7 @@ def print_summary(doc, out_dir):
     for line in per_implementation_lines(s.get("per_implementation", []))[2:]:
         print(line)
     h = headline(s)
+    print("revision: %s (--spec-revision)" % doc.get("protocol_revision", revisions.DEFAULT))
     print("report: %s (index.html, report.json, junit.xml, summary.md)" % out_dir)
     print("run: %d passed, %d failed, %d skipped (%d expected failures, %d unexpected passes%s)"
           "%s in %.1f s" % (h["pass"], h["fail"], h["skip"], h["xfail"], h["xpass"],
@@ -414,6 +423,15 @@ def cmd_report(args) -> int:
     except (OSError, ValueError) as e:
         print("cts report: %s" % e, file=sys.stderr)
         return 2
+    judged = [d.get("protocol_revision", revisions.DEFAULT) for d in (old, new)]
+    wanted = getattr(args, "spec_revision", None)
+    if wanted and any(j != wanted for j in judged):
+        print("cts report: --spec-revision %s, but the reports were judged at %s and %s"
+              % (wanted, judged[0], judged[1]), file=sys.stderr)
+        return 2
+    if judged[0] != judged[1]:
+        print("note: the reports were judged at different revisions (%s, %s): verdicts of "
+              "revision-specific rules are not comparable" % tuple(judged))
     ch = compare(old, new)
     titles = (("regressions", "Regressions"), ("new_failures", "New failing cases"),
               ("fixed", "Fixed"), ("changed", "Other changes"), ("added", "New cases"),

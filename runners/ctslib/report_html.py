@@ -89,8 +89,10 @@ def _grid(rows_by_key, clients, servers, profile, scenario, platforms=None):
             label = esc(SHORT.get(cls, cls))
             if has_page(r):
                 label = "<a href=\"failures/%s\">%s</a>" % (failure_slug(r["id"]), label)
-            tds.append("<td class=\"v-%s\" data-cell=\"%s\" data-verdict=\"%s\" title=\"%s\">"
-                       "%s</td>" % (cls, esc(r["id"]), esc(cls),
+            rev = r.get("spec_revision", "")
+            tds.append("<td class=\"v-%s\" data-cell=\"%s\" data-verdict=\"%s\" "
+                       "data-revision=\"%s\" title=\"[%s] %s\">"
+                       "%s</td>" % (cls, esc(r["id"]), esc(cls), esc(rev), esc(rev),
                                     esc(r.get("message", "")), label))
         body.append("<tr><th>%s</th>%s</tr>" % (name(c), "".join(tds)))
     return "<table class=\"grid\">%s%s</table>" % (head, "".join(body))
@@ -100,14 +102,15 @@ def index(doc):
     rows = doc["results"]
     s = doc["summary"]
     parts = ["<h1>netipc-cts report</h1>",
-             "<p>Spec revision %s · started %s · %.1f s · exit code %d%s · options %s</p>" % (
-                 esc(doc["spec_revision"]), esc(doc["started_at"]), doc["seconds"],
+             "<p>Spec revision %s · judged at protocol revision <b id=\"protocol-revision\">%s</b>"
+             " · started %s · %.1f s · exit code %d%s · options %s</p>" % (
+                 esc(doc["spec_revision"]), esc(doc.get("protocol_revision", "newest")), esc(doc["started_at"]), doc["seconds"],
                  s["exit_code"], " · <b>interrupted</b>" if doc["interrupted"] else "",
                  esc(", ".join("%s=%s" % kv for kv in doc["options"].items()))),
              _counts(s)]
     parts.append("<h2>Implementations</h2><table><tr><th>name</th><th>language</th>"
                  "<th>version</th><th>platform</th><th>roles</th><th>profiles</th>"
-                 "<th>configuration</th>"
+                 "<th>configuration</th><th>revisions claimed</th>"
                  "<th>expected failures</th></tr>")
     for i in doc["implementations"]:
         conf = "adjustable" if i["configurable"] else "fixed: " + ", ".join(
@@ -117,11 +120,12 @@ def index(doc):
         platform = i.get("platform", "linux") + (
             " (under %s)" % " ".join(i["launcher"]) if i.get("launcher") else "")
         parts.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                     "<td>%s</td><td>%d</td></tr>" % (
+                     "<td>%s</td><td>%s</td><td>%d</td></tr>" % (
                          esc(i["name"]), esc(i["language"]), esc(i["version"]), esc(platform),
                          esc(", ".join(i["roles"])),
                          esc(", ".join(report.profile_names(i))),
-                         esc(conf), len(i["expected_failures"])))
+                         esc(conf), esc(", ".join(i.get("revisions", []))),
+                         len(i["expected_failures"])))
     parts.append("</table>")
     per = s.get("per_implementation", [])
     if per:
@@ -145,10 +149,12 @@ def index(doc):
         order = {"fail": 0, "xpass": 1, "xfail": 2}
         for r in sorted(failing, key=lambda r: (order.get(expected.outcome(r), 0), r["id"])):
             parts.append("<tr><td><a href=\"failures/%s\">%s</a>%s</td><td class=\"v-%s\">%s"
+                         " <span class=\"note\">[%s]</span>"
                          "</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
                              failure_slug(r["id"]), esc(r["id"]), _repro_link(r),
                              display_class(r),
-                             esc(expected.outcome(r)), esc(r.get("message", "")),
+                             esc(expected.outcome(r)), esc(r.get("spec_revision", "")),
+                             esc(r.get("message", "")),
                              esc(", ".join(r.get("blame", []))),
                              esc(", ".join(d["verdict"] for d in r.get("diagnosis", [])))))
         parts.append("</table>")
@@ -308,7 +314,8 @@ def failure_page(row, doc):
              "<p class=\"v-%s\" id=\"outcome\" style=\"padding:.4em\"><b>%s</b> — %s</p>" % (
                  display_class(row), esc(o if o in ("xfail", "xpass") else row["verdict"]),
                  esc(row.get("message", "")))]
-    facts = [("kind", row.get("kind", "")), ("suite", row.get("suite", ""))]
+    facts = [("kind", row.get("kind", "")), ("suite", row.get("suite", "")),
+             ("revision", row.get("spec_revision", doc.get("protocol_revision", "newest")))]
     for key in ("client", "server", "profile", "scenario", "implementation", "role"):
         if row.get(key):
             facts.append((key, row[key]))

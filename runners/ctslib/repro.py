@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import expected, manifest as manifest_mod, matrix, paths, procs, textsafe, wire
+from . import expected, manifest as manifest_mod, matrix, paths, procs, revisions, textsafe, wire
 from . import hostplatform as host
 
 FORMAT = 1
@@ -141,6 +141,8 @@ def write_bundle(row, manifests_by_name, out_dir: Path, target: Path, facts, req
                                               "statement": "(not in spec/requirements.json)"})
                          for r in row.get("requirements", [])],
         "implementations": impls, "plan": plan, "commands": commands,
+        # The protocol revision the verdict was reached at: the rerun judges the same one.
+        "spec_revision": row.get("spec_revision") or revisions.DEFAULT,
     }
     _write_json(target / "case.json", case)
     env_doc = {k: v for k, v in facts.items() if k != "implementations"}
@@ -659,6 +661,8 @@ def rerun(case, manifests, work: Path, timeout_scale=1.0, tree: Path = None):
 def _rerun_matrix(case, manifests, work):
     plan = case["plan"]
     client, server = manifests[plan["client"]], manifests[plan["server"]]
+    for m in (client, server):
+        m.run_revision = case.get("spec_revision") or revisions.DEFAULT
     try:
         cell = matrix.resolve_cell(client, server, int(plan["profile"]), plan["scenario"])
     except KeyError:
@@ -699,7 +703,8 @@ def _rerun_conformance(case, manifests, work, timeout_scale, tree):
                                                                     plan["case"]), None
     _, requirements = spec_index.load_index()
     levels = {k: v["level"] for k, v in requirements.items()}
-    runner = conformance.Runner(m, peer, timeout_scale)
+    runner = conformance.Runner(m, peer, timeout_scale,
+                                revision=case.get("spec_revision") or revisions.DEFAULT)
     result = conformance.apply_levels(runner.run(found[0], plan["profile"], plan.get("config")),
                                       levels)
     _write_json(work / "result.json", result)

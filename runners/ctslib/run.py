@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
+from . import revisions
 from . import hostplatform as host
 from . import textsafe, vectors
 
@@ -43,12 +44,12 @@ class Task:
 
 # ---- conformance seam -----------------------------------------------------------------------
 
-def conformance_tasks(manifests, ctx):
+def conformance_tasks(manifests, ctx, revision=revisions.DEFAULT):
     """Tasks running the conformance catalogue against each implementation in each role.
 
     The catalogue lives in ctslib.conformance (built on its own branch). When that module
-    offers `run_catalogue(manifest, role, run_base, out_dir) -> rows`, one task per
-    (implementation, role) runs it; its rows must carry the common row shape (id starting
+    offers `run_catalogue(manifest, role, run_base, out_dir, revision=...) -> rows`, one task
+    per (implementation, role) runs it at the run's protocol revision; its rows must carry the common row shape (id starting
     with "conformance/", verdict, requirements, …). Until then the run says so in its notes.
     """
     try:
@@ -79,7 +80,8 @@ def conformance_tasks(manifests, ctx):
 
             def run(attempt, m=m, role=role, complete=complete):
                 try:
-                    return complete(entry(m, role, ctx.run_base, ctx.out_dir))
+                    return complete(entry(m, role, ctx.run_base, ctx.out_dir,
+                                          revision=revision))
                 except procs.Interrupted as stop:  # the cases finished before the stop count
                     complete(stop.rows)
                     raise
@@ -196,6 +198,45 @@ def guard_environment(tasks, manifests, broken):
             return [dict(environment_error_row(t.id, m, broken[m.name], kind), role=role)]
         out.append(Task(t.id, run, weight=0, rerunnable=False))
     return out
+
+
+def revision_row(task_id, m, revision, kind):
+    """The row standing for a task of an implementation that does not claim the revision the
+    run judges: not applicable, with the reason, never a pass."""
+    role = task_id.split("/")[2] if kind == "conformance" and task_id.count("/") >= 2 else "codec"
+    return {"id": task_id, "kind": kind, "suite": kind, "name": task_id,
+            "verdict": "not-applicable", "message": m.unclaimed_reason(revision),
+            "details": "not run: the run judges revision %s (--spec-revision)" % revision,
+            "seconds": 0.0, "requirements": [], "implementations": [m.name],
+            "implementation": m.name, "platform": m.platform, "role": role}
+
+
+def guard_revision(tasks, manifests, revision):
+    """Replaces every catalogue and vector task of an implementation that does not claim
+    `revision` by one that returns a not-applicable row naming the reason."""
+    by_name = {m.name: m for m in manifests}
+    out = []
+    for t in tasks:
+        parts = t.id.split("/")
+        m = by_name.get(parts[1]) if len(parts) > 1 else None
+        if parts[0] == "matrix" or m is None or m.claims(revision):
+            out.append(t)  # matrix cells are marked when planned (mark_revision)
+            continue
+
+        def run(attempt, t=t, m=m, kind=parts[0]):
+            return [revision_row(t.id, m, revision, kind)]
+        out.append(Task(t.id, run, weight=0, rerunnable=False))
+    return out
+
+
+def mark_revision(cells, revision):
+    """Matrix cells with a side that does not claim `revision` are not applicable."""
+    for c in cells:
+        bad = [m for m in (c.client, c.server) if not m.claims(revision)]
+        if bad and c.verdict != "not-applicable":
+            c.verdict = "not-applicable"
+            c.message = bad[0].unclaimed_reason(revision)
+    return cells
 
 
 def mark_environment(cells, broken):
@@ -645,9 +686,14 @@ def _run(args, started, t0, stop) -> int:
                   "implementations to have a reason, a link= and an unexpired expires= "
                   "(interop/expected/README.md; ./cts expectations check)", file=sys.stderr)
             return EXIT_SETUP
+    for m in manifests:
+        m.run_revision = args.spec_revision
+    unclaimed = [m for m in manifests if not m.claims(args.spec_revision)]
     names = [m.name for m in manifests]
     has_reference = REFERENCE_NAME in names
     notes = list(shim_notes)
+    notes += ["revision %s: %s" % (args.spec_revision, m.unclaimed_reason(args.spec_revision))
+              + "; its rows are not applicable" for m in unclaimed]
     rows = []
     finished, not_run = {}, []
     phase = "start"
@@ -739,6 +785,9 @@ def _run(args, started, t0, stop) -> int:
             shutil.rmtree(run_base, ignore_errors=True)
 
     attribute(rows)
+    for r in rows:
+        # Every verdict says against which revision it was reached.
+        r["spec_revision"] = args.spec_revision
     expected.apply(rows, lists, today)
     if interrupted:
         done = set(finished) | {r["id"] for r in rows}
@@ -811,14 +860,16 @@ def plan_tasks(manifests, args, run_base, out_dir, broken):
     and --shard, and the notes planning produced. Cheap: nothing is started."""
     ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
     scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
-    cells = mark_environment(matrix.plan(manifests, scen), broken)
+    revision = getattr(args, "spec_revision", revisions.DEFAULT)
+    cells = mark_environment(mark_revision(matrix.plan(manifests, scen), revision), broken)
     tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
         c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
         rerunnable=True) for i, c in enumerate(cells)]
-    more, n1 = conformance_tasks(manifests, ctx) if args.conformance else ([], [
+    more, n1 = conformance_tasks(manifests, ctx, revision) if args.conformance else ([], [
         "conformance catalogue: skipped (--no-conformance)"])
     vt, n2 = vector_tasks(manifests, out_dir)
     tasks += more + vt
+    tasks = guard_revision(tasks, manifests, revision)
     if broken:
         tasks = guard_environment(tasks, manifests, broken)
     if args.only:
@@ -850,6 +901,11 @@ def add_arguments(p):
                    help="with --impl-source: comma-separated languages (default c,rust,go)")
     p.add_argument("--shim-platform", action="append", choices=("linux", "windows"),
                    help="with --impl-source: linux (default) and/or windows (under wine)")
+    p.add_argument("--spec-revision", type=revisions.argparse_type, default=revisions.DEFAULT,
+                   metavar="|".join(revisions.REVISIONS),
+                   help="the protocol revision to judge (default %s): requirements and cases "
+                   "of other revisions do not apply, and implementations whose manifest does "
+                   "not claim it get not-applicable rows" % revisions.DEFAULT)
     p.add_argument("--jobs", "-j", type=parse_jobs, default=max(1, min(4, os.cpu_count() or 1)),
                    help="cells run in parallel (default: CPUs, at most 4)")
     p.add_argument("--shard", type=parse_shard, default=(1, 1), metavar="K/N",

@@ -5,18 +5,24 @@ import re
 import sys
 from pathlib import Path
 
-from . import paths
+from . import paths, revisions
 
 ID_BODY = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d{3}"
 ID_RE = re.compile(r"\b(" + ID_BODY + r")\b")
-# A requirement is defined by a list item that starts with its bold ID, then level and role:
+# A requirement is defined by a list item that starts with its bold ID, then level and role,
+# optionally the revisions it applies to (spec/README.md#revisions):
 #   - **ENV-MAGIC-001** · MUST · codec — statement
+#   - **HS-REQ-004** · MUST · server · since newest — statement
+#   - **HS-REQ-003** · MUST · server · until seed — statement
 DEF_RE = re.compile(r"^\s*[-*]\s+\*\*(" + ID_BODY + r")\*\*\s*·\s*(MUST|SHOULD|MAY)"
-                    r"\s*·\s*([a-z, ]+?)\s*—\s*(.+?)\s*$")
+                    r"\s*·\s*([a-z, ]+?)"
+                    r"(?:\s*·\s*((?:since|until)\s+[a-z]+(?:\s+until\s+[a-z]+)?))?"
+                    r"\s*—\s*(.+?)\s*$")
+RANGE_RE = re.compile(r"^(?:since\s+([a-z]+))?\s*(?:until\s+([a-z]+))?$")
 LEVELS = {"MUST", "SHOULD", "MAY"}
 SPEC_REVISION = "2026-11-25"
 ROLES = {"client", "server", "codec", "transport", "both"}
-JSON_KEYS = {"id", "chapter", "level", "roles", "statement"}
+JSON_KEYS = {"id", "chapter", "level", "roles", "statement", "since", "until"}
 
 # Where a requirement counts as exercised: structured evidence only, never a mere mention
 # (a comment, a mutant table, a message text).
@@ -49,6 +55,14 @@ def load_index(path: Path = None):
             raise ValueError("%s: level %r" % (entry["id"], entry["level"]))
         if not entry["roles"] or set(entry["roles"]) - ROLES:
             raise ValueError("%s: roles %r" % (entry["id"], entry["roles"]))
+        if entry["since"] not in revisions.REVISIONS or (
+                entry["until"] is not None and entry["until"] not in revisions.REVISIONS):
+            raise ValueError("%s: since %r / until %r: revisions are %s"
+                             % (entry["id"], entry["since"], entry["until"],
+                                ", ".join(revisions.REVISIONS)))
+        if entry["until"] is not None and revisions.rank(entry["until"]) < revisions.rank(entry["since"]):
+            raise ValueError("%s: until %s is older than since %s"
+                             % (entry["id"], entry["until"], entry["since"]))
         if entry["id"] in reqs:
             raise ValueError("%s listed twice" % entry["id"])
         reqs[entry["id"]] = entry
@@ -59,9 +73,25 @@ CHAPTER_ORDER = ["envelope", "session", "batch", "chunking", "handshake", "profi
                  "service", "transport-uds", "transport-shm", "transport-windows", "shim-contract"]
 
 
+def parse_range(text):
+    """(since, until) of a definition line's revision segment ("since newest", "until seed",
+    "since seed until seed"); no segment means every revision: (oldest, None). Raises
+    ValueError for an unknown revision name or an empty range."""
+    if not text:
+        return revisions.REVISIONS[0], None
+    m = RANGE_RE.match(text.strip())
+    if not m or not (m.group(1) or m.group(2)):
+        raise ValueError("revision range %r: expected 'since R', 'until R' or both" % text)
+    since = revisions.check(m.group(1)) if m.group(1) else revisions.REVISIONS[0]
+    until = revisions.check(m.group(2)) if m.group(2) else None
+    if until is not None and revisions.rank(until) < revisions.rank(since):
+        raise ValueError("revision range %r is empty" % text)
+    return since, until
+
+
 def markdown_requirements():
     """Every requirement defined in spec/*.md, as requirements.json entries, in chapter order
-    then order of appearance."""
+    then order of appearance. Raises ValueError for a malformed revision range."""
     entries = []
     for md in sorted(paths.SPEC.glob("*.md"),
                      key=lambda f: (CHAPTER_ORDER.index(f.stem) if f.stem in CHAPTER_ORDER
@@ -70,9 +100,14 @@ def markdown_requirements():
             m = DEF_RE.match(line)
             if m:
                 roles = [r.strip() for r in m.group(3).split(",") if r.strip()]
-                statement = re.sub(r"\s+", " ", m.group(4))
+                statement = re.sub(r"\s+", " ", m.group(5))
+                try:
+                    since, until = parse_range(m.group(4))
+                except ValueError as e:
+                    raise ValueError("%s (%s.md): %s" % (m.group(1), md.stem, e))
                 entries.append({"id": m.group(1), "chapter": md.stem, "level": m.group(2),
-                                "roles": roles, "statement": statement})
+                                "roles": roles, "since": since, "until": until,
+                                "statement": statement})
     return entries
 
 
@@ -156,10 +191,33 @@ def evidence(root: Path = None):
     return found
 
 
-def cmd_check(_args) -> int:
-    _, reqs = load_index()
-    defs, mentions = markdown_definitions()
-    problems = []
+def schema_problems(path: Path = None) -> list:
+    """requirements.json against spec/requirements.schema.json (when jsonschema is
+    installed; load_index() applies the same key and value rules either way)."""
+    path = path or paths.SPEC / "requirements.json"
+    try:
+        import jsonschema
+    except ImportError:
+        return []
+    schema = json.loads((paths.SPEC / "requirements.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    return ["requirements.json%s: %s" % ("".join("[%r]" % p for p in e.absolute_path), e.message)
+            for e in validator.iter_errors(json.loads(path.read_text()))]
+
+
+def cmd_check(args) -> int:
+    try:
+        _, reqs = load_index()
+    except (ValueError, KeyError) as e:
+        print("spec check: %s" % e)
+        return 1
+    try:
+        defs, mentions = markdown_definitions()
+        markdown_requirements()
+    except ValueError as e:
+        print("spec check: %s" % e)
+        return 1
+    problems = schema_problems()
     for ident in sorted(set(defs) - set(reqs)):
         problems.append("%s is defined in spec/%s.md but missing from requirements.json"
                         % (ident, defs[ident][0]))
@@ -181,12 +239,19 @@ def cmd_check(_args) -> int:
             problems.append("%s is mentioned at %s but never defined" % (ident, where))
     for p in problems:
         print("spec check: " + p)
-    print("spec check: %d requirements, %d problems" % (len(reqs), len(problems)))
+    revision = getattr(args, "spec_revision", None) or revisions.DEFAULT
+    in_force = sum(1 for e in reqs.values() if revisions.applies(e, revision))
+    print("spec check: %d requirements (%d in force at revision %s), %d problems"
+          % (len(reqs), in_force, revision, len(problems)))
     return 1 if problems else 0
 
 
 def cmd_untested(args) -> int:
     _, reqs = load_index()
+    revision = getattr(args, "spec_revision", None)
+    if revision:
+        # Only what is in force at that revision can be missing a test there.
+        reqs = {k: e for k, e in reqs.items() if revisions.applies(e, revision)}
     seen = evidence()
     missing = {}
     for ident, entry in sorted(reqs.items()):

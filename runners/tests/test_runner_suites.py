@@ -47,8 +47,9 @@ class SuitesTest(unittest.TestCase):
     def test_conformance_rows_arrive_per_implementation_and_role(self):
         calls = []
 
-        def run_catalogue(m, role, run_base, out_dir):
+        def run_catalogue(m, role, run_base, out_dir, revision):
             calls.append((m.name, role))
+            self.assertEqual(revision, "newest")  # the run's revision reaches the catalogue
             return [{"id": "conformance/%s/%s/hello-flags" % (m.name, role),
                      "suite": "conformance.handshake", "name": "hello-flags",
                      "verdict": "fail" if role == "server" else "pass", "seconds": 0.1,

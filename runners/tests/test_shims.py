@@ -92,11 +92,16 @@ class BuildingShims(ShimTest):
         self.assertEqual(m.codec.command, [exe, "codec"])
         ref = manifest.load(shims.REFERENCE_MANIFEST)
         self.assertEqual(m.server.command[0:2], [exe, "server"])
-        self.assertEqual(m.server.command[2:], ref.server.command[2:])
-        # A shim that does not play bench is not given the bench-only flags.
+        # The reference's flags, except the revision switch (a shim implements the one
+        # revision of its checkout, which its manifest claims) and, for a shim that does not
+        # play bench, the bench-only flags.
+        self.assertEqual(m.server.command[2:], shims._without_revision(ref.server.command[2:]))
         self.assertEqual(m.client.command[2:],
-                         shims._without_flags(ref.client.command[2:], shims.BENCH_FLAGS))
+                         shims._without_flags(shims._without_revision(ref.client.command[2:]),
+                                              shims.BENCH_FLAGS))
+        self.assertIn("--spec-revision", ref.server.command)
         self.assertNotIn("--duration-ms", m.client.command)
+        self.assertEqual(m.revisions, ["newest"])
         self.assertEqual(m.capabilities.service_kinds, CAPS["service_kinds"])
         self.assertEqual(m.capabilities.profiles, [1, 2])
         self.assertIn("the packet size is hard-coded", o.manifest.read_text())
@@ -107,7 +112,7 @@ class BuildingShims(ShimTest):
         _, outcomes = self.build(["c"])
         m = manifest.load(outcomes[0].manifest)
         ref = manifest.load(shims.REFERENCE_MANIFEST)
-        self.assertEqual(m.client.command[2:], ref.client.command[2:])
+        self.assertEqual(m.client.command[2:], shims._without_revision(ref.client.command[2:]))
         self.assertIn("--duration-ms", m.client.command)
         self.assertIn("bench", m.capabilities.scenarios)
 

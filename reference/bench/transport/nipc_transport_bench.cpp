@@ -189,6 +189,7 @@ pid_t start_server(const std::string& dir, std::uint32_t profiles, bool snapshot
     cfg.service = "bench";
     cfg.supported_profiles = profiles;
     cfg.max_response_payload_bytes = 1 << 20;
+    cfg.max_request_payload_bytes = kRequestPayloadCap;  // configured: not a test of the default
     std::shared_ptr<Service> svc;
     if (snapshot) svc = std::make_shared<SnapshotService>(kSnapshotItems);
     else svc = std::make_shared<IncrementService>();

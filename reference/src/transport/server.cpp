@@ -28,7 +28,8 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   // 0x08 has no implementation anywhere: never offered (PROF-WAITADDR-001).
   config.supported_profiles &= ~profile::kShmWaitAddr;
   config.preferred_profiles &= ~profile::kShmWaitAddr;
-  if (config.max_request_payload_bytes == 0) config.max_request_payload_bytes = kRequestPayloadCap;
+  if (config.max_request_payload_bytes == 0)
+    config.max_request_payload_bytes = default_request_payload_max(config.revision);
   if (config.max_response_payload_bytes == 0) config.max_response_payload_bytes = 65536;
   std::size_t removed = 0;
   if (config.supported_profiles & kShmProfiles)
@@ -36,7 +37,7 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   auto endpoint = platform::endpoint_name(config.run_dir, config.service);
   if (!endpoint) return endpoint.error();
   auto listener = platform::listen(config.run_dir, config.service, config.backlog,
-                                   config.packet_size);
+                                   config.packet_size, config.revision);
   if (!listener) return listener.error();
   std::unique_ptr<Server> server(new Server(std::move(config), std::move(service),
                                             std::move(*listener), std::move(*endpoint)));

@@ -252,6 +252,8 @@ struct ServerFixture {
     c.auth_token = kToken;
     c.supported_profiles = profiles;
     c.max_response_payload_bytes = response_limit;
+    // A configured cap: these tests are not about the unconfigured default (HS-REQ-003/004).
+    c.max_request_payload_bytes = kRequestPayloadCap;
     c.on_region_created = [this](const std::string& path) { region_path = path; };
     server = std::move(*Server::start(c, std::make_shared<EchoService>()));
     thread = std::thread([this] { server->run(); });

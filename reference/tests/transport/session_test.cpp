@@ -78,6 +78,8 @@ ServerConfig server_config(const RunDir& dir, std::uint32_t profiles = profile::
   c.service = "svc";
   c.auth_token = 0x1122334455667788ull;
   c.supported_profiles = profiles;
+  // A configured cap: these tests are not about the unconfigured default (HS-REQ-003/004).
+  c.max_request_payload_bytes = kRequestPayloadCap;
   return c;
 }
 

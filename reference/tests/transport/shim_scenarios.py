@@ -106,8 +106,20 @@ def scenarios(profile):
     def on_profile(r):
         return r["profile"] == profile
 
-    big = ["--max-response-payload", "1048576"]
+    # Configured limits: these scenarios judge chunking and large messages, not a revision's
+    # default request cap (1024 at newest), which the two rows below check.
+    big = ["--max-response-payload", "1048576", "--max-request-payload", "1048576"]
     return [
+        ("increment", prof + ["--spec-revision", "seed"], [
+            (["--scenario", "single", "--max-request-payload", "1048576"], on_profile),
+            (["--scenario", "single", "--max-request-payload", "1048577", "--expect-error",
+              "AckRejectedLimit"], None),
+        ]),
+        ("increment", prof + ["--spec-revision", "newest"], [
+            (["--scenario", "single", "--max-request-payload", "1024"], on_profile),
+            (["--scenario", "single", "--max-request-payload", "1025", "--expect-error",
+              "AckRejectedLimit"], None),
+        ]),
         ("increment", prof, [
             (["--scenario", "single", "--count", "50"], on_profile),
             (["--scenario", "batch", "--items", "16", "--count", "20"],

@@ -488,6 +488,7 @@ struct Running {
 
 void start_server(Running& r, const std::string& dir, std::uint32_t profiles) {
   ServerConfig cfg;
+  cfg.max_request_payload_bytes = kRequestPayloadCap;  // configured: not a test of the default
   cfg.run_dir = dir;
   cfg.service = "echo";
   cfg.auth_token = 99;
@@ -580,6 +581,7 @@ TEST(WinSession, ASecondServerForTheSameServiceIsRefused) {
   Running run;
   start_server(run, dir, profile::kBaseline);
   ServerConfig cfg;
+  cfg.max_request_payload_bytes = kRequestPayloadCap;  // configured: not a test of the default
   cfg.run_dir = dir;
   cfg.service = "echo";
   auto second = Server::start(cfg, std::make_shared<EchoService>());

@@ -59,6 +59,7 @@ struct Common {
   std::uint64_t snapshot_seed = 1;
   std::uint16_t echo_method = 1;
   std::uint32_t timeout_ms = 10000;
+  std::string spec_revision = "newest";
 };
 
 std::optional<std::uint64_t> parse_u64(const std::string& s) {
@@ -88,12 +89,16 @@ void add_common(CLI::App* app, Common& c) {
   app->add_option("--snapshot-seed", c.snapshot_seed, "cgroups-snapshot: generator seed");
   app->add_option("--echo-method", c.echo_method, "echo: the method code served");
   app->add_option("--timeout-ms", c.timeout_ms, "per-response / handshake timeout (0: none)");
+  app->add_option("--spec-revision", c.spec_revision,
+                  "protocol revision where the two disagree: seed | newest (default newest)")
+      ->check(CLI::IsMember({"seed", "newest"}));
 }
 
 struct Parsed {
   ServiceOptions service;
   std::uint64_t token = 0;
   std::uint32_t profiles = 1, preferred = 0;
+  SpecRevision revision = kDefaultSpecRevision;
 };
 
 std::optional<Parsed> resolve(const Common& c, std::string* why) {
@@ -110,6 +115,9 @@ std::optional<Parsed> resolve(const Common& c, std::string* why) {
   if (!token) return *why = "bad --auth-token", std::nullopt;
   if (!prof || *prof > 0xffffffffu) return *why = "bad --profiles", std::nullopt;
   if (!pref || *pref > 0xffffffffu) return *why = "bad --preferred", std::nullopt;
+  auto revision = parse_revision(c.spec_revision);
+  if (!revision) return *why = "unknown --spec-revision " + c.spec_revision, std::nullopt;
+  p.revision = *revision;
   p.token = *token;
   p.profiles = static_cast<std::uint32_t>(*prof);
   p.preferred = static_cast<std::uint32_t>(*pref);
@@ -223,6 +231,8 @@ int run_server(const Common& c, const std::string& sessions) {
   cfg.auth_token = p->token;
   cfg.supported_profiles = p->profiles;
   cfg.preferred_profiles = p->preferred;
+  cfg.revision = p->revision;
+  // 0: the revision's default (HS-REQ-003 / HS-REQ-004).
   cfg.max_request_payload_bytes = c.max_request_payload;
   cfg.max_response_payload_bytes = c.max_response_payload;
   cfg.packet_size = c.packet_size;

@@ -123,7 +123,34 @@ def _reference_templates():
     doc = tomllib.loads(REFERENCE_MANIFEST.read_text())
     server, client = doc["server"]["command"], doc["client"]["command"]
     assert server[1] == "server" and client[1] == "client", "reference.toml roles moved"
-    return server[2:], client[2:]
+    return _without_revision(server[2:]), _without_revision(client[2:])
+
+
+def _without_revision(args):
+    """The flags without --spec-revision: the reference serves either revision, a shim the
+    one its checkout implements (its manifest's revisions), so it takes no such flag."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--spec-revision":
+            skip = True
+        else:
+            out.append(a)
+    return out
+
+
+# The revision each detected API era implements (spec/README.md#revisions).
+REVISION_OF_ERA = {"6d9ffc1": "seed", "0d17a9d": "newest"}
+
+
+def claimed_revisions(detected: str) -> list:
+    """The revisions a shim built against a checkout of `detected` API era claims: the one
+    its era implements; empty when the era is unknown (the manifest default then applies)."""
+    for era, revision in REVISION_OF_ERA.items():
+        if detected.startswith(era):
+            return [revision]
+    return []
 
 
 # The client flags only the bench scenario uses (SHIM-BENCH-001): a shim that does not play
@@ -163,6 +190,9 @@ def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
               "version = %s" % _toml(shim.revision if shim.version in ("", shim.revision)
                                      else "%s (%s)" % (shim.revision, shim.version)),
               "platform = %s" % _toml(shim.platform)]
+    claimed = claimed_revisions(shim.revision)
+    if claimed:
+        lines.append("revisions = %s" % _toml(claimed))
     if windows:
         # The Windows peer (nipc-peer.exe) comes from the windows preset's tree.
         lines += ['build = "windows"', 'launcher = ["wine"]',
@@ -321,11 +351,16 @@ def cmd_check(args) -> int:
             reason = "no build record in %s (run ./cts shims build first)" % root
         print("shims %s skipped: %s" % (label, reason))
         return SKIP
+    # Judged at the revision the build claims: at another one its rows would all be not
+    # applicable and the check would show nothing.
+    claimed = tomllib.loads(Path(manifest_path).read_text()).get(
+        "implementation", {}).get("revisions") or ["newest"]
     cts = [sys.executable, str(paths.ROOT / "cts")]
     if args.part == "vectors":
         # Through `run`, so the implementation's expected-failure list applies.
         cmd = cts + ["run", "--no-build", "--no-self-check", "--no-conformance",
                      "--impl", str(manifest_path), "--only", "^vectors/",
+                     "--spec-revision", claimed[-1],
                      "--progress", "lines", "--out", str(root / (label + "-vectors"))]
     elif args.part == "bench":
         return _check_bench(cts, manifest_path, root / (label + "-bench"))
@@ -333,6 +368,7 @@ def cmd_check(args) -> int:
         cmd = cts + ["run", "--no-build", "--no-self-check", "--no-conformance",
                      "--impl", str(REFERENCE_MANIFEST), "--impl", str(manifest_path),
                      "--scenario", "handshake", "--scenario", "single", "--only", "^matrix/",
+                     "--spec-revision", claimed[-1],
                      "--progress", "lines", "--out", str(root / (label + "-matrix"))]
     print("+ " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=paths.ROOT, check=False).returncode

@@ -60,7 +60,9 @@ inline constexpr std::uint32_t kShmAny = kShmHybrid | kShmFutex;
 
 /// Defaults and caps that the spec names (spec/handshake.md, spec/envelope.md).
 inline constexpr std::uint32_t kDefaultPayloadLimit = 1024;
-inline constexpr std::uint32_t kRequestPayloadCap = 1048576;  // 1 MiB: default server maximum
+// 1 MiB: an unconfigured server's request maximum at seed (HS-REQ-003), the growth ceiling
+// of unconfigured budgets at newest (HS-REQ-004).
+inline constexpr std::uint32_t kRequestPayloadCap = 1048576;
 inline constexpr std::uint32_t kDefaultBatchItems = 1;
 inline constexpr std::uint32_t kMinPacketSizeExclusive = 32;  // agreed packet must exceed this
 inline constexpr std::uint32_t kHandshakeReadSize = 128;      // HELLO / ACK receive buffer

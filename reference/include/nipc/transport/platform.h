@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "nipc/codec/envelope.h"
+#include "nipc/codec/revision.h"
 #include "nipc/transport/error.h"
 #include "nipc/transport/transport.h"
 
@@ -24,10 +25,12 @@ TransportResult<std::string> endpoint_name(std::string_view run_dir, std::string
 
 /// Starts listening at the service's endpoint. kAddressInUse (UDS-LIVE-001), or kPipeInUse on
 /// Windows (WIN-PIPE-FIRST-001), when a live server owns it. `backlog` <= 0 means the default
-/// (sockets only); `packet_size` sizes the pipe buffers (pipes only, 0 = 65536).
+/// (sockets only); `packet_size` sizes the pipe buffers (pipes only, 0 = 65536); `revision`
+/// picks the stale-socket rule (sockets only: UDS-STALE-003 at seed, UDS-STALE-002 at newest).
 TransportResult<std::unique_ptr<PacketListener>> listen(std::string_view run_dir,
                                                         std::string_view service, int backlog,
-                                                        std::uint32_t packet_size);
+                                                        std::uint32_t packet_size,
+                                                        SpecRevision revision = kDefaultSpecRevision);
 
 /// Connects to the service's endpoint. kNotFound when no server is there (or, for a pipe,
 /// every instance is busy: WIN-PIPE-CONNECT-001).

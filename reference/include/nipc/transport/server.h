@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nipc/codec/constants.h"
+#include "nipc/codec/revision.h"
 #include "nipc/transport/platform.h"
 #include "nipc/transport/session.h"
 
@@ -62,8 +63,13 @@ struct ServerConfig {
   std::uint64_t auth_token = 0;
   std::uint32_t supported_profiles = profile::kBaseline;  // 0 → baseline
   std::uint32_t preferred_profiles = 0;
-  /// Largest request payload proposal accepted (HS-REQ-001); 0 → 1 MiB.
-  std::uint32_t max_request_payload_bytes = kRequestPayloadCap;
+  /// The protocol revision served where the two revisions disagree: the unconfigured
+  /// request maximum (HS-REQ-003 / HS-REQ-004) and stale-socket recovery (UDS-STALE-003 /
+  /// UDS-STALE-002).
+  SpecRevision revision = kDefaultSpecRevision;
+  /// Largest request payload proposal accepted (HS-REQ-001); 0 → the revision's default
+  /// (default_request_payload_max: 1 MiB at seed, 1024 at newest).
+  std::uint32_t max_request_payload_bytes = 0;
   /// The response limit granted to the first sessions; grows when responses do
   /// (SVC-RESPLIMIT-001). 0 → 65536.
   std::uint32_t max_response_payload_bytes = 65536;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "nipc/codec/revision.h"
 #include "nipc/transport/error.h"
 #include "nipc/transport/sys.h"
 #include "nipc/transport/transport.h"
@@ -56,12 +57,16 @@ class UdsListener final : public PacketListener {
  public:
   /// Listens on run_dir/service.sock. An entry already at the path is probed (UDS-STALE-001):
   /// if a server accepts the probe connection the listen fails with kAddressInUse
-  /// (UDS-LIVE-001); if nothing is there, it proceeds; any other probe outcome means no live
-  /// owner and the entry is removed (its removal failing is kAddressInUse). The socket file
-  /// gets mode 0600 before the listener starts accepting. backlog <= 0 means 16.
+  /// (UDS-LIVE-001); if nothing is there, it proceeds; a refused probe means a stale entry,
+  /// which is removed. Any other probe failure: at newest no live owner answered, so the
+  /// entry is removed too (UDS-STALE-002); at seed liveness is undecided and the listen fails
+  /// with kAddressInUse, the entry kept (UDS-STALE-003). A removal that fails is
+  /// kAddressInUse. The socket file gets mode 0600 before the listener starts accepting.
+  /// backlog <= 0 means 16.
   static TransportResult<std::unique_ptr<UdsListener>> listen(std::string_view run_dir,
                                                               std::string_view service,
-                                                              int backlog = kDefaultBacklog);
+                                                              int backlog = kDefaultBacklog,
+                                                              SpecRevision revision = kDefaultSpecRevision);
   ~UdsListener() override;
 
   TransportResult<std::unique_ptr<PacketChannel>> accept(Deadline deadline,

@@ -33,8 +33,9 @@ TransportResult<std::string> endpoint_name(std::string_view run_dir, std::string
 
 TransportResult<std::unique_ptr<PacketListener>> listen(std::string_view run_dir,
                                                         std::string_view service, int backlog,
-                                                        std::uint32_t /*packet_size*/) {
-  auto l = UdsListener::listen(run_dir, service, backlog);
+                                                        std::uint32_t /*packet_size*/,
+                                                        SpecRevision revision) {
+  auto l = UdsListener::listen(run_dir, service, backlog, revision);
   if (!l) return l.error();
   return std::unique_ptr<PacketListener>(std::move(*l));
 }

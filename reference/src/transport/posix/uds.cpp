@@ -58,7 +58,8 @@ int connect_fd(int fd, const sockaddr_un& addr) {
 // Probes an entry found at the socket path (UDS-STALE-001): ok when the path is free (nothing
 // there, or a stale entry removed), kAddressInUse when a live server answers or liveness
 // cannot be decided.
-TransportResult<void> recover_stale(const std::string& path, const sockaddr_un& addr) {
+TransportResult<void> recover_stale(const std::string& path, const sockaddr_un& addr,
+                                    SpecRevision revision) {
   struct stat st;
   if (sys::call([&] { return ::lstat(path.c_str(), &st); }) < 0) {
     if (errno == ENOENT) return {};
@@ -70,6 +71,10 @@ TransportResult<void> recover_stale(const std::string& path, const sockaddr_un& 
   int err = connect_fd(probe.get(), addr);
   if (err == 0) return TransportError::of(TransportErrorKind::kAddressInUse);  // UDS-LIVE-001
   if (err == ENOENT) return {};  // vanished meanwhile
+  // At seed only a refusal proves that nobody listens; any other failure leaves liveness
+  // undecided and the entry is kept (UDS-STALE-003).
+  if (revision == SpecRevision::kSeed && err != ECONNREFUSED)
+    return TransportError{TransportErrorKind::kAddressInUse, std::nullopt, err};
   // Refused, not a socket, permission denied, ...: no live owner answers; remove it.
   if (sys::call([&] { return ::unlink(path.c_str()); }) < 0 && errno != ENOENT)
     return TransportError{TransportErrorKind::kAddressInUse, std::nullopt, errno};
@@ -215,12 +220,13 @@ TransportResult<std::unique_ptr<UdsChannel>> uds_connect(std::string_view run_di
 
 TransportResult<std::unique_ptr<UdsListener>> UdsListener::listen(std::string_view run_dir,
                                                                   std::string_view service,
-                                                                  int backlog) {
+                                                                  int backlog,
+                                                                  SpecRevision revision) {
   auto path = socket_path(run_dir, service);
   if (!path) return path.error();
   sockaddr_un addr;
   if (!fill_address(*path, &addr)) return TransportError::of(TransportErrorKind::kPathTooLong);
-  if (auto r = recover_stale(*path, addr); !r) return r.error();
+  if (auto r = recover_stale(*path, addr, revision); !r) return r.error();
 
   UniqueFd fd(sys::call(
       [] { return ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); }));

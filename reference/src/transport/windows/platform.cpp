@@ -13,7 +13,8 @@ TransportResult<std::string> endpoint_name(std::string_view run_dir, std::string
 
 TransportResult<std::unique_ptr<PacketListener>> listen(std::string_view run_dir,
                                                         std::string_view service, int /*backlog*/,
-                                                        std::uint32_t packet_size) {
+                                                        std::uint32_t packet_size,
+                                                        SpecRevision /*revision: pipes have no stale entries*/) {
   auto l = PipeListener::listen(run_dir, service, packet_size);
   if (!l) return l.error();
   return std::unique_ptr<PacketListener>(std::move(*l));
