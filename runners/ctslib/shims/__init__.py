@@ -23,7 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
+from .. import knobs, paths
 
 
 class ShimBuildError(Exception):
@@ -52,7 +52,7 @@ LANGUAGE_DIRS = {"c": "src/libnetdata/netipc", "rust": "src/crates/netipc", "go"
 SHIMS_DIR = paths.BUILD / "shims"
 REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
 # The contract's exit code for "cannot play this case" (SHIM-EXIT-001).
-UNSUPPORTED_EXIT = 4
+UNSUPPORTED_EXIT = knobs.exit_code("not_supported")
 
 
 @dataclass
