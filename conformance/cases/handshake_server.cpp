@@ -104,22 +104,20 @@ const std::vector<RejectRow>& reject_rows() {
   return rows;
 }
 
-const struct RegisterRejects {
-  RegisterRejects() {
-    for (const RejectRow& row : reject_rows()) {
-      Registrar({.id = std::string("hs.srv.") + row.id,
-                 .title = row.title,
-                 .role = Role::kServer,
-                 .requirements = row.reqs,
-                 .run = [&row](Ctx& c) {
-                   RawHello h = c.hello();
-                   RawHeader hh = hello_header();
-                   row.mutate(c, h, hh);
-                   c.connect()->reject(hello_packet(h, hh), row.status, row.reqs.front());
-                 }});
-    }
+void register_rejects(Catalogue& table) {
+  for (const RejectRow& row : reject_rows()) {
+    table.add({.id = std::string("hs.srv.") + row.id,
+               .title = row.title,
+               .role = Role::kServer,
+               .requirements = row.reqs,
+               .run = [&row](Ctx& c) {
+                 RawHello h = c.hello();
+                 RawHeader hh = hello_header();
+                 row.mutate(c, h, hh);
+                 c.connect()->reject(hello_packet(h, hh), row.status, row.reqs.front());
+               }});
   }
-} register_rejects;
+}
 
 // ---------------------------------------------------------------------------------------
 // First packets that are not a recognisable HELLO: the server closes without a reply.
@@ -178,17 +176,15 @@ const std::vector<SilentRow>& silent_rows() {
   return rows;
 }
 
-const struct RegisterSilent {
-  RegisterSilent() {
-    for (const SilentRow& row : silent_rows()) {
-      Registrar({.id = std::string("hs.srv.") + row.id,
-                 .title = std::string(row.title) + ": close without reply",
-                 .role = Role::kServer,
-                 .requirements = row.reqs,
-                 .run = [&row](Ctx& c) { c.connect()->silent_close(row.build(c), row.reqs.front()); }});
-    }
+void register_silent(Catalogue& table) {
+  for (const SilentRow& row : silent_rows()) {
+    table.add({.id = std::string("hs.srv.") + row.id,
+               .title = std::string(row.title) + ": close without reply",
+               .role = Role::kServer,
+               .requirements = row.reqs,
+               .run = [&row](Ctx& c) { c.connect()->silent_close(row.build(c), row.reqs.front()); }});
   }
-} register_silent;
+}
 
 // ---------------------------------------------------------------------------------------
 // Successful handshakes: each negotiated field follows its rule.
@@ -267,40 +263,39 @@ const std::vector<AcceptRow>& accept_rows() {
   return rows;
 }
 
-const struct RegisterAccepts {
-  RegisterAccepts() {
-    for (const AcceptRow& row : accept_rows()) {
-      Registrar({.id = std::string("hs.srv.") + row.id,
-                 .title = row.title,
-                 .role = Role::kServer,
-                 .requirements = row.reqs,
-                 .on = row.on,
-                 .needs = row.needs,
-                 .run = [&row](Ctx& c) {
-                   RawHello h = c.hello();
-                   if (row.mutate) row.mutate(c, h);
-                   auto s = c.connect();
-                   Packet p = hello_packet(h);
-                   if (std::string(row.id) == "hello-extra-8") {
-                     Bytes extra(8, 0xA5);
-                     p.raw("extra", extra);
-                   }
-                   auto ack = s->handshake(p);
-                   if (!ack) c.fail(row.reqs.front(), "the IUT closed instead of accepting");
-                   if (ack->h.status != 0)
-                     c.fail(row.reqs.front(), "rejected with " + status_name(ack->h.status));
-                   check_ack_decisions(c, h, ack->a);
-                   if (row.check) row.check(c, h, ack->a);
-                   s->close();
-                 }});
-    }
+void register_accepts(Catalogue& table) {
+  for (const AcceptRow& row : accept_rows()) {
+    table.add({.id = std::string("hs.srv.") + row.id,
+               .title = row.title,
+               .role = Role::kServer,
+               .requirements = row.reqs,
+               .on = row.on,
+               .needs = row.needs,
+               .run = [&row](Ctx& c) {
+                 RawHello h = c.hello();
+                 if (row.mutate) row.mutate(c, h);
+                 auto s = c.connect();
+                 Packet p = hello_packet(h);
+                 if (std::string(row.id) == "hello-extra-8") {
+                   Bytes extra(8, 0xA5);
+                   p.raw("extra", extra);
+                 }
+                 auto ack = s->handshake(p);
+                 if (!ack) c.fail(row.reqs.front(), "the IUT closed instead of accepting");
+                 if (ack->h.status != 0)
+                   c.fail(row.reqs.front(), "rejected with " + status_name(ack->h.status));
+                 check_ack_decisions(c, h, ack->a);
+                 if (row.check) row.check(c, h, ack->a);
+                 s->close();
+               }});
   }
-} register_accepts;
+}
 
 // ---------------------------------------------------------------------------------------
 // Sessions, ids and protocol flow.
 
-const Registrar pkt_33({
+void pkt_33(Catalogue& table) {
+  table.add({
     .id = "hs.srv.pkt-33",
     .title = "packet_size 33 is accepted; the ACK is one unchunked packet and responses chunk by 33",
     .requirements = {"HS-PKT-001", "HS-PKT-002", "CHUNK-SCOPE-001", "CHUNK-SPLIT-001"},
@@ -312,8 +307,10 @@ const Registrar pkt_33({
       c.check(ack.a.packet_size == 33, "HS-PKT-001", "agreed_packet_size " + std::to_string(ack.a.packet_size));
       round_trip(c, *s, 5, "CHUNK-SPLIT-001");
     }});
+}
 
-const Registrar sid_sequence({
+void sid_sequence(Catalogue& table) {
+  table.add({
     .id = "hs.srv.sid-sequence",
     .title = "session_id starts at 1 and strictly increases, also across failed attempts",
     .requirements = {"HS-SID-001"},
@@ -338,8 +335,10 @@ const Registrar sid_sequence({
         s->close();
       }
     }});
+}
 
-const Registrar sid_concurrent({
+void sid_concurrent(Catalogue& table) {
+  table.add({
     .id = "hs.srv.sid-concurrent",
     .title = "concurrent sessions get distinct session_ids",
     .requirements = {"HS-SID-001"},
@@ -353,8 +352,10 @@ const Registrar sid_concurrent({
           c.check(ids[i] != ids[j], "HS-SID-001", "two live sessions share session_id " + std::to_string(ids[i]));
       for (auto& s : open) round_trip(c, *s, 3, "HS-SID-001");
     }});
+}
 
-const Registrar reject_then_request({
+void reject_then_request(Catalogue& table) {
+  table.add({
     .id = "hs.srv.reject-then-request",
     .title = "after a rejection the server answers nothing more and closes",
     .requirements = {"HS-REJECT-001", "HS-AUTH-001"},
@@ -368,8 +369,10 @@ const Registrar reject_then_request({
       s->send(message_packet(request(c, 1, payload.size()), payload));
       s->expect_closed("HS-REJECT-001", "a rejected connection carries no session");
     }});
+}
 
-const Registrar hello_split({
+void hello_split(Catalogue& table) {
+  table.add({
     .id = "hs.srv.hello-split",
     .title = "a HELLO split over two packets is a truncated HELLO: close without reply",
     .requirements = {"HS-FLOW-001", "HS-HELLO-LEN-001"},
@@ -383,8 +386,10 @@ const Registrar hello_split({
       s->send(rest);
       s->expect_closed("HS-HELLO-LEN-001", "the first packet held no HELLO payload");
     }});
+}
 
-const Registrar hello_every_prefix({
+void hello_every_prefix(Catalogue& table) {
+  table.add({
     .id = "hs.srv.hello-every-prefix",
     .title = "every proper prefix of a HELLO (1..75 bytes) is closed without reply",
     .requirements = {"HS-HELLO-LEN-001", "HS-NOTHELLO-001", "ENV-LEN-001"},
@@ -393,8 +398,10 @@ const Registrar hello_every_prefix({
       for (std::size_t n = 1; n < p.size(); ++n)
         c.connect()->silent_close(p.prefix(n), n < 32 ? "HS-NOTHELLO-001" : "HS-HELLO-LEN-001");
     }});
+}
 
-const Registrar hello_disconnect({
+void hello_disconnect(Catalogue& table) {
+  table.add({
     .id = "hs.srv.disconnect-at-every-byte",
     .title = "a client that sends 0..75 bytes of a HELLO and vanishes does not harm the server",
     .requirements = {"HS-FLOW-001", "HS-NOTHELLO-001"},
@@ -406,8 +413,10 @@ const Registrar hello_disconnect({
         s->close();
       }
     }});
+}
 
-const Registrar second_hello({
+void second_hello(Catalogue& table) {
+  table.add({
     .id = "hs.srv.second-hello",
     .title = "a second HELLO on an established session ends it without reply",
     .requirements = {"HS-ONCE-001", "SESS-KIND-001", "SESS-DEAD-001"},
@@ -420,8 +429,10 @@ const Registrar second_hello({
       s->send_message(hh, payload);
       s->expect_closed("HS-ONCE-001", "a CONTROL message after the handshake ends the session");
     }});
+}
 
-const Registrar ack_after_handshake({
+void ack_after_handshake(Catalogue& table) {
+  table.add({
     .id = "hs.srv.control-ack-in-session",
     .title = "a CONTROL HELLO_ACK sent by the client in an established session ends it",
     .requirements = {"HS-ONCE-001", "SESS-KIND-001"},
@@ -432,8 +443,10 @@ const Registrar ack_after_handshake({
       s->send_message(ack_header(0), ap.bytes);
       s->expect_closed("HS-ONCE-001", "a CONTROL message after the handshake ends the session");
     }});
+}
 
-const Registrar waitaddr_configured({
+void waitaddr_configured(Catalogue& table) {
+  table.add({
     .id = "hs.srv.prof-waitaddr-configured",
     .title = "a server configured with 0x08 still never advertises nor selects it",
     .requirements = {"PROF-WAITADDR-001"},
@@ -450,6 +463,24 @@ const Registrar waitaddr_configured({
               "0x08 advertised or selected: offer " + hex32(ack->a.server_supported) + ", selected " +
                   hex32(ack->a.selected));
     }});
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_handshake_server_cases(Catalogue& table) {
+  register_rejects(table);
+  register_silent(table);
+  register_accepts(table);
+  pkt_33(table);
+  sid_sequence(table);
+  sid_concurrent(table);
+  reject_then_request(table);
+  hello_split(table);
+  hello_every_prefix(table);
+  hello_disconnect(table);
+  second_hello(table);
+  ack_after_handshake(table);
+  waitaddr_configured(table);
+}
 }  // namespace nipc::peer::cases

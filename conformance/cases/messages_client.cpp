@@ -133,25 +133,24 @@ const std::vector<BadRow>& bad_rows() {
   return rows;
 }
 
-const struct RegisterBad {
-  RegisterBad() {
-    for (const BadRow& row : bad_rows()) {
-      Registrar({.id = row.id,
-                 .title = std::string(row.title) + ": the client fails and ends the session",
-                 .role = Role::kClient,
-                 .requirements = row.reqs,
-                 .on = row.on,
-                 .needs = row.needs,
-                 .run = [&row](Ctx& c) {
-                   if (std::string(row.id) == "env.cli.response-over-limit") c.server_response_limit = 16;
-                   run_bad_response(c, row.bad, row.reqs.front(),
-                                    *row.rule ? std::optional<std::string>(row.rule) : std::nullopt);
-                 }});
-    }
+void register_bad(Catalogue& table) {
+  for (const BadRow& row : bad_rows()) {
+    table.add({.id = row.id,
+               .title = std::string(row.title) + ": the client fails and ends the session",
+               .role = Role::kClient,
+               .requirements = row.reqs,
+               .on = row.on,
+               .needs = row.needs,
+               .run = [&row](Ctx& c) {
+                 if (std::string(row.id) == "env.cli.response-over-limit") c.server_response_limit = 16;
+                 run_bad_response(c, row.bad, row.reqs.front(),
+                                  *row.rule ? std::optional<std::string>(row.rule) : std::nullopt);
+               }});
   }
-} register_bad;
+}
 
-const Registrar duplicate_response({
+void duplicate_response(Catalogue& table) {
+  table.add({
     .id = "sess.cli.duplicate-response",
     .title = "a second response to an answered request is not in flight any more: the client fails",
     .role = Role::kClient,
@@ -170,11 +169,13 @@ const Registrar duplicate_response({
       c.expect_client_failed("SESS-MSGID-002", std::string("UnknownMessageId"));
       (void)second;
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // What the client sends.
 
-const Registrar pipeline_reverse({
+void pipeline_reverse(Catalogue& table) {
+  table.add({
     .id = "sess.cli.pipelined-answered-in-reverse",
     .title = "responses to pipelined requests may come in any order; in-flight message_ids are unique",
     .role = Role::kClient,
@@ -212,6 +213,7 @@ const Registrar pipeline_reverse({
       st.s->serve();
       c.expect_client_ok("SESS-PIPELINE-001");
     }});
+}
 
 // Serves whole client lifetimes: sessions until the client exits (a client may reconnect
 // with grown limits after refusing its own request, SVC-OVERFLOW-001).
@@ -232,7 +234,8 @@ std::vector<Message> serve_until_exit(Ctx& c, int* sessions) {
   }
 }
 
-const Registrar outbound_limit({
+void outbound_limit(Catalogue& table) {
+  table.add({
     .id = "env.cli.never-above-request-limit",
     .title = "a client asked to send more than the agreed request limit never puts it on the wire",
     .role = Role::kClient,
@@ -247,8 +250,10 @@ const Registrar outbound_limit({
       c.check(sessions > 0, "HS-CLI-USE-001", "the client exited without ever connecting");
       c.client_exit();
     }});
+}
 
-const Registrar batch_limit({
+void batch_limit(Catalogue& table) {
+  table.add({
     .id = "env.cli.never-above-batch-limit",
     .title = "a client asked to batch more items than agreed never sends such a batch",
     .role = Role::kClient,
@@ -260,6 +265,7 @@ const Registrar batch_limit({
       c.check(sessions > 0, "HS-CLI-USE-001", "the client exited without ever connecting");
       c.client_exit();
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Batches.
@@ -273,7 +279,8 @@ Needs batch_needs(std::uint32_t items) {
   return n;
 }
 
-const Registrar batch_ok({
+void batch_ok(Catalogue& table) {
+  table.add({
     .id = "batch.cli.batches",
     .title = "the client's batches carry a directory and are answered item by item",
     .role = Role::kClient,
@@ -285,6 +292,7 @@ const Registrar batch_ok({
               "BATCH-PRESENT-001", "the client's batch request is not a BATCH of 4 items");
       c.expect_client_ok("BATCH-PRESENT-001");
     }});
+}
 
 Bad bad_directory(std::uint32_t items) {
   return [items](Ctx&, Session& s, const Message& req) {
@@ -302,21 +310,25 @@ Bad bad_directory(std::uint32_t items) {
   };
 }
 
-const Registrar batch_bad_dir({
+void batch_bad_dir(Catalogue& table) {
+  table.add({
     .id = "batch.cli.bad-directory",
     .title = "a batch response with misaligned directory offsets: the client fails",
     .role = Role::kClient,
     .requirements = {"BATCH-PRESENT-001", "BATCH-ALIGN-001", "SESS-DEAD-001"},
     .needs = batch_needs(4),
     .run = [](Ctx& c) { run_bad_response(c, bad_directory(4), "BATCH-PRESENT-001", std::string("BatchMisalignedOffset")); }});
+}
 
-const Registrar batch_bad_dir_one({
+void batch_bad_dir_one(Catalogue& table) {
+  table.add({
     .id = "batch.cli.one-item-bad-directory",
     .title = "a one-item batch response with a misaligned directory entry: the client fails",
     .role = Role::kClient,
     .requirements = {"BATCH-PRESENT-001", "BATCH-ALIGN-001"},
     .needs = batch_needs(1),
     .run = [](Ctx& c) { run_bad_response(c, bad_directory(1), "BATCH-PRESENT-001", std::string("BatchMisalignedOffset")); }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Chunking (UDS): the peer agrees on 36-byte packets, so an 8-byte INCREMENT travels as a
@@ -324,7 +336,8 @@ const Registrar batch_bad_dir_one({
 
 constexpr std::uint32_t kTiny = 36;
 
-const Registrar chunk_ok({
+void chunk_ok(Catalogue& table) {
+  table.add({
     .id = "chunk.cli.requests-and-responses",
     .title = "with a 36-byte agreed packet size the client chunks its requests and reassembles responses",
     .role = Role::kClient,
@@ -338,8 +351,10 @@ const Registrar chunk_ok({
         c.check(m.packets == 2, "CHUNK-SPLIT-001", "an 8-byte request over 36-byte packets takes 2 packets");
       c.expect_client_ok("CHUNK-SPLIT-001");
     }});
+}
 
-const Registrar chunk_slow({
+void chunk_slow(Catalogue& table) {
+  table.add({
     .id = "chunk.cli.slow-continuation",
     .title = "a response continuation that comes 200 ms late is still reassembled",
     .role = Role::kClient,
@@ -359,6 +374,7 @@ const Registrar chunk_slow({
       });
       c.expect_client_ok("CHUNK-SPLIT-001");
     }});
+}
 
 struct ChunkRow {
   const char* id;
@@ -439,26 +455,24 @@ const std::vector<ChunkRow>& chunk_rows() {
   return rows;
 }
 
-const struct RegisterChunks {
-  RegisterChunks() {
-    for (const ChunkRow& row : chunk_rows()) {
-      std::vector<std::string> reqs = row.reqs;
-      reqs.push_back("SESS-DEAD-001");
-      Registrar({.id = std::string("chunk.cli.") + row.id,
-                 .title = std::string(row.title) + ": the client fails and ends the session",
-                 .role = Role::kClient,
-                 .requirements = reqs,
-                 .on = kOnUds,
-                 .needs = count2(),
-                 .run = [&row](Ctx& c) {
-                   c.server_packet_size = kTiny;
-                   run_bad_response(
-                       c, [&row](Ctx&, Session& s, const Message& req) { for (const Packet& p : row.packets(req)) s.send(p); },
-                       row.reqs.front(), *row.rule ? std::optional<std::string>(row.rule) : std::nullopt);
-                 }});
-    }
+void register_chunks(Catalogue& table) {
+  for (const ChunkRow& row : chunk_rows()) {
+    std::vector<std::string> reqs = row.reqs;
+    reqs.push_back("SESS-DEAD-001");
+    table.add({.id = std::string("chunk.cli.") + row.id,
+               .title = std::string(row.title) + ": the client fails and ends the session",
+               .role = Role::kClient,
+               .requirements = reqs,
+               .on = kOnUds,
+               .needs = count2(),
+               .run = [&row](Ctx& c) {
+                 c.server_packet_size = kTiny;
+                 run_bad_response(
+                     c, [&row](Ctx&, Session& s, const Message& req) { for (const Packet& p : row.packets(req)) s.send(p); },
+                     row.reqs.front(), *row.rule ? std::optional<std::string>(row.rule) : std::nullopt);
+               }});
   }
-} register_chunks;
+}
 
 // ---------------------------------------------------------------------------------------
 // Shared memory.
@@ -470,7 +484,8 @@ bool exists(const std::string& path) {
 }
 #endif
 
-const Registrar shm_uses_region({
+void shm_uses_region(Catalogue& table) {
+  table.add({
     .id = "shm.cli.uses-region-only",
     .title = "after an SHM handshake the client attaches, publishes every request in the region, never uses the socket and never removes the region",
     .role = Role::kClient,
@@ -497,8 +512,10 @@ const Registrar shm_uses_region({
       c.check(!r.packet(), "PROF-LOCK-001", "the client sent data over the socket of a shared-memory session");
       c.check(exists(path), "SHM-CLEAN-001", "the client removed the region file " + path);
     })});
+}
 
-const Registrar shm_one_in_flight({
+void shm_one_in_flight(Catalogue& table) {
+  table.add({
     .id = "shm.cli.one-request-in-flight",
     .title = "over SHM the client waits for each response before publishing the next request",
     .role = Role::kClient,
@@ -519,6 +536,7 @@ const Registrar shm_one_in_flight({
       });
       c.expect_client_ok("SHM-ONEINFLIGHT-001");
     })});
+}
 
 struct AttachRow {
   const char* id;
@@ -526,49 +544,47 @@ struct AttachRow {
   std::function<void(RegionHeader&)> spoil;
 };
 
-const struct RegisterAttach {
-  RegisterAttach() {
-    static const AttachRow rows[] = {
-        {"bad-version", "a region of version 9", [](RegionHeader& h) { h.version = 9; }},
-        {"bad-header-len", "a region with header_len 128", [](RegionHeader& h) { h.header_len = 128; }},
-        {"overlapping-areas", "a region whose response area overlaps the request area",
-         [](RegionHeader& h) { h.response_offset = h.request_offset; }},
-        {"misaligned-capacity", "a region with a request capacity not a multiple of 64",
-         [](RegionHeader& h) { h.request_capacity += 8; }},
-        // Smaller, so the areas neither overlap nor leave the file: only alignment refuses it.
-        {"misaligned-response-capacity", "a region with a response capacity 8 bytes short of a multiple of 64",
-         [](RegionHeader& h) { h.response_capacity -= 8; }},
-    };
-    for (const AttachRow& row : rows) {
-      Registrar({.id = std::string("shm.cli.attach-fails-") + row.id,
-                 .title = std::string(row.title) + ": the client closes, drops SHM for good and handshakes again on the baseline",
-                 .role = Role::kClient,
-                 .requirements = {"PROF-ATTACH-FAIL-001", "SHM-ATTACH-001", "PROF-LOCK-001"},
-                 .on = kOnShm,
-                 .run = NIPC_POSIX_BODY([&row](Ctx& c) {
-                   ClientStart st = client_hello(c);
-                   RegionHeader rh;
-                   rh.owner_pid = static_cast<std::int32_t>(::getpid());
-                   rh.owner_generation = 0x600dcafe;
-                   rh.request_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.request_payload} + 32));
-                   rh.response_offset = static_cast<std::uint32_t>(align64(64 + std::uint64_t{rh.request_capacity}));
-                   rh.response_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.response_payload} + 32));
-                   row.spoil(rh);
-                   st.s->send_ack(st.ack, 0, std::nullopt, true, rh);
-                   st.s->expect_closed("PROF-ATTACH-FAIL-001", "a client that cannot attach closes the session");
-                   c.check(st.s->region()->seq(Area::kRequest) == 0, "PROF-LOCK-001", "the client published into a region it refused");
-                   auto again = c.accept_client();
-                   RawHello h2 = again->read_hello();
-                   c.check((h2.supported & kShmBits) == 0 && (h2.preferred & kShmBits) == 0, "PROF-ATTACH-FAIL-001",
-                           "after a failed attach the client still offers " + hex32(h2.supported) + " / prefers " +
-                               hex32(h2.preferred));
-                   again->send_ack(again->ack_for(h2));
-                   again->serve();
-                   c.expect_client_ok("PROF-ATTACH-FAIL-001");
-                 })});
-    }
+void register_attach(Catalogue& table) {
+  static const AttachRow rows[] = {
+      {"bad-version", "a region of version 9", [](RegionHeader& h) { h.version = 9; }},
+      {"bad-header-len", "a region with header_len 128", [](RegionHeader& h) { h.header_len = 128; }},
+      {"overlapping-areas", "a region whose response area overlaps the request area",
+       [](RegionHeader& h) { h.response_offset = h.request_offset; }},
+      {"misaligned-capacity", "a region with a request capacity not a multiple of 64",
+       [](RegionHeader& h) { h.request_capacity += 8; }},
+      // Smaller, so the areas neither overlap nor leave the file: only alignment refuses it.
+      {"misaligned-response-capacity", "a region with a response capacity 8 bytes short of a multiple of 64",
+       [](RegionHeader& h) { h.response_capacity -= 8; }},
+  };
+  for (const AttachRow& row : rows) {
+    table.add({.id = std::string("shm.cli.attach-fails-") + row.id,
+               .title = std::string(row.title) + ": the client closes, drops SHM for good and handshakes again on the baseline",
+               .role = Role::kClient,
+               .requirements = {"PROF-ATTACH-FAIL-001", "SHM-ATTACH-001", "PROF-LOCK-001"},
+               .on = kOnShm,
+               .run = NIPC_POSIX_BODY([&row](Ctx& c) {
+                 ClientStart st = client_hello(c);
+                 RegionHeader rh;
+                 rh.owner_pid = static_cast<std::int32_t>(::getpid());
+                 rh.owner_generation = 0x600dcafe;
+                 rh.request_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.request_payload} + 32));
+                 rh.response_offset = static_cast<std::uint32_t>(align64(64 + std::uint64_t{rh.request_capacity}));
+                 rh.response_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.response_payload} + 32));
+                 row.spoil(rh);
+                 st.s->send_ack(st.ack, 0, std::nullopt, true, rh);
+                 st.s->expect_closed("PROF-ATTACH-FAIL-001", "a client that cannot attach closes the session");
+                 c.check(st.s->region()->seq(Area::kRequest) == 0, "PROF-LOCK-001", "the client published into a region it refused");
+                 auto again = c.accept_client();
+                 RawHello h2 = again->read_hello();
+                 c.check((h2.supported & kShmBits) == 0 && (h2.preferred & kShmBits) == 0, "PROF-ATTACH-FAIL-001",
+                         "after a failed attach the client still offers " + hex32(h2.supported) + " / prefers " +
+                             hex32(h2.preferred));
+                 again->send_ack(again->ack_for(h2));
+                 again->serve();
+                 c.expect_client_ok("PROF-ATTACH-FAIL-001");
+               })});
   }
-} register_attach;
+}
 
 struct ShmBadRow {
   const char* id;
@@ -577,36 +593,35 @@ struct ShmBadRow {
   std::function<std::uint32_t(std::uint32_t)> len;
 };
 
-const struct RegisterShmBad {
-  RegisterShmBad() {
-    static const ShmBadRow rows[] = {
-        {"response-len-longer", "a response published with a length 8 above 32 + payload_len", {"SHM-MSGLEN-001", "SESS-DEAD-001"},
-         [](std::uint32_t n) { return n + 8; }},
-        {"response-len-zero", "a response published with length 0", {"SHM-CONSUME-001", "SESS-DEAD-001"},
-         [](std::uint32_t) { return 0u; }},
-    };
-    for (const ShmBadRow& row : rows) {
-      Registrar({.id = std::string("shm.cli.") + row.id,
-                 .title = std::string(row.title) + ": the client fails and ends the session",
-                 .role = Role::kClient,
-                 .requirements = row.reqs,
-                 .on = kOnShm,
-                 .needs = count2(),
-                 .run = NIPC_POSIX_BODY([&row](Ctx& c) {
-                   run_bad_response(
-                       c,
-                       [&row](Ctx&, Session& s, const Message& req) {
-                         Bytes p = increment_answer(req);
-                         Packet pk = message_packet(response_to(req, p.size()), p);
-                         s.publish(pk.bytes, row.len(static_cast<std::uint32_t>(pk.size())));
-                       },
-                       row.reqs.front(), std::nullopt);
-                 })});
-    }
+void register_shm_bad(Catalogue& table) {
+  static const ShmBadRow rows[] = {
+      {"response-len-longer", "a response published with a length 8 above 32 + payload_len", {"SHM-MSGLEN-001", "SESS-DEAD-001"},
+       [](std::uint32_t n) { return n + 8; }},
+      {"response-len-zero", "a response published with length 0", {"SHM-CONSUME-001", "SESS-DEAD-001"},
+       [](std::uint32_t) { return 0u; }},
+  };
+  for (const ShmBadRow& row : rows) {
+    table.add({.id = std::string("shm.cli.") + row.id,
+               .title = std::string(row.title) + ": the client fails and ends the session",
+               .role = Role::kClient,
+               .requirements = row.reqs,
+               .on = kOnShm,
+               .needs = count2(),
+               .run = NIPC_POSIX_BODY([&row](Ctx& c) {
+                 run_bad_response(
+                     c,
+                     [&row](Ctx&, Session& s, const Message& req) {
+                       Bytes p = increment_answer(req);
+                       Packet pk = message_packet(response_to(req, p.size()), p);
+                       s.publish(pk.bytes, row.len(static_cast<std::uint32_t>(pk.size())));
+                     },
+                     row.reqs.front(), std::nullopt);
+               })});
   }
-} register_shm_bad;
+}
 
-const Registrar shm_socket_closed({
+void shm_socket_closed(Catalogue& table) {
+  table.add({
     .id = "shm.cli.socket-closed",
     .title = "when the server closes the socket of an SHM session, the client's call fails instead of hanging",
     .role = Role::kClient,
@@ -619,11 +634,13 @@ const Registrar shm_socket_closed({
       st.s->conn().close();
       c.expect_client_failed("SHM-SOCKET-001");
     })});
+}
 
 // ---------------------------------------------------------------------------------------
 // Endpoint names.
 
-const Registrar cli_bad_name({
+void cli_bad_name(Catalogue& table) {
+  table.add({
     .id = "uds.cli.bad-service-name",
     .title = "a client refuses the service name '..' and connects nowhere",
     .role = Role::kClient,
@@ -635,8 +652,10 @@ const Registrar cli_bad_name({
       c.expect_client_failed("UDS-NAME-001");
       c.check(!c.client_connected(), "UDS-NAME-001", "the client connected to " + c.socket_path());
     })});
+}
 
-const Registrar cli_server_closes({
+void cli_server_closes(Catalogue& table) {
+  table.add({
     .id = "uds.cli.server-closes",
     .title = "when the server closes the connection with a request in flight, the client's call fails",
     .role = Role::kClient,
@@ -650,8 +669,10 @@ const Registrar cli_server_closes({
       st.s->conn().close();
       c.expect_client_failed("UDS-EOF-001", std::string("PeerClosed"));
     })});
+}
 
-const Registrar cli_no_server({
+void cli_no_server(Catalogue& table) {
+  table.add({
     .id = "uds.cli.no-server",
     .title = "a client finding a stale socket file reports 'no server' and leaves the file alone",
     .role = Role::kClient,
@@ -673,8 +694,10 @@ const Registrar cli_no_server({
       }
       c.check(exists(c.socket_path()), "UDS-CONNECT-001", "the client removed the socket file at " + c.socket_path());
     })});
+}
 
-const Registrar cli_long_path({
+void cli_long_path(Catalogue& table) {
+  table.add({
     .id = "uds.cli.path-too-long",
     .title = "a client refuses a socket path longer than 107 bytes instead of truncating it",
     .role = Role::kClient,
@@ -689,6 +712,7 @@ const Registrar cli_long_path({
       c.expect_client_failed("UDS-SUN-001");
       c.check(!c.client_connected(), "UDS-SUN-001", "the client connected to the truncated path");
     })});
+}
 
 }  // namespace
 }  // namespace nipc::peer::cases
@@ -696,7 +720,8 @@ const Registrar cli_long_path({
 namespace nipc::peer::cases {
 namespace {
 
-const Registrar overflow_recovery({
+void overflow_recovery(Catalogue& table) {
+  table.add({
     .id = "svc.cli.overflow-recovery",
     .title = "on LIMIT_EXCEEDED the client reconnects with a grown response hint and repeats the call",
     .role = Role::kClient,
@@ -722,6 +747,32 @@ const Registrar overflow_recovery({
       c.check(!seen.empty() && seen.front().payload == first.payload, "SVC-OVERFLOW-001", "the call was not repeated");
       c.expect_client_ok("SVC-OVERFLOW-001");
     }});
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_messages_client_cases(Catalogue& table) {
+  register_bad(table);
+  duplicate_response(table);
+  pipeline_reverse(table);
+  outbound_limit(table);
+  batch_limit(table);
+  batch_ok(table);
+  batch_bad_dir(table);
+  batch_bad_dir_one(table);
+  chunk_ok(table);
+  chunk_slow(table);
+  register_chunks(table);
+  shm_uses_region(table);
+  shm_one_in_flight(table);
+  register_attach(table);
+  register_shm_bad(table);
+  shm_socket_closed(table);
+  cli_bad_name(table);
+  cli_server_closes(table);
+  cli_no_server(table);
+  cli_long_path(table);
+  overflow_recovery(table);
+}
 }  // namespace nipc::peer::cases

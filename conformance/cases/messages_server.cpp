@@ -34,7 +34,8 @@ void send_raw(Session& s, const Packet& p) {
 // ---------------------------------------------------------------------------------------
 // Limits (ENV-LIMIT-001/002, SVC-REQLIMIT-001).
 
-const Registrar payload_over({
+void payload_over(Catalogue& table) {
+  table.add({
     .id = "env.srv.payload-over-limit",
     .title = "a request one byte over the agreed payload limit gets LIMIT_EXCEEDED, then the session closes",
     .requirements = {"ENV-LIMIT-001", "SVC-REQLIMIT-001", "SVC-ERRRESP-001", "SESS-DEAD-001"},
@@ -46,8 +47,10 @@ const Registrar payload_over({
       s->expect_error(h, 5, "ENV-LIMIT-001");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
+}
 
-const Registrar payload_at({
+void payload_at(Catalogue& table) {
+  table.add({
     .id = "env.srv.payload-at-limit",
     .title = "a request exactly at the agreed payload limit is served",
     .requirements = {"ENV-LIMIT-001", "CODEC-INC-001", "CODEC-INC-002"},
@@ -58,8 +61,10 @@ const Registrar payload_at({
       s->send_message(h, p);
       s->expect_answer(h, increment_payload(42), "ENV-LIMIT-001");
     }});
+}
 
-const Registrar payload_huge({
+void payload_huge(Catalogue& table) {
+  table.add({
     .id = "env.srv.payload-len-u32-max",
     .title = "a header announcing payload_len 0xFFFFFFFF gets LIMIT_EXCEEDED before any payload is read",
     .requirements = {"ENV-LIMIT-001", "SVC-REQLIMIT-001"},
@@ -71,8 +76,10 @@ const Registrar payload_huge({
       s->expect_error(h, 5, "ENV-LIMIT-001");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
+}
 
-const Registrar items_over({
+void items_over(Catalogue& table) {
+  table.add({
     .id = "env.srv.item-count-over-limit",
     .title = "a request with item_count above the agreed batch limit gets LIMIT_EXCEEDED",
     .requirements = {"ENV-LIMIT-002", "SVC-REQLIMIT-001", "SVC-ERRRESP-001"},
@@ -85,8 +92,10 @@ const Registrar items_over({
       s->expect_error(h, 5, "ENV-LIMIT-002");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
+}
 
-const Registrar batch_items_over({
+void batch_items_over(Catalogue& table) {
+  table.add({
     .id = "env.srv.batch-over-limit",
     .title = "a batch of 5 items on a session agreed for 4 gets LIMIT_EXCEEDED (flags 0, item_count 1)",
     .requirements = {"ENV-LIMIT-002", "BATCH-ERR-001", "SVC-REQLIMIT-001"},
@@ -102,6 +111,7 @@ const Registrar batch_items_over({
       s->expect_error(h, 5, "ENV-LIMIT-002");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Malformed messages after the handshake: the session ends without a reply.
@@ -166,27 +176,26 @@ const std::vector<DeadRow>& dead_rows() {
   return rows;
 }
 
-const struct RegisterDead {
-  RegisterDead() {
-    for (const DeadRow& row : dead_rows()) {
-      Registrar({.id = std::string("env.srv.") + row.id,
-                 .title = row.title,
-                 .requirements = row.reqs,
-                 .on = row.on,
-                 .run = [&row](Ctx& c) {
-                   auto s = c.open();
-                   send_raw(*s, row.build(c));
-                   // A valid request right behind it must not be answered: the session is over.
-                   // (Not on SHM: one message in flight, a second would overwrite the first.)
-                   if (!s->on_shm()) send_raw(*s, valid_request(c, 9));
-                   s->expect_closed(row.reqs.front(), "a receive-side protocol error ends the session without a reply");
-                 },
-                 .service_neutral = true});
-    }
+void register_dead(Catalogue& table) {
+  for (const DeadRow& row : dead_rows()) {
+    table.add({.id = std::string("env.srv.") + row.id,
+               .title = row.title,
+               .requirements = row.reqs,
+               .on = row.on,
+               .run = [&row](Ctx& c) {
+                 auto s = c.open();
+                 send_raw(*s, row.build(c));
+                 // A valid request right behind it must not be answered: the session is over.
+                 // (Not on SHM: one message in flight, a second would overwrite the first.)
+                 if (!s->on_shm()) send_raw(*s, valid_request(c, 9));
+                 s->expect_closed(row.reqs.front(), "a receive-side protocol error ends the session without a reply");
+               },
+               .service_neutral = true});
   }
-} register_dead;
+}
 
-const Registrar undefined_flags({
+void undefined_flags(Catalogue& table) {
+  table.add({
     .id = "env.srv.undefined-flags",
     .title = "undefined flag bits are ignored: the request is served",
     .requirements = {"ENV-FLAGS-001"},
@@ -201,11 +210,13 @@ const Registrar undefined_flags({
       }
     },
     .service_neutral = true});
+}
 
 // ---------------------------------------------------------------------------------------
 // Correlation (SESS-MSGID-003).
 
-const Registrar msgid_echo({
+void msgid_echo(Catalogue& table) {
+  table.add({
     .id = "sess.srv.message-id-echo",
     .title = "responses echo message_id 0, 1, 2^63 and 2^64-1 and the request's code",
     .requirements = {"SESS-MSGID-003", "ENV-ITEMS-001"},
@@ -218,8 +229,10 @@ const Registrar msgid_echo({
         s->expect_answer(h, answer, "SESS-MSGID-003");
       }
     }});
+}
 
-const Registrar pipelined({
+void pipelined(Catalogue& table) {
+  table.add({
     .id = "sess.srv.pipelined",
     .title = "eight requests in flight are each answered once with their own message_id",
     .requirements = {"SESS-MSGID-003", "SESS-PIPELINE-001"},
@@ -242,11 +255,13 @@ const Registrar pipelined({
         want.erase(it);
       }
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Service outcomes (spec/service.md).
 
-const Registrar wrong_method({
+void wrong_method(Catalogue& table) {
+  table.add({
     .id = "svc.srv.wrong-method",
     .title = "a request for another method gets UNSUPPORTED and the session stays open",
     .requirements = {"SVC-KIND-001", "SVC-ERRRESP-001", "SESS-MSGID-003", "SHIM-SERVICE-001"},
@@ -262,8 +277,10 @@ const Registrar wrong_method({
       }
       round_trip(c, *s, 60, "SVC-KIND-001");
     }});
+}
 
-const Registrar bad_payload({
+void bad_payload(Catalogue& table) {
+  table.add({
     .id = "svc.srv.undecodable-request",
     .title = "an undecodable request payload gets BAD_ENVELOPE, then the session closes",
     .requirements = {"SVC-DECODE-001", "SVC-ERRRESP-001", "CODEC-INC-001"},
@@ -276,8 +293,10 @@ const Registrar bad_payload({
       send_raw(*s, valid_request(c, 22));
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
+}
 
-const Registrar empty_payload({
+void empty_payload(Catalogue& table) {
+  table.add({
     .id = "svc.srv.empty-request",
     .title = "an empty INCREMENT request gets BAD_ENVELOPE",
     .requirements = {"SVC-DECODE-001", "CODEC-INC-001"},
@@ -288,8 +307,10 @@ const Registrar empty_payload({
       s->expect_error(h, 1, "SVC-DECODE-001");
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
+}
 
-const Registrar resp_limit({
+void resp_limit(Catalogue& table) {
+  table.add({
     .id = "svc.srv.response-over-limit",
     .title = "a response above the agreed response limit is LIMIT_EXCEEDED, the session closes, the next handshake grants more",
     .requirements = {"SVC-RESPLIMIT-001", "SVC-GROWTH-001", "ENV-LIMIT-003", "SVC-ERRRESP-001"},
@@ -310,8 +331,10 @@ const Registrar resp_limit({
       s2->send_message(h, p);
       s2->expect_answer(h, string_payload(std::string(text.rbegin(), text.rend())), "SVC-RESPLIMIT-001");
     }});
+}
 
-const Registrar resp_at_limit({
+void resp_at_limit(Catalogue& table) {
+  table.add({
     .id = "svc.srv.response-at-limit",
     .title = "a response exactly at the agreed response limit is sent",
     .requirements = {"SVC-RESPLIMIT-001", "CODEC-STR-005"},
@@ -324,11 +347,13 @@ const Registrar resp_at_limit({
       s->send_message(h, string_payload(text));
       s->expect_answer(h, string_payload(std::string(text.rbegin(), text.rend())), "SVC-RESPLIMIT-001");
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Method semantics (spec/codecs.md).
 
-const Registrar inc_values({
+void inc_values(Catalogue& table) {
+  table.add({
     .id = "codec.srv.increment",
     .title = "INCREMENT answers value + 1, wrapping at 2^64; bytes after the 8 are ignored",
     .requirements = {"CODEC-INC-002", "CODEC-INC-001", "SVC-BUSINESS-001"},
@@ -346,8 +371,10 @@ const Registrar inc_values({
       s->send_message(h, p);
       s->expect_answer(h, increment_payload(6), "CODEC-INC-001");
     }});
+}
 
-const Registrar str_values({
+void str_values(Catalogue& table) {
+  table.add({
     .id = "codec.srv.string-reverse",
     .title = "STRING_REVERSE answers the byte-reversed string, interior NULs and the empty string included",
     .requirements = {"CODEC-STR-005", "CODEC-STR-006"},
@@ -362,8 +389,10 @@ const Registrar str_values({
         s->expect_answer(h, string_payload(std::string(text.rbegin(), text.rend())), "CODEC-STR-005");
       }
     }});
+}
 
-const Registrar str_missing_nul({
+void str_missing_nul(Catalogue& table) {
+  table.add({
     .id = "codec.srv.string-missing-nul",
     .title = "a STRING_REVERSE request without its NUL gets BAD_ENVELOPE",
     .requirements = {"SVC-DECODE-001", "CODEC-STR-004"},
@@ -377,8 +406,10 @@ const Registrar str_missing_nul({
       s->expect_error(h, 1, "SVC-DECODE-001");
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
+}
 
-const Registrar str_bad_offset({
+void str_bad_offset(Catalogue& table) {
+  table.add({
     .id = "codec.srv.string-offset-9",
     .title = "a STRING_REVERSE request with str_offset 9 should get BAD_ENVELOPE",
     .requirements = {"CODEC-STR-002"},
@@ -393,8 +424,10 @@ const Registrar str_bad_offset({
       Message m = s->expect_message("CODEC-STR-002", "an answer");
       c.check(m.h.status == 1, "CODEC-STR-002", "str_offset 9 was accepted (status " + status_name(m.h.status) + ")");
     }});
+}
 
-const Registrar snapshot({
+void snapshot(Catalogue& table) {
+  table.add({
     .id = "codec.srv.snapshot",
     .title = "a CGROUPS_SNAPSHOT request is answered OK with a non-batch, decodable snapshot",
     .requirements = {"SVC-BUSINESS-001", "CODEC-SNAP-018", "ENV-ITEMS-001"},
@@ -407,8 +440,10 @@ const Registrar snapshot({
       c.check(m.h.status == 0, "SVC-BUSINESS-001", "snapshot answered " + status_name(m.h.status));
       c.check(m.h.flags == 0 && m.h.item_count == 1, "CODEC-SNAP-018", "snapshot response is not flags 0, item_count 1");
     }});
+}
 
-const Registrar snapshot_bad({
+void snapshot_bad(Catalogue& table) {
+  table.add({
     .id = "codec.srv.snapshot-bad-request",
     .title = "a snapshot request with layout_version 2 gets BAD_ENVELOPE",
     .requirements = {"SVC-DECODE-001", "CODEC-SNREQ-002"},
@@ -420,6 +455,7 @@ const Registrar snapshot_bad({
       s->expect_error(h, 1, "SVC-DECODE-001");
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Batches (spec/batch.md).
@@ -448,7 +484,8 @@ void batch_round_trip(Ctx& c, Session& s, const std::vector<Bytes>& items, std::
               hex(batch_payload(answers).bytes, 40));
 }
 
-const Registrar batch_four({
+void batch_four(Catalogue& table) {
+  table.add({
     .id = "batch.srv.four-items",
     .title = "a batch of four INCREMENTs is answered item by item as a canonical batch",
     .requirements = {"BATCH-RESP-001", "BATCH-PRESENT-001", "BATCH-HOMO-001", "BATCH-LAYOUT-001", "ENV-LIMIT-004"},
@@ -456,8 +493,10 @@ const Registrar batch_four({
       auto s = c.open();
       batch_round_trip(c, *s, increments({1, 2, ~std::uint64_t{0}, 1000}), 200);
     }});
+}
 
-const Registrar batch_one({
+void batch_one(Catalogue& table) {
+  table.add({
     .id = "batch.srv.one-item",
     .title = "a one-item batch carries a directory and is answered as a one-item batch",
     .requirements = {"BATCH-PRESENT-001", "BATCH-RESP-001"},
@@ -465,8 +504,10 @@ const Registrar batch_one({
       auto s = c.open();
       batch_round_trip(c, *s, increments({5}), 201);
     }});
+}
 
-const Registrar batch_overlap({
+void batch_overlap(Catalogue& table) {
+  table.add({
     .id = "batch.srv.overlapping-items",
     .title = "items that overlap, or come out of order, are not rejected",
     .requirements = {"BATCH-OVERLAP-001", "BATCH-RESP-001"},
@@ -490,6 +531,7 @@ const Registrar batch_overlap({
       std::vector<Bytes> answers = increments({21, 11, 11});
       c.check(m.payload == batch_payload(answers).bytes, "BATCH-RESP-001", "items not answered positionally");
     }});
+}
 
 struct BadBatchRow {
   const char* id;
@@ -534,28 +576,54 @@ const std::vector<BadBatchRow>& bad_batch_rows() {
   return rows;
 }
 
-const struct RegisterBadBatches {
-  RegisterBadBatches() {
-    for (const BadBatchRow& row : bad_batch_rows()) {
-      std::vector<std::string> reqs = row.reqs;
-      for (const char* r : {"BATCH-ERR-001", "SVC-DECODE-001"})
-        if (std::find(reqs.begin(), reqs.end(), r) == reqs.end()) reqs.push_back(r);
-      Registrar({.id = std::string("batch.srv.") + row.id,
-                 .title = std::string(row.title) + ": BAD_ENVELOPE with flags 0 and item_count 1, then close",
-                 .requirements = reqs,
-                 .run = [&row](Ctx& c) {
-                   auto s = c.open();
-                   Packet p = row.payload();
-                   RawHeader h = request(c, 300, p.size());
-                   h.flags = kFlagBatch;
-                   h.item_count = row.item_count;
-                   s->send_message(h, p.bytes);
-                   s->expect_error(h, 1, row.reqs.front());
-                   s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
-                 }});
-    }
+void register_bad_batches(Catalogue& table) {
+  for (const BadBatchRow& row : bad_batch_rows()) {
+    std::vector<std::string> reqs = row.reqs;
+    for (const char* r : {"BATCH-ERR-001", "SVC-DECODE-001"})
+      if (std::find(reqs.begin(), reqs.end(), r) == reqs.end()) reqs.push_back(r);
+    table.add({.id = std::string("batch.srv.") + row.id,
+               .title = std::string(row.title) + ": BAD_ENVELOPE with flags 0 and item_count 1, then close",
+               .requirements = reqs,
+               .run = [&row](Ctx& c) {
+                 auto s = c.open();
+                 Packet p = row.payload();
+                 RawHeader h = request(c, 300, p.size());
+                 h.flags = kFlagBatch;
+                 h.item_count = row.item_count;
+                 s->send_message(h, p.bytes);
+                 s->expect_error(h, 1, row.reqs.front());
+                 s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
+               }});
   }
-} register_bad_batches;
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_messages_server_cases(Catalogue& table) {
+  payload_over(table);
+  payload_at(table);
+  payload_huge(table);
+  items_over(table);
+  batch_items_over(table);
+  register_dead(table);
+  undefined_flags(table);
+  msgid_echo(table);
+  pipelined(table);
+  wrong_method(table);
+  bad_payload(table);
+  empty_payload(table);
+  resp_limit(table);
+  resp_at_limit(table);
+  inc_values(table);
+  str_values(table);
+  str_missing_nul(table);
+  str_bad_offset(table);
+  snapshot(table);
+  snapshot_bad(table);
+  batch_four(table);
+  batch_one(table);
+  batch_overlap(table);
+  register_bad_batches(table);
+}
 }  // namespace nipc::peer::cases

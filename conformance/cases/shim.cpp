@@ -40,7 +40,8 @@ std::vector<std::string> entries(const std::string& dir) {
 // ---------------------------------------------------------------------------------------
 // Server.
 
-const Registrar ready_line({
+void ready_line(Catalogue& table) {
+  table.add({
     .id = "shim.srv.ready-line-only",
     .title = "the server prints exactly one READY line on stdout and nothing else",
     .requirements = {"SHIM-READY-001"},
@@ -56,8 +57,10 @@ const Registrar ready_line({
       c.check(out.size() == 1 && std::regex_match(out[0], kReady), "SHIM-READY-001",
               "stdout has " + std::to_string(out.size()) + " lines; expected the one READY line");
     }});
+}
 
-const Registrar stop_cleans({
+void stop_cleans(Catalogue& table) {
+  table.add({
     .id = "shim.srv.sigterm-stops-and-cleans",
     .title = "on SIGTERM the server ends its sessions, removes its socket and region files and exits 0",
     .requirements = {"SHIM-STOP-001", "SHM-CLEAN-001", "UDS-CLOSE-001"},
@@ -78,8 +81,10 @@ const Registrar stop_cleans({
         c.check(name != c.cfg().service + ".sock", "UDS-CLOSE-001", "the socket file is left behind after the server stopped");
       }
     }});
+}
 
-const Registrar sessions_n({
+void sessions_n(Catalogue& table) {
+  table.add({
     .id = "shim.srv.sessions-2",
     .title = "with --sessions 2 the server exits 0 by itself once two sessions have ended",
     .requirements = {"SHIM-STOP-001"},
@@ -96,8 +101,10 @@ const Registrar sessions_n({
       if (!e) c.timed_out("SHIM-STOP-001", "the server still runs after its two sessions ended");
       c.check(e->ok(), "SHIM-STOP-001", "the server ended with " + e->describe());
     }});
+}
 
-const Registrar srv_unknown_flag({
+void srv_unknown_flag(Catalogue& table) {
+  table.add({
     .id = "shim.srv.unknown-flag",
     .title = "a server given an unknown flag exits 2 without starting",
     .requirements = {"SHIM-FLAG-001", "SHIM-EXIT-001"},
@@ -112,8 +119,10 @@ const Registrar srv_unknown_flag({
         c.check(c.iut()->poll_exit()->code == 2, "SHIM-EXIT-001",
                 "usage error ended with " + c.iut()->poll_exit()->describe() + ", not exit code 2");
     }});
+}
 
-const Registrar echo_service({
+void echo_service(Catalogue& table) {
+  table.add({
     .id = "shim.srv.echo",
     .title = "an echo server answers every payload of its method with the payload itself",
     .requirements = {"SHIM-SERVICE-001"},
@@ -130,8 +139,10 @@ const Registrar echo_service({
         s->expect_answer(h, p, "SHIM-SERVICE-001");
       }
     }});
+}
 
-const Registrar snapshot_generator({
+void snapshot_generator(Catalogue& table) {
+  table.add({
     .id = "shim.srv.snapshot-generator",
     .title = "a cgroups-snapshot server answers with the generator's snapshot for the default seed and size",
     .requirements = {"SHIM-SNAP-001", "SHIM-SERVICE-001"},
@@ -149,6 +160,7 @@ const Registrar snapshot_generator({
       s->send_message(h, Bytes{1, 0, 0, 0});
       s->expect_answer(h, want, "SHIM-SNAP-001");
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Client.
@@ -168,7 +180,8 @@ void check_result_line(Ctx& c, const Ctx::ClientResult& r) {
       c.check(j["error"].contains(key), "SHIM-RESULT-001", std::string("the result line's error has no '") + key + "'");
 }
 
-const Registrar result_ok({
+void result_ok(Catalogue& table) {
+  table.add({
     .id = "shim.cli.result-line",
     .title = "a successful client prints one JSON result line with ok true and exits 0",
     .role = Role::kClient,
@@ -181,8 +194,10 @@ const Registrar result_ok({
       c.check(r.exit.ok(), "SHIM-EXIT-001", "a verified run ended with " + r.exit.describe());
       check_result_line(c, r);
     }});
+}
 
-const Registrar result_rejected({
+void result_rejected(Catalogue& table) {
+  table.add({
     .id = "shim.cli.rejected-exit-5",
     .title = "a client whose handshake is rejected exits 5 and names the rule in its result line",
     .role = Role::kClient,
@@ -195,8 +210,10 @@ const Registrar result_rejected({
       c.check(r.exit.signal == 0 && r.exit.code == 5, "SHIM-EXIT-001", "a rejected handshake ended with " + r.exit.describe());
       check_result_line(c, r);
     }});
+}
 
-const Registrar wrong_answer({
+void wrong_answer(Catalogue& table) {
+  table.add({
     .id = "shim.cli.wrong-answer",
     .title = "a response with a well-formed envelope but a wrong value fails the run (exit 1)",
     .role = Role::kClient,
@@ -218,8 +235,10 @@ const Registrar wrong_answer({
       auto r = c.client_exit();
       c.check(r.exit.signal == 0 && r.exit.code == 1, "SHIM-VERIFY-001", "a wrong answer ended with " + r.exit.describe());
     }});
+}
 
-const Registrar cli_unknown_flag({
+void cli_unknown_flag(Catalogue& table) {
+  table.add({
     .id = "shim.cli.unknown-flag",
     .title = "a client given an unknown flag exits 2 and connects nowhere",
     .role = Role::kClient,
@@ -235,8 +254,10 @@ const Registrar cli_unknown_flag({
       c.check(r.exit.signal == 0 && r.exit.code == 2, "SHIM-EXIT-001", "usage error ended with " + r.exit.describe());
       c.check(!c.client_connected(), "SHIM-FLAG-001", "the client connected despite a usage error");
     }});
+}
 
-const Registrar unsupported_scenario({
+void unsupported_scenario(Catalogue& table) {
+  table.add({
     .id = "shim.cli.unsupported-scenario",
     .title = "a client asked for a scenario its service kind cannot play exits 4 (large INCREMENT requests)",
     .role = Role::kClient,
@@ -250,6 +271,22 @@ const Registrar unsupported_scenario({
               "large INCREMENT requests ended with " + r.exit.describe() + ", not 4 (not supported)");
       check_result_line(c, r);
     }});
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_shim_cases(Catalogue& table) {
+  ready_line(table);
+  stop_cleans(table);
+  sessions_n(table);
+  srv_unknown_flag(table);
+  echo_service(table);
+  snapshot_generator(table);
+  result_ok(table);
+  result_rejected(table);
+  wrong_answer(table);
+  cli_unknown_flag(table);
+  unsupported_scenario(table);
+}
 }  // namespace nipc::peer::cases

@@ -84,7 +84,8 @@ Packet request_message(Ctx& c, std::uint64_t id) {
 // ---------------------------------------------------------------------------------------
 // Named pipe, IUT as server.
 
-const Registrar pipe_name_srv({
+void pipe_name_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.pipe-name",
     .title = "the server's pipe exists at \\\\.\\pipe\\netipc-<hex16(FNV-1a(run_dir))>-<service> and nowhere near it",
     .requirements = {"WIN-PIPE-NAME-001"},
@@ -101,8 +102,10 @@ const Registrar pipe_name_srv({
         c.check(other == nullptr, "WIN-PIPE-NAME-001", "the server also answers at " + wrong);
       }
     })});
+}
 
-const Registrar pipe_first_srv({
+void pipe_first_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.pipe-first-instance",
     .title = "a second server on the same run_dir and service finds the pipe taken: it exits with the environment code and the first keeps serving",
     .requirements = {"WIN-PIPE-FIRST-001", "SHIM-EXIT-001"},
@@ -125,8 +128,10 @@ const Registrar pipe_first_srv({
       auto s = c.open();
       round_trip(c, *s, 1, "WIN-PIPE-FIRST-001");
     })});
+}
 
-const Registrar pipe_taken_srv({
+void pipe_taken_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.pipe-taken-by-peer",
     .title = "a server whose pipe name another process already owns reports address-in-use and does not serve",
     .requirements = {"WIN-PIPE-FIRST-001", "SHIM-EXIT-001"},
@@ -144,8 +149,10 @@ const Registrar pipe_taken_srv({
         c.check(e.signal == 0 && e.code == 3, "SHIM-EXIT-001",
                 "address in use ended the server with " + e.describe() + ", not the environment code 3");
     })});
+}
 
-const Registrar pipe_next_instance({
+void pipe_next_instance(Catalogue& table) {
+  table.add({
     .id = "win.srv.pipe-next-instance",
     .title = "while a first client has connected but not sent its HELLO, a second client can connect and complete a session",
     .requirements = {"WIN-PIPE-ACCEPT-001"},
@@ -160,8 +167,10 @@ const Registrar pipe_next_instance({
       first->accept(c.hello(), "WIN-PIPE-ACCEPT-001");
       round_trip(c, *first, 2, "WIN-PIPE-ACCEPT-001");
     })});
+}
 
-const Registrar pipe_eof_srv({
+void pipe_eof_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.pipe-eof",
     .title = "a client closing its pipe after the handshake and in the middle of a chunked message ends only that session",
     .requirements = {"WIN-PIPE-EOF-001", "SESS-DEAD-001"},
@@ -177,8 +186,10 @@ const Registrar pipe_eof_srv({
       b->close();  // two continuations never come
       c.sleep_ms(100);
     })});
+}
 
-const Registrar stop_event_srv({
+void stop_event_srv(Catalogue& table) {
+  table.add({
     .id = "shim.srv.stop-event",
     .title = "setting the manual-reset event Local\\netipc-shim-stop-<pid> stops the server with exit code 0 and its pipe goes away",
     .requirements = {"SHIM-STOP-002", "SHIM-STOP-001"},
@@ -201,11 +212,13 @@ const Registrar stop_event_srv({
       c.check(connect_endpoint(c.endpoint(), &c.transcript(), "after-stop", &why) == nullptr, "SHIM-STOP-001",
               "the pipe " + c.endpoint() + " still accepts connections after the server stopped");
     })});
+}
 
 // ---------------------------------------------------------------------------------------
 // Named pipe, IUT as client.
 
-const Registrar pipe_name_cli({
+void pipe_name_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.pipe-name",
     .title = "the client connects to the pipe at the derived name and completes its calls",
     .role = Role::kClient,
@@ -216,8 +229,10 @@ const Registrar pipe_name_cli({
       c.check(!seen.empty(), "WIN-PIPE-CONNECT-001", "the client sent no request over the pipe");
       c.expect_client_ok("WIN-PIPE-CONNECT-001");
     })});
+}
 
-const Registrar pipe_missing_cli({
+void pipe_missing_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.no-pipe",
     .title = "a client finding no pipe fails at once with the environment code instead of waiting",
     .role = Role::kClient,
@@ -234,8 +249,10 @@ const Registrar pipe_missing_cli({
         c.check(e->signal == 0 && e->code == 3, "SHIM-EXIT-001",
                 "a missing server ended the client with " + e->describe() + ", not the environment code 3");
     })});
+}
 
-const Registrar pipe_busy_cli({
+void pipe_busy_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.busy-pipe",
     .title = "a client finding the pipe without a free instance fails instead of waiting for one",
     .role = Role::kClient,
@@ -254,8 +271,10 @@ const Registrar pipe_busy_cli({
       if (!e) c.timed_out("WIN-PIPE-CONNECT-001", "the client waits for a busy pipe instead of failing");
       c.check(!e->ok(), "WIN-PIPE-CONNECT-001", "the client reported success while the pipe was busy");
     })});
+}
 
-const Registrar pipe_eof_cli({
+void pipe_eof_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.pipe-eof",
     .title = "when the server closes the pipe instead of answering, the client's call fails and it exits",
     .role = Role::kClient,
@@ -268,8 +287,10 @@ const Registrar pipe_eof_cli({
       st.s->close();
       c.expect_client_failed("WIN-PIPE-EOF-001");
     })});
+}
 
-const Registrar name_too_long_srv({
+void name_too_long_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.name-too-long",
     .title = "a server whose pipe name would exceed 255 bytes refuses the service instead of truncating the name",
     .requirements = {"WIN-NAME-LEN-001"},
@@ -286,8 +307,10 @@ const Registrar name_too_long_srv({
       c.expect_refusal(ready, "WIN-NAME-LEN-001",
                        "the server started with a pipe name of " + std::to_string(c.endpoint().size()) + " bytes");
     })});
+}
 
-const Registrar name_too_long_cli({
+void name_too_long_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.name-too-long",
     .title = "a client whose pipe name would exceed 255 bytes fails instead of connecting to a truncated name",
     .role = Role::kClient,
@@ -304,11 +327,13 @@ const Registrar name_too_long_cli({
       c.check(!c.client_connected(), "WIN-NAME-LEN-001", "the client connected to the truncated pipe name");
       c.check(!e->ok(), "WIN-NAME-LEN-001", "the client reported success with an over-long pipe name");
     })});
+}
 
 // ---------------------------------------------------------------------------------------
 // Shared memory, IUT as server.
 
-const Registrar region_header_srv({
+void region_header_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.region-header",
     .title = "the region exists under its derived name with a valid 128-byte header when the HELLO_ACK arrives; publication moves len and seq",
     .requirements = {"WIN-SHM-HDR-001", "WIN-SHM-LAYOUT-001", "WIN-SHM-NAME-001", "WIN-SHM-PUB-001"},
@@ -326,8 +351,10 @@ const Registrar region_header_srv({
               "resp_len " + std::to_string(h.response_len) + " is not the last response's length");
       c.check(h.padding == 0 && h.reserved_zero, "WIN-SHM-HDR-001", "padding or reserved bytes changed during the session");
     })});
+}
 
-const Registrar object_names_srv({
+void object_names_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.object-names",
     .title = "each session's objects carry the profile and the session id, and the token: two sessions, two mappings, none under another token",
     .requirements = {"WIN-SHM-NAME-001"},
@@ -349,8 +376,10 @@ const Registrar object_names_srv({
       round_trip(c, *a, 1, "WIN-SHM-NAME-001");
       round_trip(c, *b, 2, "WIN-SHM-NAME-001");
     })});
+}
 
-const Registrar busywait_srv({
+void busywait_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.busywait-no-events",
     .title = "in the busy-wait profile the server creates no events and still receives requests published without a signal",
     .requirements = {"WIN-SHM-BUSYWAIT-001"},
@@ -367,8 +396,10 @@ const Registrar busywait_srv({
         round_trip(c, *s, id, "WIN-SHM-BUSYWAIT-001");
       }
     })});
+}
 
-const Registrar hybrid_signals_srv({
+void hybrid_signals_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.hybrid-signals-waiting-client",
     .title = "with resp_client_waiting set, the server signals the response event of the session when it publishes a response",
     .requirements = {"WIN-SHM-PUB-001", "WIN-SHM-NAME-001"},
@@ -397,8 +428,10 @@ const Registrar hybrid_signals_srv({
         c.check(m.h.message_id == id && m.payload == answer, "WIN-SHM-PUB-001", "wrong answer to message_id " + std::to_string(id));
       }
     })});
+}
 
-const Registrar close_flag_srv({
+void close_flag_srv(Catalogue& table) {
+  table.add({
     .id = "win.srv.close-flag",
     .title = "setting req_client_closed ends the session: the server sets resp_server_closed and closes the pipe",
     .requirements = {"WIN-SHM-CLOSE-001"},
@@ -415,6 +448,7 @@ const Registrar close_flag_srv({
               "resp_server_closed is " + std::to_string(h.response_server_closed) + " after the session ended");
       if (!gone) c.timed_out("WIN-SHM-CLOSE-001", "the server keeps the session after req_client_closed");
     })});
+}
 
 struct LenRow {
   const char* id;
@@ -440,22 +474,20 @@ const std::vector<LenRow>& len_rows() {
   return rows;
 }
 
-const struct RegisterLenRows {
-  RegisterLenRows() {
-    for (const LenRow& row : len_rows()) {
-      Registrar({.id = std::string("win.srv.") + row.id,
-                 .title = std::string(row.title) + ": the server consumes it, answers nothing and ends the session",
-                 .requirements = {"WIN-SHM-LEN-001", "SESS-DEAD-001"},
-                 .on = kOnShm,
-                 .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
-                   auto s = c.open();
-                   Packet p = request_message(c, 1);
-                   s->publish(p.bytes, row.len(*s, static_cast<std::uint32_t>(p.size())));
-                   s->expect_closed("WIN-SHM-LEN-001", "a bad published length ends the session without a reply");
-                 })});
-    }
+void register_len_rows(Catalogue& table) {
+  for (const LenRow& row : len_rows()) {
+    table.add({.id = std::string("win.srv.") + row.id,
+               .title = std::string(row.title) + ": the server consumes it, answers nothing and ends the session",
+               .requirements = {"WIN-SHM-LEN-001", "SESS-DEAD-001"},
+               .on = kOnShm,
+               .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
+                 auto s = c.open();
+                 Packet p = request_message(c, 1);
+                 s->publish(p.bytes, row.len(*s, static_cast<std::uint32_t>(p.size())));
+                 s->expect_closed("WIN-SHM-LEN-001", "a bad published length ends the session without a reply");
+               })});
   }
-} register_len_rows;
+}
 
 struct ExistsRow {
   const char* id;
@@ -463,49 +495,48 @@ struct ExistsRow {
   const char* suffix;  // the object the peer creates first
 };
 
-const struct RegisterExists {
-  RegisterExists() {
-    static const ExistsRow rows[] = {
-        {"mapping-exists", "the next session's mapping already exists", "-mapping"},
-        {"event-exists", "the next session's request event already exists (hybrid)", "-req_event"},
-    };
-    for (const ExistsRow& row : rows) {
-      Registrar({.id = std::string("win.srv.") + row.id,
-                 .title = std::string(row.title) + ": creation fails and the session runs on the pipe",
-                 .requirements = {"WIN-SHM-CREATE-001", "PROF-OFFER-001"},
-                 .on = kOnShm,
-                 .profile_bits = std::string(row.suffix) == "-mapping" ? 0u : kHybrid,
-                 .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
-                   std::string suffix = row.suffix;
-                   if (suffix != "-mapping" && shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
-                   auto first = c.open();
-                   std::uint64_t next = first->ack().session_id + 1;
-                   std::string prefix = c.object_prefix_of(shm_profile(c), next);
-                   UniqueHandle squatter;
-                   std::unique_ptr<WinRegion> squat;
-                   std::string why;
-                   if (suffix == "-mapping") {
-                     squat = WinRegion::create(prefix, win_region_for(shm_profile(c), 64, 64), std::nullopt, false, false, &why);
-                     if (!squat) c.error("cannot create the squatting mapping: " + why);
-                   } else {
-                     squatter.reset(::CreateEventW(nullptr, FALSE, FALSE, widen_bytes(prefix + suffix).c_str()));
-                     if (!squatter.valid()) c.error("cannot create the squatting event: " + last_error_text());
-                   }
-                   c.note("the peer created " + prefix + suffix + " before the session");
-                   auto s = c.connect();
-                   RawHello h = c.hello();
-                   auto ack = s->handshake(hello_packet(h));
-                   if (!ack || ack->h.status != 0) c.fail("PROF-OFFER-001", "the server refused the session instead of dropping SHM");
-                   c.check(ack->a.session_id != next || (ack->a.selected & kShmBits) == 0, "WIN-SHM-CREATE-001",
-                           "the server selected " + hex32(ack->a.selected) + " although " + prefix + suffix + " already existed");
-                   s->establish(h, ack->a);
-                   round_trip(c, *s, 1, "PROF-OFFER-001");
-                 })});
-    }
+void register_exists(Catalogue& table) {
+  static const ExistsRow rows[] = {
+      {"mapping-exists", "the next session's mapping already exists", "-mapping"},
+      {"event-exists", "the next session's request event already exists (hybrid)", "-req_event"},
+  };
+  for (const ExistsRow& row : rows) {
+    table.add({.id = std::string("win.srv.") + row.id,
+               .title = std::string(row.title) + ": creation fails and the session runs on the pipe",
+               .requirements = {"WIN-SHM-CREATE-001", "PROF-OFFER-001"},
+               .on = kOnShm,
+               .profile_bits = std::string(row.suffix) == "-mapping" ? 0u : kHybrid,
+               .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
+                 std::string suffix = row.suffix;
+                 if (suffix != "-mapping" && shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
+                 auto first = c.open();
+                 std::uint64_t next = first->ack().session_id + 1;
+                 std::string prefix = c.object_prefix_of(shm_profile(c), next);
+                 UniqueHandle squatter;
+                 std::unique_ptr<WinRegion> squat;
+                 std::string why;
+                 if (suffix == "-mapping") {
+                   squat = WinRegion::create(prefix, win_region_for(shm_profile(c), 64, 64), std::nullopt, false, false, &why);
+                   if (!squat) c.error("cannot create the squatting mapping: " + why);
+                 } else {
+                   squatter.reset(::CreateEventW(nullptr, FALSE, FALSE, widen_bytes(prefix + suffix).c_str()));
+                   if (!squatter.valid()) c.error("cannot create the squatting event: " + last_error_text());
+                 }
+                 c.note("the peer created " + prefix + suffix + " before the session");
+                 auto s = c.connect();
+                 RawHello h = c.hello();
+                 auto ack = s->handshake(hello_packet(h));
+                 if (!ack || ack->h.status != 0) c.fail("PROF-OFFER-001", "the server refused the session instead of dropping SHM");
+                 c.check(ack->a.session_id != next || (ack->a.selected & kShmBits) == 0, "WIN-SHM-CREATE-001",
+                         "the server selected " + hex32(ack->a.selected) + " although " + prefix + suffix + " already existed");
+                 s->establish(h, ack->a);
+                 round_trip(c, *s, 1, "PROF-OFFER-001");
+               })});
   }
-} register_exists;
+}
 
-const Registrar prof_busywait_wins({
+void prof_busywait_wins(Catalogue& table) {
+  table.add({
     .id = "win.srv.busywait-wins",
     .title = "a server offering 0x07 without preference selects busy-wait (0x04) for a client offering 0x07 without preference",
     .requirements = {"WIN-PROF-001", "HS-PROF-002"},
@@ -523,11 +554,13 @@ const Registrar prof_busywait_wins({
       s->establish(h, ack->a);
       round_trip(c, *s, 1, "WIN-PROF-001");
     })});
+}
 
 // ---------------------------------------------------------------------------------------
 // Shared memory, IUT as client.
 
-const Registrar object_names_cli({
+void object_names_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.object-names",
     .title = "the client attaches to the mapping under the derived name and publishes its requests there",
     .role = Role::kClient,
@@ -542,8 +575,10 @@ const Registrar object_names_cli({
               "WIN-SHM-NAME-001", "the client's requests did not arrive in the session's mapping");
       c.expect_client_ok("WIN-SHM-NAME-001");
     })});
+}
 
-const Registrar spin_adopted_cli({
+void spin_adopted_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.spin-adopted",
     .title = "a client spins as often as the region's spin_tries says: with 0x7fffffff it never blocks during a 200 ms answer delay",
     .role = Role::kClient,
@@ -571,8 +606,10 @@ const Registrar spin_adopted_cli({
       st.s->serve();
       c.expect_client_ok("WIN-SHM-SPIN-001");
     })});
+}
 
-const Registrar hybrid_signals_cli({
+void hybrid_signals_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.hybrid-signals-waiting-server",
     .title = "with req_server_waiting set, the client signals the request event of the session when it publishes a request",
     .role = Role::kClient,
@@ -604,8 +641,10 @@ const Registrar hybrid_signals_cli({
       st.s->serve();
       c.expect_client_ok("WIN-SHM-PUB-001");
     })});
+}
 
-const Registrar busywait_cli({
+void busywait_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.busywait-no-events",
     .title = "in the busy-wait profile the client works with a region that has no events",
     .role = Role::kClient,
@@ -625,8 +664,10 @@ const Registrar busywait_cli({
       });
       c.expect_client_ok("WIN-SHM-BUSYWAIT-001");
     })});
+}
 
-const Registrar close_flag_cli({
+void close_flag_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.close-flag",
     .title = "a client ending its session sets req_client_closed",
     .role = Role::kClient,
@@ -640,8 +681,10 @@ const Registrar close_flag_cli({
       std::int32_t flag = st.s->region()->word(W::kRequestClientClosed);
       c.check(flag == 1, "WIN-SHM-CLOSE-001", "req_client_closed is " + std::to_string(flag) + " after the client ended");
     })});
+}
 
-const Registrar server_closed_cli({
+void server_closed_cli(Catalogue& table) {
+  table.add({
     .id = "win.cli.server-closed-flag",
     .title = "when the server sets resp_server_closed instead of answering, the client's call fails at once instead of waiting",
     .role = Role::kClient,
@@ -657,6 +700,7 @@ const Registrar server_closed_cli({
       if (!e) c.timed_out("WIN-SHM-CLOSE-001", "the client keeps waiting for a response after resp_server_closed");
       c.expect_client_failed("WIN-SHM-CLOSE-001");
     })});
+}
 
 struct CliLenRow {
   const char* id;
@@ -664,38 +708,36 @@ struct CliLenRow {
   std::function<std::uint32_t(Session&, std::uint32_t)> len;
 };
 
-const struct RegisterCliLen {
-  RegisterCliLen() {
-    static const CliLenRow rows[] = {
-        {"response-len-zero", "a response published with length 0", [](Session&, std::uint32_t) { return 0u; }},
-        {"response-len-over-capacity", "a response published with a length 64 above the response area",
-         [](Session& s, std::uint32_t) -> std::uint32_t {
+void register_cli_len(Catalogue& table) {
+  static const CliLenRow rows[] = {
+      {"response-len-zero", "a response published with length 0", [](Session&, std::uint32_t) { return 0u; }},
+      {"response-len-over-capacity", "a response published with a length 64 above the response area",
+       [](Session& s, std::uint32_t) -> std::uint32_t {
 #ifdef _WIN32
-           return s.region()->header().response_capacity + 64;
+         return s.region()->header().response_capacity + 64;
 #else
-           (void)s;
-           return 0;
+         (void)s;
+         return 0;
 #endif
-         }},
-    };
-    for (const CliLenRow& row : rows) {
-      Registrar({.id = std::string("win.cli.") + row.id,
-                 .title = std::string(row.title) + ": the client's call fails and it ends the session",
-                 .role = Role::kClient,
-                 .requirements = {"WIN-SHM-LEN-001", "SESS-DEAD-001"},
-                 .on = kOnShm,
-                 .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
-                   ClientStart st = client_hello(c);
-                   st.s->send_ack(st.ack);
-                   Message req = st.s->expect_message("HS-CLI-USE-001", "the client's first request");
-                   Packet reply = increment_reply(req);
-                   st.s->publish(reply.bytes, row.len(*st.s, static_cast<std::uint32_t>(reply.size())));
-                   st.s->expect_closed("SESS-DEAD-001", "after a bad published length the client ends the session");
-                   c.expect_client_failed("WIN-SHM-LEN-001");
-                 })});
-    }
+       }},
+  };
+  for (const CliLenRow& row : rows) {
+    table.add({.id = std::string("win.cli.") + row.id,
+               .title = std::string(row.title) + ": the client's call fails and it ends the session",
+               .role = Role::kClient,
+               .requirements = {"WIN-SHM-LEN-001", "SESS-DEAD-001"},
+               .on = kOnShm,
+               .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
+                 ClientStart st = client_hello(c);
+                 st.s->send_ack(st.ack);
+                 Message req = st.s->expect_message("HS-CLI-USE-001", "the client's first request");
+                 Packet reply = increment_reply(req);
+                 st.s->publish(reply.bytes, row.len(*st.s, static_cast<std::uint32_t>(reply.size())));
+                 st.s->expect_closed("SESS-DEAD-001", "after a bad published length the client ends the session");
+                 c.expect_client_failed("WIN-SHM-LEN-001");
+               })});
   }
-} register_cli_len;
+}
 
 struct AttachRow {
   const char* id;
@@ -704,61 +746,91 @@ struct AttachRow {
   bool events = true;  // hybrid: create the events
 };
 
-const struct RegisterAttach {
-  RegisterAttach() {
-    static const AttachRow rows[] = {
-        {"bad-magic", "a region with magic 0x4e53484d (the POSIX one)", [](WinRegionHeader& h) { h.magic = 0x4e53484d; }},
-        {"bad-version", "a region of version 2", [](WinRegionHeader& h) { h.version = 2; }},
-        {"bad-header-len", "a region with header_len 64", [](WinRegionHeader& h) { h.header_len = 64; }},
-        {"wrong-profile", "a region whose profile is the other SHM profile",
-         [](WinRegionHeader& h) { h.profile = kShmBits & ~h.profile; }},
-        {"zero-capacity", "a region with request_capacity 0", [](WinRegionHeader& h) { h.request_capacity = 0; }},
-        {"misaligned-capacity", "a region with a response capacity not a multiple of 64",
-         [](WinRegionHeader& h) { h.response_capacity += 8; }},
-        {"overlapping-areas", "a region whose response area starts inside the request area",
-         [](WinRegionHeader& h) { h.response_offset = h.request_offset + 64; }},
-        {"capacity-overflow", "a region whose response_offset + response_capacity overflows 32 bits",
-         [](WinRegionHeader& h) { h.response_capacity = 0xffffffc0u; }},
-        {"no-events", "a hybrid region without its events", [](WinRegionHeader&) {}, false},
-    };
-    for (const AttachRow& row : rows) {
-      Registrar({.id = std::string("win.cli.attach-fails-") + row.id,
-                 .title = std::string(row.title) + ": the client does not use it, closes, and handshakes again on the pipe",
-                 .role = Role::kClient,
-                 .requirements = {"WIN-SHM-ATTACH-001", "PROF-ATTACH-FAIL-001", "PROF-LOCK-001"},
-                 .on = kOnShm,
-                 .profile_bits = row.events ? 0u : kHybrid,
-                 .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
-                   if (!row.events && shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
-                   ClientStart st = client_hello(c);
-                   WinRegionHeader h = win_region_for(st.ack.selected, st.ack.request_payload, st.ack.response_payload);
-                   row.spoil(h);
-                   std::string prefix = c.object_prefix_of(st.ack.selected, st.ack.session_id);
-                   std::string why;
-                   // The mapping follows the good layout's size, whatever the header claims.
-                   WinRegionHeader good = win_region_for(st.ack.selected, st.ack.request_payload, st.ack.response_payload);
-                   auto region = WinRegion::create(prefix, h, std::size_t{good.response_offset} + good.response_capacity,
-                                                   row.events, false, &why);
-                   if (!region) c.error("cannot create the spoiled region: " + why);
-                   c.transcript().sent(st.s->name(), encode(h));
-                   st.s->send_ack(st.ack, 0, std::nullopt, false);
-                   // Existing clients retry a missing mapping, bad magic or missing events for
-                   // up to 5 s before they give up.
-                   if (!wait_hung_up(*st.s, c.step(6)))
-                     c.timed_out("PROF-ATTACH-FAIL-001", "the client neither used nor left a region it must refuse");
-                   c.check(region->seq(Area::kRequest) == 0, "PROF-LOCK-001", "the client published into a region it must refuse");
-                   auto again = c.accept_client();
-                   RawHello h2 = again->read_hello();
-                   c.check((h2.supported & kShmBits) == 0 && (h2.preferred & kShmBits) == 0, "PROF-ATTACH-FAIL-001",
-                           "after a failed attach the client still offers " + hex32(h2.supported) + " / prefers " +
-                               hex32(h2.preferred));
-                   again->send_ack(again->ack_for(h2));
-                   again->serve();
-                   c.expect_client_ok("PROF-ATTACH-FAIL-001");
-                 })});
-    }
+void register_attach(Catalogue& table) {
+  static const AttachRow rows[] = {
+      {"bad-magic", "a region with magic 0x4e53484d (the POSIX one)", [](WinRegionHeader& h) { h.magic = 0x4e53484d; }},
+      {"bad-version", "a region of version 2", [](WinRegionHeader& h) { h.version = 2; }},
+      {"bad-header-len", "a region with header_len 64", [](WinRegionHeader& h) { h.header_len = 64; }},
+      {"wrong-profile", "a region whose profile is the other SHM profile",
+       [](WinRegionHeader& h) { h.profile = kShmBits & ~h.profile; }},
+      {"zero-capacity", "a region with request_capacity 0", [](WinRegionHeader& h) { h.request_capacity = 0; }},
+      {"misaligned-capacity", "a region with a response capacity not a multiple of 64",
+       [](WinRegionHeader& h) { h.response_capacity += 8; }},
+      {"overlapping-areas", "a region whose response area starts inside the request area",
+       [](WinRegionHeader& h) { h.response_offset = h.request_offset + 64; }},
+      {"capacity-overflow", "a region whose response_offset + response_capacity overflows 32 bits",
+       [](WinRegionHeader& h) { h.response_capacity = 0xffffffc0u; }},
+      {"no-events", "a hybrid region without its events", [](WinRegionHeader&) {}, false},
+  };
+  for (const AttachRow& row : rows) {
+    table.add({.id = std::string("win.cli.attach-fails-") + row.id,
+               .title = std::string(row.title) + ": the client does not use it, closes, and handshakes again on the pipe",
+               .role = Role::kClient,
+               .requirements = {"WIN-SHM-ATTACH-001", "PROF-ATTACH-FAIL-001", "PROF-LOCK-001"},
+               .on = kOnShm,
+               .profile_bits = row.events ? 0u : kHybrid,
+               .run = NIPC_WINDOWS_BODY([&row](Ctx& c) {
+                 if (!row.events && shm_profile(c) != kHybrid) c.not_applicable("hybrid runs only");
+                 ClientStart st = client_hello(c);
+                 WinRegionHeader h = win_region_for(st.ack.selected, st.ack.request_payload, st.ack.response_payload);
+                 row.spoil(h);
+                 std::string prefix = c.object_prefix_of(st.ack.selected, st.ack.session_id);
+                 std::string why;
+                 // The mapping follows the good layout's size, whatever the header claims.
+                 WinRegionHeader good = win_region_for(st.ack.selected, st.ack.request_payload, st.ack.response_payload);
+                 auto region = WinRegion::create(prefix, h, std::size_t{good.response_offset} + good.response_capacity,
+                                                 row.events, false, &why);
+                 if (!region) c.error("cannot create the spoiled region: " + why);
+                 c.transcript().sent(st.s->name(), encode(h));
+                 st.s->send_ack(st.ack, 0, std::nullopt, false);
+                 // Existing clients retry a missing mapping, bad magic or missing events for
+                 // up to 5 s before they give up.
+                 if (!wait_hung_up(*st.s, c.step(6)))
+                   c.timed_out("PROF-ATTACH-FAIL-001", "the client neither used nor left a region it must refuse");
+                 c.check(region->seq(Area::kRequest) == 0, "PROF-LOCK-001", "the client published into a region it must refuse");
+                 auto again = c.accept_client();
+                 RawHello h2 = again->read_hello();
+                 c.check((h2.supported & kShmBits) == 0 && (h2.preferred & kShmBits) == 0, "PROF-ATTACH-FAIL-001",
+                         "after a failed attach the client still offers " + hex32(h2.supported) + " / prefers " +
+                             hex32(h2.preferred));
+                 again->send_ack(again->ack_for(h2));
+                 again->serve();
+                 c.expect_client_ok("PROF-ATTACH-FAIL-001");
+               })});
   }
-} register_attach;
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_windows_cases(Catalogue& table) {
+  pipe_name_srv(table);
+  pipe_first_srv(table);
+  pipe_taken_srv(table);
+  pipe_next_instance(table);
+  pipe_eof_srv(table);
+  stop_event_srv(table);
+  pipe_name_cli(table);
+  pipe_missing_cli(table);
+  pipe_busy_cli(table);
+  pipe_eof_cli(table);
+  name_too_long_srv(table);
+  name_too_long_cli(table);
+  region_header_srv(table);
+  object_names_srv(table);
+  busywait_srv(table);
+  hybrid_signals_srv(table);
+  close_flag_srv(table);
+  register_len_rows(table);
+  register_exists(table);
+  prof_busywait_wins(table);
+  object_names_cli(table);
+  spin_adopted_cli(table);
+  hybrid_signals_cli(table);
+  busywait_cli(table);
+  close_flag_cli(table);
+  server_closed_cli(table);
+  register_cli_len(table);
+  register_attach(table);
+}
 }  // namespace nipc::peer::cases
