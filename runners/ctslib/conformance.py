@@ -8,9 +8,9 @@ scenario, fixed configuration), expands the templates, runs cases in parallel, w
 and JUnit XML, checks the requirement coverage of the catalogue, and runs the mutation sweep
 over `nipc-ref-mutants`.
 
-Template placeholders, per case: {run_dir} {service} {auth_token} {profiles} {preferred}
-{max_request_payload} {max_request_batch} {max_response_payload} {packet_size}
-{service_kind} {sessions} {scenario} {count} {items}.
+Template placeholders, per case: the knobs of spec/shim-knobs.json whose column placeholder
+is true ({run_dir} {service} {auth_token} {profiles} … {snapshot_seed}), with the run values
+of that table for whatever the case does not need.
 
 Windows implementations (manifest platform "windows") are tested by the Windows build of the
 peer (nipc-peer.exe from the manifest's build tree), started under the manifest's launcher
