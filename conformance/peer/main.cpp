@@ -18,18 +18,32 @@
 #include "catalogue.h"
 #include "ctx.h"
 
-// The case files: each adds its rows to the catalogue. This list is the whole catalogue; a
-// new case file gets a line here.
+// The case files (cases/<chapter>_<role>.cpp, in the spec's chapter order; the session
+// vectors come from vectors/sessions.json): each adds its rows to the catalogue. This list is
+// the whole catalogue; a new case file gets a line here.
 namespace nipc::peer::cases {
-void add_chunking_server_cases(Catalogue& table);
-void add_handshake_client_cases(Catalogue& table);
 void add_handshake_server_cases(Catalogue& table);
-void add_messages_client_cases(Catalogue& table);
-void add_messages_server_cases(Catalogue& table);
+void add_handshake_client_cases(Catalogue& table);
+void add_envelope_server_cases(Catalogue& table);
+void add_envelope_client_cases(Catalogue& table);
+void add_session_server_cases(Catalogue& table);
+void add_session_client_cases(Catalogue& table);
+void add_batch_server_cases(Catalogue& table);
+void add_batch_client_cases(Catalogue& table);
+void add_chunking_server_cases(Catalogue& table);
+void add_chunking_client_cases(Catalogue& table);
+void add_service_server_cases(Catalogue& table);
+void add_service_client_cases(Catalogue& table);
+void add_codecs_server_cases(Catalogue& table);
+void add_transport_uds_server_cases(Catalogue& table);
+void add_transport_uds_client_cases(Catalogue& table);
+void add_transport_shm_server_cases(Catalogue& table);
+void add_transport_shm_client_cases(Catalogue& table);
+void add_transport_windows_server_cases(Catalogue& table);
+void add_transport_windows_client_cases(Catalogue& table);
+void add_shim_server_cases(Catalogue& table);
+void add_shim_client_cases(Catalogue& table);
 void add_session_vectors_cases(Catalogue& table);
-void add_shim_cases(Catalogue& table);
-void add_transport_server_cases(Catalogue& table);
-void add_windows_cases(Catalogue& table);
 }  // namespace nipc::peer::cases
 
 namespace {
@@ -89,15 +103,28 @@ bool parse_config(const std::string& text, Config* c, std::string* why) {
 nipc::peer::Catalogue make_catalogue() {
   using namespace nipc::peer::cases;
   nipc::peer::Catalogue table;
-  add_chunking_server_cases(table);
-  add_handshake_client_cases(table);
   add_handshake_server_cases(table);
-  add_messages_client_cases(table);
-  add_messages_server_cases(table);
+  add_handshake_client_cases(table);
+  add_envelope_server_cases(table);
+  add_envelope_client_cases(table);
+  add_session_server_cases(table);
+  add_session_client_cases(table);
+  add_batch_server_cases(table);
+  add_batch_client_cases(table);
+  add_chunking_server_cases(table);
+  add_chunking_client_cases(table);
+  add_service_server_cases(table);
+  add_service_client_cases(table);
+  add_codecs_server_cases(table);
+  add_transport_uds_server_cases(table);
+  add_transport_uds_client_cases(table);
+  add_transport_shm_server_cases(table);
+  add_transport_shm_client_cases(table);
+  add_transport_windows_server_cases(table);
+  add_transport_windows_client_cases(table);
+  add_shim_server_cases(table);
+  add_shim_client_cases(table);
   add_session_vectors_cases(table);
-  add_shim_cases(table);
-  add_transport_server_cases(table);
-  add_windows_cases(table);
   return table;
 }
 
