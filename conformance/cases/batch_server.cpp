@@ -145,7 +145,7 @@ void register_bad_batches(Catalogue& table) {
                  h.flags = kFlagBatch;
                  h.item_count = row.item_count;
                  s->send_message(h, p.bytes);
-                 s->expect_error(h, 1, row.reqs.front());
+                 s->expect_error(h, kStatusBadEnvelope, row.reqs.front());
                  s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
                }});
   }

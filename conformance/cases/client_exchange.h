@@ -122,13 +122,13 @@ inline const std::vector<BadRow>& bad_rows() {
       {"env.cli.kind-0", "a response of kind 0", {"SESS-DEAD-001", "ENV-KIND-001"}, "HeaderBadKind", kOnAny, count2(),
        with_header([](RawHeader& h) { h.kind = 0; })},
       {"svc.cli.status-unsupported", "UNSUPPORTED with a correct-looking payload is a failed call",
-       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(4)},
+       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(kStatusUnsupported)},
       {"svc.cli.status-bad-envelope", "BAD_ENVELOPE with a correct-looking payload is a failed call",
-       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(1)},
+       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(kStatusBadEnvelope)},
       {"svc.cli.status-internal", "INTERNAL_ERROR with a correct-looking payload is a failed call",
-       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(6)},
+       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(kStatusInternalError)},
       {"svc.cli.status-undefined", "an undefined status 9 with a correct-looking payload is a failed call",
-       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(9)},
+       {"SVC-STATUS-001"}, "", kOnAny, {}, with_status(kStatusUndefined + 2)},
   };
   return rows;
 }

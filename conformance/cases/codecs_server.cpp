@@ -65,7 +65,7 @@ void str_missing_nul(Catalogue& table) {
       p.back() = 'd';
       RawHeader h = request(c, 90, p.size());
       s->send_message(h, p);
-      s->expect_error(h, 1, "SVC-DECODE-001");
+      s->expect_error(h, kStatusBadEnvelope, "SVC-DECODE-001");
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
 }
@@ -84,7 +84,7 @@ void str_bad_offset(Catalogue& table) {
       RawHeader h = request(c, 91, p.size());
       s->send_message(h, p);
       Message m = s->expect_message("CODEC-STR-002", "an answer");
-      c.check(m.h.status == 1, "CODEC-STR-002", "str_offset 9 was accepted (status " + status_name(m.h.status) + ")");
+      c.check(m.h.status == kStatusBadEnvelope, "CODEC-STR-002", "str_offset 9 was accepted (status " + status_name(m.h.status) + ")");
     }});
 }
 
@@ -114,7 +114,7 @@ void snapshot_bad(Catalogue& table) {
       auto s = c.open();
       RawHeader h = request(c, 96, 4);
       s->send_message(h, Bytes{2, 0, 0, 0});
-      s->expect_error(h, 1, "SVC-DECODE-001");
+      s->expect_error(h, kStatusBadEnvelope, "SVC-DECODE-001");
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
 }

@@ -32,7 +32,7 @@ void payload_over(Catalogue& table) {
       Bytes p = increment_of_size(1, 65);
       RawHeader h = request(c, 11, p.size());
       s->send_message(h, p);
-      s->expect_error(h, 5, "ENV-LIMIT-001");
+      s->expect_error(h, kStatusLimitExceeded, "ENV-LIMIT-001");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
 }
@@ -61,7 +61,7 @@ void payload_huge(Catalogue& table) {
       RawHeader h = request(c, 13, 0);
       h.payload_len = 0xFFFFFFFF;
       send_raw(*s, message_packet(h, {}));
-      s->expect_error(h, 5, "ENV-LIMIT-001");
+      s->expect_error(h, kStatusLimitExceeded, "ENV-LIMIT-001");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
 }
@@ -77,7 +77,7 @@ void items_over(Catalogue& table) {
       RawHeader h = request(c, 14, p.size());
       h.item_count = 5;
       s->send_message(h, p);
-      s->expect_error(h, 5, "ENV-LIMIT-002");
+      s->expect_error(h, kStatusLimitExceeded, "ENV-LIMIT-002");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
 }
@@ -96,7 +96,7 @@ void batch_items_over(Catalogue& table) {
       h.flags = kFlagBatch;
       h.item_count = 5;
       s->send_message(h, p.bytes);
-      s->expect_error(h, 5, "ENV-LIMIT-002");
+      s->expect_error(h, kStatusLimitExceeded, "ENV-LIMIT-002");
       s->expect_closed("SVC-REQLIMIT-001", "the server closes after an over-limit request");
     }});
 }

@@ -127,7 +127,7 @@ Reply rejection(std::uint16_t status) {
 Reply spoiled(std::function<void(Ctx&, const RawHello&, RawAck&)> spoil) {
   return [spoil](Ctx& c, Session& s, const RawHello& h, RawAck& a) {
     spoil(c, h, a);
-    s.send_ack(a, 0);
+    s.send_ack(a, kStatusOk);
   };
 }
 
@@ -136,7 +136,7 @@ Reply header(std::function<void(RawHeader&)> change) {
   return [change](Ctx&, Session& s, const RawHello&, RawAck& a) {
     RawHeader hh = ack_header(0);
     change(hh);
-    s.send_ack(a, 0, hh, false);
+    s.send_ack(a, kStatusOk, hh, false);
   };
 }
 
@@ -157,19 +157,19 @@ std::uint32_t unoffered(const RawHello& h) {
 const std::vector<RefuseRow>& refuse_rows() {
   static const std::vector<RefuseRow> rows = {
       {"status-auth", "AUTH_FAILED is reported as an authentication failure", {"HS-CLI-STATUS-001", "HS-CLI-ABORT-001"},
-       "AckRejectedAuth", rejection(2)},
+       "AckRejectedAuth", rejection(kStatusAuthFailed)},
       {"status-unsupported", "UNSUPPORTED is reported as no common profile", {"HS-CLI-STATUS-002", "HS-CLI-ABORT-001"},
-       "AckRejectedUnsupported", rejection(4)},
+       "AckRejectedUnsupported", rejection(kStatusUnsupported)},
       {"status-incompatible", "INCOMPATIBLE is reported as incompatibility", {"HS-CLI-STATUS-003", "HS-CLI-ABORT-001"},
-       "AckRejectedIncompatible", rejection(3)},
+       "AckRejectedIncompatible", rejection(kStatusIncompatible)},
       {"status-limit", "LIMIT_EXCEEDED is reported as a refused limit", {"HS-CLI-STATUS-004", "HS-CLI-ABORT-001"},
-       "AckRejectedLimit", rejection(5)},
+       "AckRejectedLimit", rejection(kStatusLimitExceeded)},
       {"status-bad-envelope", "BAD_ENVELOPE is reported as a generic rejection", {"HS-CLI-STATUS-005", "HS-CLI-ABORT-001"},
-       "AckRejectedOther", rejection(1)},
+       "AckRejectedOther", rejection(kStatusBadEnvelope)},
       {"status-internal", "INTERNAL_ERROR is reported as a generic rejection", {"HS-CLI-STATUS-005"},
-       "AckRejectedOther", rejection(6)},
+       "AckRejectedOther", rejection(kStatusInternalError)},
       {"status-7", "undefined status 7 is reported as a generic rejection", {"HS-CLI-STATUS-005"},
-       "AckRejectedOther", rejection(7)},
+       "AckRejectedOther", rejection(kStatusUndefined)},
       {"status-ffff", "undefined status 0xFFFF is reported as a generic rejection", {"HS-CLI-STATUS-005"},
        "AckRejectedOther", rejection(0xFFFF)},
       {"status-auth-garbage-payload", "AUTH_FAILED with a garbage payload: the payload is not decoded",
@@ -180,7 +180,7 @@ const std::vector<RefuseRow>& refuse_rows() {
          junk.flags = 0xFFFF;
          junk.reserved = 0xFFFFFFFF;
          junk.selected = 0x03;
-         s.send_ack(junk, 2);
+         s.send_ack(junk, kStatusAuthFailed);
        }},
       {"status-limit-no-payload", "LIMIT_EXCEEDED with a header-only reply: the payload is not decoded",
        {"HS-CLI-STATUS-004"}, "AckRejectedLimit",

@@ -27,78 +27,78 @@ std::uint32_t no_common(const Ctx& c) { return 0x07u & ~server_offer(c); }
 
 const std::vector<RejectRow>& reject_rows() {
   static const std::vector<RejectRow> rows = {
-      {"layout-0", "HELLO layout_version 0 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, 3,
+      {"layout-0", "HELLO layout_version 0 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 0; }},
-      {"layout-2", "HELLO layout_version 2 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, 3,
+      {"layout-2", "HELLO layout_version 2 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; }},
-      {"layout-ffff", "HELLO layout_version 0xFFFF is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, 3,
+      {"layout-ffff", "HELLO layout_version 0xFFFF is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 0xFFFF; }},
-      {"flags-0001", "HELLO flags 0x0001 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, 1,
+      {"flags-0001", "HELLO flags 0x0001 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.flags = 0x0001; }},
-      {"flags-8000", "HELLO flags 0x8000 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, 1,
+      {"flags-8000", "HELLO flags 0x8000 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.flags = 0x8000; }},
-      {"reserved-1", "HELLO reserved 0x00000001 is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, 1,
+      {"reserved-1", "HELLO reserved 0x00000001 is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.reserved = 1; }},
-      {"reserved-ffffffff", "HELLO reserved 0xFFFFFFFF is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, 1,
+      {"reserved-ffffffff", "HELLO reserved 0xFFFFFFFF is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.reserved = 0xFFFFFFFF; }},
-      {"auth-zero", "auth token 0 is AUTH_FAILED", {"HS-AUTH-001", "HS-REJECT-001"}, 2,
+      {"auth-zero", "auth token 0 is AUTH_FAILED", {"HS-AUTH-001", "HS-REJECT-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = 0; }},
-      {"auth-bit0", "auth token with its lowest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-bit0", "auth token with its lowest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = flip(h.auth_token, 0); }},
-      {"auth-bit63", "auth token with its highest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-bit63", "auth token with its highest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = flip(h.auth_token, 63); }},
-      {"auth-high-word", "auth token equal in its low 32 bits only is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-high-word", "auth token equal in its low 32 bits only is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token ^= 0x0000000100000000ull; }},
-      {"auth-ones", "auth token 0xFFFFFFFFFFFFFFFF is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-ones", "auth token 0xFFFFFFFFFFFFFFFF is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = ~std::uint64_t{0}; }},
-      {"auth-other-run", "a valid token of another run is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-other-run", "a valid token of another run is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx& c, RawHello& h, RawHeader&) { h.auth_token = c.cfg().other_token; }},
-      {"prof-none-common", "no common profile is UNSUPPORTED", {"HS-PROF-001", "HS-REJECT-001"}, 4,
+      {"prof-none-common", "no common profile is UNSUPPORTED", {"HS-PROF-001", "HS-REJECT-001"}, kStatusUnsupported,
        [](Ctx& c, RawHello& h, RawHeader&) { h.supported = no_common(c); h.preferred = 0; }},
-      {"prof-only-waitaddr", "offering only the reserved 0x08 is UNSUPPORTED", {"HS-PROF-001", "PROF-WAITADDR-001"}, 4,
+      {"prof-only-waitaddr", "offering only the reserved 0x08 is UNSUPPORTED", {"HS-PROF-001", "PROF-WAITADDR-001"}, kStatusUnsupported,
        [](Ctx&, RawHello& h, RawHeader&) { h.supported = 0x08; h.preferred = 0x08; }},
-      {"prof-only-unknown", "offering only undefined bits is UNSUPPORTED", {"HS-PROF-001", "PROF-UNKNOWN-001"}, 4,
+      {"prof-only-unknown", "offering only undefined bits is UNSUPPORTED", {"HS-PROF-001", "PROF-UNKNOWN-001"}, kStatusUnsupported,
        [](Ctx&, RawHello& h, RawHeader&) { h.supported = 0xFFFFFF00u; h.preferred = 0; }},
-      {"req-max-plus-1", "request proposal one above the configured maximum is LIMIT_EXCEEDED", {"HS-REQ-001", "HS-REJECT-001"}, 5,
+      {"req-max-plus-1", "request proposal one above the configured maximum is LIMIT_EXCEEDED", {"HS-REQ-001", "HS-REJECT-001"}, kStatusLimitExceeded,
        [](Ctx& c, RawHello& h, RawHeader&) { h.max_request_payload = c.cfg().max_request_payload + 1; }},
-      {"req-u32-max", "request proposal 0xFFFFFFFF is LIMIT_EXCEEDED", {"HS-REQ-001"}, 5,
+      {"req-u32-max", "request proposal 0xFFFFFFFF is LIMIT_EXCEEDED", {"HS-REQ-001"}, kStatusLimitExceeded,
        [](Ctx&, RawHello& h, RawHeader&) { h.max_request_payload = 0xFFFFFFFF; }},
-      {"pkt-32", "packet_size 32 is INCOMPATIBLE", {"HS-PKT-002", "HS-REJECT-001"}, 3,
+      {"pkt-32", "packet_size 32 is INCOMPATIBLE", {"HS-PKT-002", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.packet_size = 32; }},
-      {"pkt-0", "packet_size 0 is INCOMPATIBLE", {"HS-PKT-002"}, 3,
+      {"pkt-0", "packet_size 0 is INCOMPATIBLE", {"HS-PKT-002"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.packet_size = 0; }},
-      {"pkt-1", "packet_size 1 is INCOMPATIBLE", {"HS-PKT-002"}, 3,
+      {"pkt-1", "packet_size 1 is INCOMPATIBLE", {"HS-PKT-002"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.packet_size = 1; }},
-      {"version-2", "a HELLO-shaped header of envelope version 2 is INCOMPATIBLE", {"HS-VERSION-001", "HS-REJECT-001"}, 3,
+      {"version-2", "a HELLO-shaped header of envelope version 2 is INCOMPATIBLE", {"HS-VERSION-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello&, RawHeader& hh) { hh.version = 2; }},
-      {"version-0", "a HELLO-shaped header of envelope version 0 is INCOMPATIBLE", {"HS-VERSION-001"}, 3,
+      {"version-0", "a HELLO-shaped header of envelope version 0 is INCOMPATIBLE", {"HS-VERSION-001"}, kStatusIncompatible,
        [](Ctx&, RawHello&, RawHeader& hh) { hh.version = 0; }},
-      {"version-ffff", "a HELLO-shaped header of envelope version 0xFFFF is INCOMPATIBLE", {"HS-VERSION-001"}, 3,
+      {"version-ffff", "a HELLO-shaped header of envelope version 0xFFFF is INCOMPATIBLE", {"HS-VERSION-001"}, kStatusIncompatible,
        [](Ctx&, RawHello&, RawHeader& hh) { hh.version = 0xFFFF; }},
       // Check order (HS-ORDER-001): two faults, the earlier check decides.
-      {"order-version-before-auth", "version 2 and a wrong token: INCOMPATIBLE (header first)", {"HS-ORDER-001", "HS-VERSION-001"}, 3,
+      {"order-version-before-auth", "version 2 and a wrong token: INCOMPATIBLE (header first)", {"HS-ORDER-001", "HS-VERSION-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader& hh) { hh.version = 2; h.auth_token = 0; }},
-      {"order-layout-before-auth", "layout 2 and a wrong token: INCOMPATIBLE", {"HS-ORDER-001", "HS-HELLO-LAYOUT-001"}, 3,
+      {"order-layout-before-auth", "layout 2 and a wrong token: INCOMPATIBLE", {"HS-ORDER-001", "HS-HELLO-LAYOUT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; h.auth_token = 0; }},
-      {"order-layout-before-flags", "layout 2 and flags 1: INCOMPATIBLE", {"HS-ORDER-001"}, 3,
+      {"order-layout-before-flags", "layout 2 and flags 1: INCOMPATIBLE", {"HS-ORDER-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; h.flags = 1; }},
-      {"order-layout-before-reserved", "layout 2 and reserved 1: INCOMPATIBLE", {"HS-ORDER-001"}, 3,
+      {"order-layout-before-reserved", "layout 2 and reserved 1: INCOMPATIBLE", {"HS-ORDER-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; h.reserved = 1; }},
-      {"order-flags-before-auth", "flags 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-FLAGS-001"}, 1,
+      {"order-flags-before-auth", "flags 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-FLAGS-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.flags = 1; h.auth_token = 0; }},
-      {"order-reserved-before-auth", "reserved 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-RESERVED-001"}, 1,
+      {"order-reserved-before-auth", "reserved 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-RESERVED-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.reserved = 1; h.auth_token = 0; }},
-      {"order-auth-before-profiles", "wrong token and no common profile: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, 2,
+      {"order-auth-before-profiles", "wrong token and no common profile: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx& c, RawHello& h, RawHeader&) { h.auth_token = 0; h.supported = no_common(c); h.preferred = 0; }},
-      {"order-auth-before-limit", "wrong token and a proposal above the maximum: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, 2,
+      {"order-auth-before-limit", "wrong token and a proposal above the maximum: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = 0; h.max_request_payload = 0xFFFFFFFF; }},
-      {"order-auth-before-packet", "wrong token and packet_size 32: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, 2,
+      {"order-auth-before-packet", "wrong token and packet_size 32: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = 0; h.packet_size = 32; }},
-      {"order-profiles-before-limit", "no common profile and a proposal above the maximum: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, 4,
+      {"order-profiles-before-limit", "no common profile and a proposal above the maximum: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, kStatusUnsupported,
        [](Ctx& c, RawHello& h, RawHeader&) { h.supported = no_common(c); h.preferred = 0; h.max_request_payload = 0xFFFFFFFF; }},
-      {"order-profiles-before-packet", "no common profile and packet_size 32: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, 4,
+      {"order-profiles-before-packet", "no common profile and packet_size 32: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, kStatusUnsupported,
        [](Ctx& c, RawHello& h, RawHeader&) { h.supported = no_common(c); h.preferred = 0; h.packet_size = 32; }},
-      {"order-limit-before-packet", "a proposal above the maximum and packet_size 32: LIMIT_EXCEEDED", {"HS-ORDER-001", "HS-REQ-001"}, 5,
+      {"order-limit-before-packet", "a proposal above the maximum and packet_size 32: LIMIT_EXCEEDED", {"HS-ORDER-001", "HS-REQ-001"}, kStatusLimitExceeded,
        [](Ctx&, RawHello& h, RawHeader&) { h.max_request_payload = 0xFFFFFFFF; h.packet_size = 32; }},
   };
   return rows;
@@ -282,7 +282,7 @@ void register_accepts(Catalogue& table) {
                  }
                  auto ack = s->handshake(p);
                  if (!ack) c.fail(row.reqs.front(), "the IUT closed instead of accepting");
-                 if (ack->h.status != 0)
+                 if (ack->h.status != kStatusOk)
                    c.fail(row.reqs.front(), "rejected with " + status_name(ack->h.status));
                  check_ack_decisions(c, h, ack->a);
                  if (row.check) row.check(c, h, ack->a);
@@ -320,7 +320,7 @@ void sid_sequence(Catalogue& table) {
         if (i == 2) {
           RawHello bad = c.hello();
           bad.auth_token = 0;
-          c.connect()->reject(hello_packet(bad), 2, "HS-AUTH-001");
+          c.connect()->reject(hello_packet(bad), kStatusAuthFailed, "HS-AUTH-001");
         }
         if (i == 3) c.connect()->silent_close(hello_packet(c.hello()).prefix(20), "HS-NOTHELLO-001");
         auto s = c.connect();
@@ -364,7 +364,7 @@ void reject_then_request(Catalogue& table) {
       h.auth_token = ~h.auth_token;
       auto s = c.connect();
       auto ack = s->handshake(hello_packet(h));
-      if (!ack || ack->h.status != 2) c.fail("HS-AUTH-001", "expected an AUTH_FAILED HELLO_ACK");
+      if (!ack || ack->h.status != kStatusAuthFailed) c.fail("HS-AUTH-001", "expected an AUTH_FAILED HELLO_ACK");
       auto [payload, answer] = c.sample_request(1);
       s->send(message_packet(request(c, 1, payload.size()), payload));
       s->expect_closed("HS-REJECT-001", "a rejected connection carries no session");
@@ -458,7 +458,7 @@ void waitaddr_configured(Catalogue& table) {
       auto s = c.connect();
       auto ack = s->handshake(hello_packet(h));
       if (!ack) c.fail("PROF-WAITADDR-001", "closed instead of answering");
-      c.check(ack->h.status == 0, "PROF-WAITADDR-001", "rejected: " + status_name(ack->h.status));
+      c.check(ack->h.status == kStatusOk, "PROF-WAITADDR-001", "rejected: " + status_name(ack->h.status));
       c.check((ack->a.server_supported & 0x08) == 0 && ack->a.selected == 0x01, "PROF-WAITADDR-001",
               "0x08 advertised or selected: offer " + hex32(ack->a.server_supported) + ", selected " +
                   hex32(ack->a.selected));

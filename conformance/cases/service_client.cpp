@@ -28,7 +28,7 @@ void overflow_recovery(Catalogue& table) {
       st.s->send_ack(st.ack);
       Message first = st.s->expect_message("HS-CLI-USE-001", "the client's request");
       RawHeader limit = response_to(first, 0);
-      limit.status = 5;
+      limit.status = kStatusLimitExceeded;
       st.s->send_message(limit, {});
       st.s->expect_closed("SVC-OVERFLOW-001", "after LIMIT_EXCEEDED the client closes the session");
       c.server_response_limit = 65536;

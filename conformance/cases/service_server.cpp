@@ -27,7 +27,7 @@ void wrong_method(Catalogue& table) {
         RawHeader h = request(c, 50 + code, payload.size());
         h.code = code;
         s->send_message(h, payload);
-        s->expect_error(h, 4, "SVC-KIND-001");
+        s->expect_error(h, kStatusUnsupported, "SVC-KIND-001");
       }
       round_trip(c, *s, 60, "SVC-KIND-001");
     }});
@@ -43,7 +43,7 @@ void bad_payload(Catalogue& table) {
       Bytes p(4, 7);  // 4 bytes: shorter than an INCREMENT value
       RawHeader h = request(c, 21, p.size());
       s->send_message(h, p);
-      s->expect_error(h, 1, "SVC-DECODE-001");
+      s->expect_error(h, kStatusBadEnvelope, "SVC-DECODE-001");
       send_raw(*s, valid_request(c, 22));
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
@@ -58,7 +58,7 @@ void empty_payload(Catalogue& table) {
       auto s = c.open();
       RawHeader h = request(c, 23, 0);
       s->send_message(h, {});
-      s->expect_error(h, 1, "SVC-DECODE-001");
+      s->expect_error(h, kStatusBadEnvelope, "SVC-DECODE-001");
       s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
     }});
 }
@@ -75,7 +75,7 @@ void resp_limit(Catalogue& table) {
       Bytes p = string_payload(text);  // the answer is 109 bytes, above 64
       RawHeader h = request(c, 31, p.size());
       s->send_message(h, p);
-      s->expect_error(h, 5, "SVC-RESPLIMIT-001");
+      s->expect_error(h, kStatusLimitExceeded, "SVC-RESPLIMIT-001");
       s->expect_closed("SVC-RESPLIMIT-001", "the server closes after refusing an oversized response");
       auto s2 = c.connect();
       auto ack = s2->accept(c.hello(), "SVC-RESPLIMIT-001");

@@ -49,7 +49,7 @@ void pipelined(Catalogue& table) {
         auto it = want.find(m.h.message_id);
         if (it == want.end()) c.fail("SESS-MSGID-003", "response with message_id " + std::to_string(m.h.message_id) +
                                                            " that is not in flight (or answered twice)");
-        c.check(m.h.status == 0 && m.payload == it->second, "SESS-MSGID-003",
+        c.check(m.h.status == kStatusOk && m.payload == it->second, "SESS-MSGID-003",
                 "response to message_id " + std::to_string(m.h.message_id) + " is not its answer");
         want.erase(it);
       }

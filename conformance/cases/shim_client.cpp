@@ -58,7 +58,7 @@ void result_rejected(Catalogue& table) {
     .run = [](Ctx& c) {
       need_shim(c);
       ClientStart st = client_hello(c);
-      st.s->send_ack(RawAck{}, 2);
+      st.s->send_ack(RawAck{}, kStatusAuthFailed);
       auto r = c.client_exit();
       c.check(r.exit.signal == 0 && r.exit.code == 5, "SHIM-EXIT-001", "a rejected handshake ended with " + r.exit.describe());
       check_result_line(c, r);

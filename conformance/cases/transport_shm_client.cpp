@@ -102,7 +102,7 @@ void register_attach(Catalogue& table) {
                  rh.response_offset = static_cast<std::uint32_t>(align64(64 + std::uint64_t{rh.request_capacity}));
                  rh.response_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.response_payload} + 32));
                  row.spoil(rh);
-                 st.s->send_ack(st.ack, 0, std::nullopt, true, rh);
+                 st.s->send_ack(st.ack, kStatusOk, std::nullopt, true, rh);
                  st.s->expect_closed("PROF-ATTACH-FAIL-001", "a client that cannot attach closes the session");
                  c.check(st.s->region()->seq(Area::kRequest) == 0, "PROF-LOCK-001", "the client published into a region it refused");
                  auto again = c.accept_client();

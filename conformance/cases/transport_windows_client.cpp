@@ -147,7 +147,7 @@ void spin_adopted_cli(Catalogue& table) {
       ClientStart st = client_hello(c);
       WinRegionHeader h = win_region_for(kHybrid, st.ack.request_payload, st.ack.response_payload);
       h.spin_tries = 0x7fffffff;
-      st.s->send_ack(st.ack, 0, std::nullopt, true, h);
+      st.s->send_ack(st.ack, kStatusOk, std::nullopt, true, h);
       Message req = st.s->expect_message("HS-CLI-USE-001", "the client's first request");
       // A client spinning 1024 times would set resp_client_waiting and block within a
       // millisecond; one that adopted 0x7fffffff is still spinning.
@@ -181,7 +181,7 @@ void hybrid_signals_cli(Catalogue& table) {
       // already set in the region the client attaches to, and set again before each answer.
       WinRegionHeader h = win_region_for(kHybrid, st.ack.request_payload, st.ack.response_payload);
       h.request_server_waiting = 1;
-      st.s->send_ack(st.ack, 0, std::nullopt, true, h);
+      st.s->send_ack(st.ack, kStatusOk, std::nullopt, true, h);
       for (int n = 1; n <= 3; ++n) {
         bool signalled = st.s->region()->wait_signal(Area::kRequest, c.step_ms(3));
         st.s->region()->set_word(W::kRequestServerWaiting, 0);
@@ -339,7 +339,7 @@ void register_attach(Catalogue& table) {
                                                  row.events, false, &why);
                  if (!region) c.error("cannot create the spoiled region: " + why);
                  c.transcript().sent(st.s->name(), encode(h));
-                 st.s->send_ack(st.ack, 0, std::nullopt, false);
+                 st.s->send_ack(st.ack, kStatusOk, std::nullopt, false);
                  // Existing clients retry a missing mapping, bad magic or missing events for
                  // up to 5 s before they give up.
                  if (!wait_hung_up(*st.s, c.step(6)))
