@@ -157,7 +157,7 @@ class EveryCopyAgrees(unittest.TestCase):
         self.assertEqual(matrix.DEFAULT_KNOBS["snapshot_items"], "16")
         self.assertEqual(matrix.AUTH_TOKEN, knobs.table()["run_auth_token"])
 
-    def test_the_reference_manifests_pair_every_flag_with_its_own_placeholder(self):
+    def test_the_reference_manifests_pair_every_flag_with_its_placeholder_and_exit_4_as_unsupported(self):
         tomls = sorted((ROOT / "interop").glob("reference*.toml")) + \
             sorted((ROOT / "interop" / "mutants").glob("*.toml"))
         self.assertTrue(tomls)
