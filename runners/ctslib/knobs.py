@@ -22,8 +22,9 @@ TOP_KEYS = {"$schema", "about", "exit_codes", "run_auth_token", "case_needs_beyo
             "notes", "knobs"}
 KNOB_REQUIRED = {"name", "flag", "roles", "type", "required", "contract_default",
                  "placeholder", "fixed", "need", "peer_config"}
-KNOB_OPTIONAL = {"values", "default", "run", "matrix"}
-TYPES = ("string", "path", "enum", "u16", "u32", "u64", "mask", "sessions")
+KNOB_OPTIONAL = {"values", "default", "run", "matrix", "only_for"}
+TYPES = ("string", "path", "enum", "u16", "u32", "u64", "mask", "sessions", "number")
+RUNNERS = ("bench",)  # runners that alone set some knobs (column only_for)
 ROLE_SPELLINGS = ("both", "server", "client")
 DEFAULT_KEYS = {"server", "client", "posix", "windows"}
 
@@ -42,6 +43,9 @@ def _check_value(where, knob, value):
         bits = {"u16": 16, "u32": 32, "u64": 64, "mask": 32}[kind]
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2 ** bits:
             _fail(where, "%r is not a %s" % (value, kind))
+    elif kind == "number":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            _fail(where, "%r is not a non-negative number" % (value,))
     elif kind == "sessions":
         if value != "forever" and not (isinstance(value, int) and value > 0):
             _fail(where, "%r is neither \"forever\" nor a positive count" % (value,))
@@ -105,6 +109,10 @@ def validate(doc: dict) -> dict:
                 if key in ROLES and key not in roles:
                     _fail(where, "%s names role %s, which the knob does not have" % (table, key))
                 _check_value("%s %s.%s" % (where, table, key), knob, value)
+        if knob.get("only_for", RUNNERS[0]) not in RUNNERS:
+            _fail(where, "only_for must be one of %s" % (RUNNERS,))
+        if "only_for" in knob and not (knob["placeholder"] and "default" in knob):
+            _fail(where, "a knob only one runner sets needs a placeholder and a default")
         if "matrix" in knob:
             _check_value(where + " matrix", knob, knob["matrix"])
     return doc
@@ -169,7 +177,8 @@ def run_defaults(role: str) -> dict:
     every placeholder knob except the per-run ones (run_dir, service, auth_token)."""
     out = {}
     for k in knobs():
-        if not k["placeholder"] or k["name"] in ("run_dir", "service", "auth_token"):
+        if not k["placeholder"] or k["name"] in ("run_dir", "service", "auth_token") or \
+                "only_for" in k:
             continue
         value = _for_role(k.get("run", {}), role)
         out[k["name"]] = value if value is not None else _for_role(k.get("default", {}), role)
@@ -182,8 +191,8 @@ def matrix_defaults() -> dict:
     passed as 0, which asks each side for its own)."""
     out = {}
     for k in knobs():
-        if not k["placeholder"] or k["name"] in ("run_dir", "service", "auth_token",
-                                                  "service_kind", "scenario", "profiles"):
+        if not k["placeholder"] or "only_for" in k or k["name"] in (
+                "run_dir", "service", "auth_token", "service_kind", "scenario", "profiles"):
             continue
         if "matrix" in k:
             out[k["name"]] = str(k["matrix"])
@@ -194,6 +203,12 @@ def matrix_defaults() -> dict:
                                  % k["name"])
         out[k["name"]] = str(values.pop())
     return out
+
+
+def only_for_defaults() -> dict:
+    """Placeholders only one runner sets (./cts bench's duration and rate), with the contract
+    default the other runners put in a command that names them."""
+    return {k["name"]: str(_for_role(k["default"], "client")) for k in knobs() if "only_for" in k}
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,12 +227,16 @@ def _cpp_value(k: dict, value) -> str:
         suffix = "ull" if k["type"] == "u64" else "u"
         text = "0x%x" % value if k["type"] == "mask" else str(value)
         return "%s{%s%s}" % (_CPP_TYPES[k["type"]], text, suffix)
+    if k["type"] == "number":
+        return repr(float(value))
     if k["type"] == "sessions" and isinstance(value, int):
         return '"%d"' % value
     return '"%s"' % value
 
 
 def _cpp_type(k: dict) -> str:
+    if k["type"] == "number":
+        return "double"
     return "const char*" if k["type"] not in _CPP_TYPES else _CPP_TYPES[k["type"]]
 
 

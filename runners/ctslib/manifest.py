@@ -42,8 +42,9 @@ PROFILE_NAMES = {"posix": {0x01: "uds", 0x02: "shm-hybrid", 0x04: "shm-futex"},
 EXE_SUFFIX = {"posix": "", "windows": ".exe"}
 SERVICE_KINDS = tuple(knobs.knob("service_kind")["values"])
 SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
-# Scenarios a client may list beyond the defaults: "connect" (the handshake alone).
-EXTRA_SCENARIOS = ("connect",)
+# Scenarios a client may list beyond the defaults: "connect" (the handshake alone) and
+# "bench" (SHIM-BENCH-001, run by `./cts bench` only).
+EXTRA_SCENARIOS = ("connect", "bench")
 PROFILE_BITS = (0x01, 0x02, 0x04)
 # line: a stdout line matches ready_pattern; socket: the endpoint file appears (nothing
 # connects to it, so a one-session server keeps its session); connect: the endpoint accepts a
@@ -57,6 +58,8 @@ SUCCESS_MODES = ("exit-code", "line")
 # Placeholders a [server]/[client] command may use; each maps to one knob of the shim contract
 # (spec/shim-knobs.json, column placeholder).
 CONFIG_PLACEHOLDERS = knobs.names(placeholder=True)
+# Values of placeholders that only some runners set (spec/shim-knobs.json, column only_for).
+PLACEHOLDER_DEFAULTS = knobs.only_for_defaults()
 PATH_PLACEHOLDERS = ("root", "build_dir", "exe", "source", "fixtures")
 # Path placeholders filled from the environment: a user's checkout of an implementation and
 # the build tree of its own programs (interop/examples/plugin-ipc-fixtures/).
@@ -187,7 +190,8 @@ class Manifest:
         spec = self.server if role == "server" else self.client
         if spec is None:
             raise ManifestError("%s has no [%s] section" % (self.name, role))
-        values = {k: str(v) for k, v in self.effective_config(config, role).items()}
+        values = dict(PLACEHOLDER_DEFAULTS)
+        values.update({k: str(v) for k, v in self.effective_config(config, role).items()})
         return list(self.launcher) + [expand(part, values, self.path) for part in spec.command]
 
 

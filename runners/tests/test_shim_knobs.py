@@ -149,8 +149,12 @@ class EveryCopyAgrees(unittest.TestCase):
         self.assertEqual(client["max_request_payload"], 4096)
         self.assertEqual(server["packet_size"], 65536)
         self.assertEqual(set(server), set(knobs.names(placeholder=True))
-                         - {"run_dir", "service", "auth_token"})
+                         - {"run_dir", "service", "auth_token"} - set(knobs.only_for_defaults()))
         self.assertEqual(conformance.run_defaults("client", "shm-futex")["profiles"], 5)
+
+    def test_knobs_only_the_bench_sets_get_their_contract_default_elsewhere(self):
+        self.assertEqual(manifest.PLACEHOLDER_DEFAULTS, {"duration_ms": "1000", "rate": "0"})
+        self.assertNotIn("rate", matrix.DEFAULT_KNOBS)
 
     def test_the_matrix_passes_zero_where_the_sides_defaults_differ(self):
         self.assertEqual(matrix.DEFAULT_KNOBS["max_request_payload"], "0")

@@ -55,6 +55,8 @@ inline constexpr std::uint32_t kItems = std::uint32_t{4u};
 inline constexpr std::uint32_t kDepth = std::uint32_t{16u};
 inline constexpr std::uint64_t kSize = std::uint64_t{0ull};
 inline constexpr std::uint32_t kMaxRequestBatch = std::uint32_t{0u};
+inline constexpr std::uint64_t kDurationMs = std::uint64_t{1000ull};
+inline constexpr double kRate = 0.0;
 }  // namespace client
 }  // namespace contract
 
