@@ -40,7 +40,8 @@ void send_split(Session& s, const Split& sp) {
   for (const auto& [ch, bytes] : sp.continuations) s.send(chunk_packet(ch, bytes));
 }
 
-const Registrar chunk_ok({
+void chunk_ok(Catalogue& table) {
+  table.add({
     .id = "chunk.srv.request-and-response",
     .title = "a five-packet request is reassembled and the response is chunked by the agreed 64 bytes",
     .requirements = {"CHUNK-SPLIT-001", "HS-PKT-001", "CHUNK-NOINTERLEAVE-001"},
@@ -55,8 +56,10 @@ const Registrar chunk_ok({
       c.check(m.packets == 5, "CHUNK-SPLIT-001",
               "a 139-byte response over 64-byte packets takes 5 packets, got " + std::to_string(m.packets));
     }});
+}
 
-const Registrar chunk_short_first({
+void chunk_short_first(Catalogue& table) {
+  table.add({
     .id = "chunk.srv.short-first-packet",
     .title = "a first packet shorter than P is accepted: the receiver derives the count from it",
     .requirements = {"CHUNK-COUNT-001"},
@@ -80,8 +83,10 @@ const Registrar chunk_short_first({
       }
       s->expect_answer(h, reversed_payload(), "CHUNK-COUNT-001");
     }});
+}
 
-const Registrar chunk_slow({
+void chunk_slow(Catalogue& table) {
+  table.add({
     .id = "chunk.srv.slow-continuations",
     .title = "continuations 200 ms apart are still reassembled",
     .requirements = {"CHUNK-SPLIT-001"},
@@ -99,8 +104,10 @@ const Registrar chunk_slow({
       }
       s->expect_answer(h, reversed_payload(), "CHUNK-SPLIT-001");
     }});
+}
 
-const Registrar chunk_pipelined({
+void chunk_pipelined(Catalogue& table) {
+  table.add({
     .id = "chunk.srv.pipelined-chunked-responses",
     .title = "three chunked responses to pipelined requests never interleave",
     .requirements = {"CHUNK-NOINTERLEAVE-001", "SESS-MSGID-003"},
@@ -118,8 +125,10 @@ const Registrar chunk_pipelined({
         c.check(m.payload == reversed_payload(), "SESS-MSGID-003", "a chunked response carries the wrong payload");
       }
     }});
+}
 
-const Registrar chunk_disconnect({
+void chunk_disconnect(Catalogue& table) {
+  table.add({
     .id = "chunk.srv.disconnect-mid-message",
     .title = "a client that vanishes after two of five packets does not harm the server",
     .requirements = {"SESS-DEAD-001", "UDS-EOF-001", "CHUNK-SPLIT-001"},
@@ -133,6 +142,7 @@ const Registrar chunk_disconnect({
       s->send(chunk_packet(sp.continuations[0].first, sp.continuations[0].second));
       s->close();
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // One continuation field wrong at a time: the session ends without a reply.
@@ -232,27 +242,35 @@ const std::vector<BadChunkRow>& bad_chunk_rows() {
   return rows;
 }
 
-const struct RegisterBadChunks {
-  RegisterBadChunks() {
-    for (const BadChunkRow& row : bad_chunk_rows()) {
-      std::vector<std::string> reqs = row.reqs;
-      reqs.push_back("SESS-DEAD-001");
-      Registrar({.id = std::string("chunk.srv.") + row.id,
-                 .title = std::string(row.title) + ": the session ends without a reply",
-                 .requirements = reqs,
-                 .on = kOnUds,
-                 .needs = chunk_needs(),
-                 .run = [&row](Ctx& c) {
-                   auto s = chunk_session(c);
-                   Bytes p = text_payload();
-                   RawHeader h = request(c, 40, p.size());
-                   Split sp = split_message(h, p, kPacket);
-                   for (const Packet& pk : row.spoil(c, h, sp)) s->send(pk);
-                   s->expect_closed(row.reqs.front(), "a reassembly error ends the session without a reply");
-                 }});
-    }
+void register_bad_chunks(Catalogue& table) {
+  for (const BadChunkRow& row : bad_chunk_rows()) {
+    std::vector<std::string> reqs = row.reqs;
+    reqs.push_back("SESS-DEAD-001");
+    table.add({.id = std::string("chunk.srv.") + row.id,
+               .title = std::string(row.title) + ": the session ends without a reply",
+               .requirements = reqs,
+               .on = kOnUds,
+               .needs = chunk_needs(),
+               .run = [&row](Ctx& c) {
+                 auto s = chunk_session(c);
+                 Bytes p = text_payload();
+                 RawHeader h = request(c, 40, p.size());
+                 Split sp = split_message(h, p, kPacket);
+                 for (const Packet& pk : row.spoil(c, h, sp)) s->send(pk);
+                 s->expect_closed(row.reqs.front(), "a reassembly error ends the session without a reply");
+               }});
   }
-} register_bad_chunks;
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_chunking_server_cases(Catalogue& table) {
+  chunk_ok(table);
+  chunk_short_first(table);
+  chunk_slow(table);
+  chunk_pipelined(table);
+  chunk_disconnect(table);
+  register_bad_chunks(table);
+}
 }  // namespace nipc::peer::cases

@@ -14,6 +14,17 @@ namespace nipc::peer::cases {
 
 inline constexpr std::uint32_t kShmBits = 0x06;
 
+/// Status values by name (ENV-STATUS-001, HS-REJECT-001), so a row says which status it
+/// sends or expects. kStatusUndefined is the first value the spec does not define.
+inline constexpr std::uint16_t kStatusOk = static_cast<std::uint16_t>(TransportStatus::kOk);
+inline constexpr std::uint16_t kStatusBadEnvelope = static_cast<std::uint16_t>(TransportStatus::kBadEnvelope);
+inline constexpr std::uint16_t kStatusAuthFailed = static_cast<std::uint16_t>(TransportStatus::kAuthFailed);
+inline constexpr std::uint16_t kStatusIncompatible = static_cast<std::uint16_t>(TransportStatus::kIncompatible);
+inline constexpr std::uint16_t kStatusUnsupported = static_cast<std::uint16_t>(TransportStatus::kUnsupported);
+inline constexpr std::uint16_t kStatusLimitExceeded = static_cast<std::uint16_t>(TransportStatus::kLimitExceeded);
+inline constexpr std::uint16_t kStatusInternalError = static_cast<std::uint16_t>(TransportStatus::kInternalError);
+inline constexpr std::uint16_t kStatusUndefined = kStatusInternalError + 1;
+
 /// The profiles the IUT server offers under its configuration (0 means baseline; 0x08 is
 /// never offered).
 inline std::uint32_t server_offer(const Ctx& c) {

@@ -16,7 +16,8 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // The client's HELLO.
 
-const Registrar hello_fields({
+void hello_fields(Catalogue& table) {
+  table.add({
     .id = "hs.cli.hello-fields",
     .title = "the client's HELLO: header, layout 1, flags 0, reserved 0, its configured proposals",
     .role = Role::kClient,
@@ -42,8 +43,10 @@ const Registrar hello_fields({
       st.s->serve();
       c.expect_client_ok("HS-CLI-USE-001");
     }});
+}
 
-const Registrar hello_sndbuf({
+void hello_sndbuf(Catalogue& table) {
+  table.add({
     .id = "hs.cli.pkt-sndbuf",
     .title = "a client left to choose proposes a packet size the kernel can send (SO_SNDBUF - 32)",
     .role = Role::kClient,
@@ -65,8 +68,10 @@ const Registrar hello_sndbuf({
       st.s->serve();
       c.expect_client_ok("HS-CLI-USE-001");
     })});
+}
 
-const Registrar hello_no_waitaddr({
+void hello_no_waitaddr(Catalogue& table) {
+  table.add({
     .id = "hs.cli.waitaddr-configured",
     .title = "a client configured with 0x08 never offers it",
     .role = Role::kClient,
@@ -80,8 +85,10 @@ const Registrar hello_no_waitaddr({
       st.s->serve();
       c.expect_client_ok("PROF-WAITADDR-001");
     }});
+}
 
-const Registrar hello_profiles_zero({
+void hello_profiles_zero(Catalogue& table) {
+  table.add({
     .id = "hs.cli.profiles-zero",
     .title = "a client configured with profiles 0 offers the baseline 0x01",
     .role = Role::kClient,
@@ -96,6 +103,7 @@ const Registrar hello_profiles_zero({
       st.s->serve();
       c.expect_client_ok("HS-CLI-HELLO-001");
     }});
+}
 
 // ---------------------------------------------------------------------------------------
 // Rejections and refusals: the client sends nothing more, closes and reports the error.
@@ -119,7 +127,7 @@ Reply rejection(std::uint16_t status) {
 Reply spoiled(std::function<void(Ctx&, const RawHello&, RawAck&)> spoil) {
   return [spoil](Ctx& c, Session& s, const RawHello& h, RawAck& a) {
     spoil(c, h, a);
-    s.send_ack(a, 0);
+    s.send_ack(a, kStatusOk);
   };
 }
 
@@ -128,7 +136,7 @@ Reply header(std::function<void(RawHeader&)> change) {
   return [change](Ctx&, Session& s, const RawHello&, RawAck& a) {
     RawHeader hh = ack_header(0);
     change(hh);
-    s.send_ack(a, 0, hh, false);
+    s.send_ack(a, kStatusOk, hh, false);
   };
 }
 
@@ -149,19 +157,19 @@ std::uint32_t unoffered(const RawHello& h) {
 const std::vector<RefuseRow>& refuse_rows() {
   static const std::vector<RefuseRow> rows = {
       {"status-auth", "AUTH_FAILED is reported as an authentication failure", {"HS-CLI-STATUS-001", "HS-CLI-ABORT-001"},
-       "AckRejectedAuth", rejection(2)},
+       "AckRejectedAuth", rejection(kStatusAuthFailed)},
       {"status-unsupported", "UNSUPPORTED is reported as no common profile", {"HS-CLI-STATUS-002", "HS-CLI-ABORT-001"},
-       "AckRejectedUnsupported", rejection(4)},
+       "AckRejectedUnsupported", rejection(kStatusUnsupported)},
       {"status-incompatible", "INCOMPATIBLE is reported as incompatibility", {"HS-CLI-STATUS-003", "HS-CLI-ABORT-001"},
-       "AckRejectedIncompatible", rejection(3)},
+       "AckRejectedIncompatible", rejection(kStatusIncompatible)},
       {"status-limit", "LIMIT_EXCEEDED is reported as a refused limit", {"HS-CLI-STATUS-004", "HS-CLI-ABORT-001"},
-       "AckRejectedLimit", rejection(5)},
+       "AckRejectedLimit", rejection(kStatusLimitExceeded)},
       {"status-bad-envelope", "BAD_ENVELOPE is reported as a generic rejection", {"HS-CLI-STATUS-005", "HS-CLI-ABORT-001"},
-       "AckRejectedOther", rejection(1)},
+       "AckRejectedOther", rejection(kStatusBadEnvelope)},
       {"status-internal", "INTERNAL_ERROR is reported as a generic rejection", {"HS-CLI-STATUS-005"},
-       "AckRejectedOther", rejection(6)},
+       "AckRejectedOther", rejection(kStatusInternalError)},
       {"status-7", "undefined status 7 is reported as a generic rejection", {"HS-CLI-STATUS-005"},
-       "AckRejectedOther", rejection(7)},
+       "AckRejectedOther", rejection(kStatusUndefined)},
       {"status-ffff", "undefined status 0xFFFF is reported as a generic rejection", {"HS-CLI-STATUS-005"},
        "AckRejectedOther", rejection(0xFFFF)},
       {"status-auth-garbage-payload", "AUTH_FAILED with a garbage payload: the payload is not decoded",
@@ -172,7 +180,7 @@ const std::vector<RefuseRow>& refuse_rows() {
          junk.flags = 0xFFFF;
          junk.reserved = 0xFFFFFFFF;
          junk.selected = 0x03;
-         s.send_ack(junk, 2);
+         s.send_ack(junk, kStatusAuthFailed);
        }},
       {"status-limit-no-payload", "LIMIT_EXCEEDED with a header-only reply: the payload is not decoded",
        {"HS-CLI-STATUS-004"}, "AckRejectedLimit",
@@ -252,29 +260,28 @@ const std::vector<RefuseRow>& refuse_rows() {
   return rows;
 }
 
-const struct RegisterRefusals {
-  RegisterRefusals() {
-    for (const RefuseRow& row : refuse_rows()) {
-      Registrar({.id = std::string("hs.cli.") + row.id,
-                 .title = row.title,
-                 .role = Role::kClient,
-                 .requirements = row.reqs,
-                 .run = [&row](Ctx& c) {
-                   ClientStart st = client_hello(c);
-                   row.reply(c, *st.s, st.hello, st.ack);
-                   if (std::string(row.id) != "reply-none")
-                     st.s->expect_closed("HS-CLI-ABORT-001", "after a rejected or refused HELLO_ACK the client sends nothing and closes");
-                   c.expect_client_failed(row.reqs.front(),
-                                          *row.rule ? std::optional<std::string>(row.rule) : std::nullopt);
-                 }});
-    }
+void register_refusals(Catalogue& table) {
+  for (const RefuseRow& row : refuse_rows()) {
+    table.add({.id = std::string("hs.cli.") + row.id,
+               .title = row.title,
+               .role = Role::kClient,
+               .requirements = row.reqs,
+               .run = [&row](Ctx& c) {
+                 ClientStart st = client_hello(c);
+                 row.reply(c, *st.s, st.hello, st.ack);
+                 if (std::string(row.id) != "reply-none")
+                   st.s->expect_closed("HS-CLI-ABORT-001", "after a rejected or refused HELLO_ACK the client sends nothing and closes");
+                 c.expect_client_failed(row.reqs.front(),
+                                        *row.rule ? std::optional<std::string>(row.rule) : std::nullopt);
+               }});
   }
-} register_refusals;
+}
 
 // ---------------------------------------------------------------------------------------
 // HELLO_ACKs the client must accept.
 
-const Registrar ack_extra({
+void ack_extra(Catalogue& table) {
+  table.add({
     .id = "hs.cli.ack-extra-8",
     .title = "8 bytes after the 48-byte HELLO_ACK are ignored",
     .role = Role::kClient,
@@ -290,8 +297,10 @@ const Registrar ack_extra({
       st.s->serve();
       c.expect_client_ok("HS-ACK-LEN-001");
     }});
+}
 
-const Registrar ack_slow({
+void ack_slow(Catalogue& table) {
+  table.add({
     .id = "hs.cli.ack-slow",
     .title = "a HELLO_ACK that comes 300 ms late is still accepted",
     .role = Role::kClient,
@@ -303,8 +312,10 @@ const Registrar ack_slow({
       st.s->serve();
       c.expect_client_ok("HS-FLOW-001");
     }});
+}
 
-const Registrar ack_any_response_limit({
+void ack_any_response_limit(Catalogue& table) {
+  table.add({
     .id = "hs.cli.response-limit-servers-choice",
     .title = "any agreed response limit is the server's to choose: the client accepts 16",
     .role = Role::kClient,
@@ -314,8 +325,10 @@ const Registrar ack_any_response_limit({
       serve_ok(c);
       c.expect_client_ok("HS-RESP-001");
     }});
+}
 
-const Registrar ack_smaller_packet({
+void ack_smaller_packet(Catalogue& table) {
+  table.add({
     .id = "hs.cli.packet-smaller-than-proposal",
     .title = "the client chunks with an agreed packet size of 64, below its proposal",
     .role = Role::kClient,
@@ -329,6 +342,20 @@ const Registrar ack_smaller_packet({
       c.check(!seen.empty() && seen.front().packets > 1, "CHUNK-SPLIT-001", "the large request was not chunked");
       c.expect_client_ok("HS-CLI-USE-001");
     }});
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_handshake_client_cases(Catalogue& table) {
+  hello_fields(table);
+  hello_sndbuf(table);
+  hello_no_waitaddr(table);
+  hello_profiles_zero(table);
+  register_refusals(table);
+  ack_extra(table);
+  ack_slow(table);
+  ack_any_response_limit(table);
+  ack_smaller_packet(table);
+}
 }  // namespace nipc::peer::cases

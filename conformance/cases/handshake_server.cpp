@@ -27,99 +27,97 @@ std::uint32_t no_common(const Ctx& c) { return 0x07u & ~server_offer(c); }
 
 const std::vector<RejectRow>& reject_rows() {
   static const std::vector<RejectRow> rows = {
-      {"layout-0", "HELLO layout_version 0 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, 3,
+      {"layout-0", "HELLO layout_version 0 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 0; }},
-      {"layout-2", "HELLO layout_version 2 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, 3,
+      {"layout-2", "HELLO layout_version 2 is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; }},
-      {"layout-ffff", "HELLO layout_version 0xFFFF is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, 3,
+      {"layout-ffff", "HELLO layout_version 0xFFFF is INCOMPATIBLE", {"HS-HELLO-LAYOUT-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 0xFFFF; }},
-      {"flags-0001", "HELLO flags 0x0001 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, 1,
+      {"flags-0001", "HELLO flags 0x0001 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.flags = 0x0001; }},
-      {"flags-8000", "HELLO flags 0x8000 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, 1,
+      {"flags-8000", "HELLO flags 0x8000 are BAD_ENVELOPE", {"HS-HELLO-FLAGS-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.flags = 0x8000; }},
-      {"reserved-1", "HELLO reserved 0x00000001 is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, 1,
+      {"reserved-1", "HELLO reserved 0x00000001 is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.reserved = 1; }},
-      {"reserved-ffffffff", "HELLO reserved 0xFFFFFFFF is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, 1,
+      {"reserved-ffffffff", "HELLO reserved 0xFFFFFFFF is BAD_ENVELOPE", {"HS-HELLO-RESERVED-001", "HS-REJECT-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.reserved = 0xFFFFFFFF; }},
-      {"auth-zero", "auth token 0 is AUTH_FAILED", {"HS-AUTH-001", "HS-REJECT-001"}, 2,
+      {"auth-zero", "auth token 0 is AUTH_FAILED", {"HS-AUTH-001", "HS-REJECT-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = 0; }},
-      {"auth-bit0", "auth token with its lowest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-bit0", "auth token with its lowest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = flip(h.auth_token, 0); }},
-      {"auth-bit63", "auth token with its highest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-bit63", "auth token with its highest bit flipped is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = flip(h.auth_token, 63); }},
-      {"auth-high-word", "auth token equal in its low 32 bits only is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-high-word", "auth token equal in its low 32 bits only is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token ^= 0x0000000100000000ull; }},
-      {"auth-ones", "auth token 0xFFFFFFFFFFFFFFFF is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-ones", "auth token 0xFFFFFFFFFFFFFFFF is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = ~std::uint64_t{0}; }},
-      {"auth-other-run", "a valid token of another run is AUTH_FAILED", {"HS-AUTH-001"}, 2,
+      {"auth-other-run", "a valid token of another run is AUTH_FAILED", {"HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx& c, RawHello& h, RawHeader&) { h.auth_token = c.cfg().other_token; }},
-      {"prof-none-common", "no common profile is UNSUPPORTED", {"HS-PROF-001", "HS-REJECT-001"}, 4,
+      {"prof-none-common", "no common profile is UNSUPPORTED", {"HS-PROF-001", "HS-REJECT-001"}, kStatusUnsupported,
        [](Ctx& c, RawHello& h, RawHeader&) { h.supported = no_common(c); h.preferred = 0; }},
-      {"prof-only-waitaddr", "offering only the reserved 0x08 is UNSUPPORTED", {"HS-PROF-001", "PROF-WAITADDR-001"}, 4,
+      {"prof-only-waitaddr", "offering only the reserved 0x08 is UNSUPPORTED", {"HS-PROF-001", "PROF-WAITADDR-001"}, kStatusUnsupported,
        [](Ctx&, RawHello& h, RawHeader&) { h.supported = 0x08; h.preferred = 0x08; }},
-      {"prof-only-unknown", "offering only undefined bits is UNSUPPORTED", {"HS-PROF-001", "PROF-UNKNOWN-001"}, 4,
+      {"prof-only-unknown", "offering only undefined bits is UNSUPPORTED", {"HS-PROF-001", "PROF-UNKNOWN-001"}, kStatusUnsupported,
        [](Ctx&, RawHello& h, RawHeader&) { h.supported = 0xFFFFFF00u; h.preferred = 0; }},
-      {"req-max-plus-1", "request proposal one above the configured maximum is LIMIT_EXCEEDED", {"HS-REQ-001", "HS-REJECT-001"}, 5,
+      {"req-max-plus-1", "request proposal one above the configured maximum is LIMIT_EXCEEDED", {"HS-REQ-001", "HS-REJECT-001"}, kStatusLimitExceeded,
        [](Ctx& c, RawHello& h, RawHeader&) { h.max_request_payload = c.cfg().max_request_payload + 1; }},
-      {"req-u32-max", "request proposal 0xFFFFFFFF is LIMIT_EXCEEDED", {"HS-REQ-001"}, 5,
+      {"req-u32-max", "request proposal 0xFFFFFFFF is LIMIT_EXCEEDED", {"HS-REQ-001"}, kStatusLimitExceeded,
        [](Ctx&, RawHello& h, RawHeader&) { h.max_request_payload = 0xFFFFFFFF; }},
-      {"pkt-32", "packet_size 32 is INCOMPATIBLE", {"HS-PKT-002", "HS-REJECT-001"}, 3,
+      {"pkt-32", "packet_size 32 is INCOMPATIBLE", {"HS-PKT-002", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.packet_size = 32; }},
-      {"pkt-0", "packet_size 0 is INCOMPATIBLE", {"HS-PKT-002"}, 3,
+      {"pkt-0", "packet_size 0 is INCOMPATIBLE", {"HS-PKT-002"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.packet_size = 0; }},
-      {"pkt-1", "packet_size 1 is INCOMPATIBLE", {"HS-PKT-002"}, 3,
+      {"pkt-1", "packet_size 1 is INCOMPATIBLE", {"HS-PKT-002"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.packet_size = 1; }},
-      {"version-2", "a HELLO-shaped header of envelope version 2 is INCOMPATIBLE", {"HS-VERSION-001", "HS-REJECT-001"}, 3,
+      {"version-2", "a HELLO-shaped header of envelope version 2 is INCOMPATIBLE", {"HS-VERSION-001", "HS-REJECT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello&, RawHeader& hh) { hh.version = 2; }},
-      {"version-0", "a HELLO-shaped header of envelope version 0 is INCOMPATIBLE", {"HS-VERSION-001"}, 3,
+      {"version-0", "a HELLO-shaped header of envelope version 0 is INCOMPATIBLE", {"HS-VERSION-001"}, kStatusIncompatible,
        [](Ctx&, RawHello&, RawHeader& hh) { hh.version = 0; }},
-      {"version-ffff", "a HELLO-shaped header of envelope version 0xFFFF is INCOMPATIBLE", {"HS-VERSION-001"}, 3,
+      {"version-ffff", "a HELLO-shaped header of envelope version 0xFFFF is INCOMPATIBLE", {"HS-VERSION-001"}, kStatusIncompatible,
        [](Ctx&, RawHello&, RawHeader& hh) { hh.version = 0xFFFF; }},
       // Check order (HS-ORDER-001): two faults, the earlier check decides.
-      {"order-version-before-auth", "version 2 and a wrong token: INCOMPATIBLE (header first)", {"HS-ORDER-001", "HS-VERSION-001"}, 3,
+      {"order-version-before-auth", "version 2 and a wrong token: INCOMPATIBLE (header first)", {"HS-ORDER-001", "HS-VERSION-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader& hh) { hh.version = 2; h.auth_token = 0; }},
-      {"order-layout-before-auth", "layout 2 and a wrong token: INCOMPATIBLE", {"HS-ORDER-001", "HS-HELLO-LAYOUT-001"}, 3,
+      {"order-layout-before-auth", "layout 2 and a wrong token: INCOMPATIBLE", {"HS-ORDER-001", "HS-HELLO-LAYOUT-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; h.auth_token = 0; }},
-      {"order-layout-before-flags", "layout 2 and flags 1: INCOMPATIBLE", {"HS-ORDER-001"}, 3,
+      {"order-layout-before-flags", "layout 2 and flags 1: INCOMPATIBLE", {"HS-ORDER-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; h.flags = 1; }},
-      {"order-layout-before-reserved", "layout 2 and reserved 1: INCOMPATIBLE", {"HS-ORDER-001"}, 3,
+      {"order-layout-before-reserved", "layout 2 and reserved 1: INCOMPATIBLE", {"HS-ORDER-001"}, kStatusIncompatible,
        [](Ctx&, RawHello& h, RawHeader&) { h.layout_version = 2; h.reserved = 1; }},
-      {"order-flags-before-auth", "flags 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-FLAGS-001"}, 1,
+      {"order-flags-before-auth", "flags 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-FLAGS-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.flags = 1; h.auth_token = 0; }},
-      {"order-reserved-before-auth", "reserved 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-RESERVED-001"}, 1,
+      {"order-reserved-before-auth", "reserved 1 and a wrong token: BAD_ENVELOPE", {"HS-ORDER-001", "HS-HELLO-RESERVED-001"}, kStatusBadEnvelope,
        [](Ctx&, RawHello& h, RawHeader&) { h.reserved = 1; h.auth_token = 0; }},
-      {"order-auth-before-profiles", "wrong token and no common profile: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, 2,
+      {"order-auth-before-profiles", "wrong token and no common profile: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx& c, RawHello& h, RawHeader&) { h.auth_token = 0; h.supported = no_common(c); h.preferred = 0; }},
-      {"order-auth-before-limit", "wrong token and a proposal above the maximum: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, 2,
+      {"order-auth-before-limit", "wrong token and a proposal above the maximum: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = 0; h.max_request_payload = 0xFFFFFFFF; }},
-      {"order-auth-before-packet", "wrong token and packet_size 32: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, 2,
+      {"order-auth-before-packet", "wrong token and packet_size 32: AUTH_FAILED", {"HS-ORDER-001", "HS-AUTH-001"}, kStatusAuthFailed,
        [](Ctx&, RawHello& h, RawHeader&) { h.auth_token = 0; h.packet_size = 32; }},
-      {"order-profiles-before-limit", "no common profile and a proposal above the maximum: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, 4,
+      {"order-profiles-before-limit", "no common profile and a proposal above the maximum: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, kStatusUnsupported,
        [](Ctx& c, RawHello& h, RawHeader&) { h.supported = no_common(c); h.preferred = 0; h.max_request_payload = 0xFFFFFFFF; }},
-      {"order-profiles-before-packet", "no common profile and packet_size 32: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, 4,
+      {"order-profiles-before-packet", "no common profile and packet_size 32: UNSUPPORTED", {"HS-ORDER-001", "HS-PROF-001"}, kStatusUnsupported,
        [](Ctx& c, RawHello& h, RawHeader&) { h.supported = no_common(c); h.preferred = 0; h.packet_size = 32; }},
-      {"order-limit-before-packet", "a proposal above the maximum and packet_size 32: LIMIT_EXCEEDED", {"HS-ORDER-001", "HS-REQ-001"}, 5,
+      {"order-limit-before-packet", "a proposal above the maximum and packet_size 32: LIMIT_EXCEEDED", {"HS-ORDER-001", "HS-REQ-001"}, kStatusLimitExceeded,
        [](Ctx&, RawHello& h, RawHeader&) { h.max_request_payload = 0xFFFFFFFF; h.packet_size = 32; }},
   };
   return rows;
 }
 
-const struct RegisterRejects {
-  RegisterRejects() {
-    for (const RejectRow& row : reject_rows()) {
-      Registrar({.id = std::string("hs.srv.") + row.id,
-                 .title = row.title,
-                 .role = Role::kServer,
-                 .requirements = row.reqs,
-                 .run = [&row](Ctx& c) {
-                   RawHello h = c.hello();
-                   RawHeader hh = hello_header();
-                   row.mutate(c, h, hh);
-                   c.connect()->reject(hello_packet(h, hh), row.status, row.reqs.front());
-                 }});
-    }
+void register_rejects(Catalogue& table) {
+  for (const RejectRow& row : reject_rows()) {
+    table.add({.id = std::string("hs.srv.") + row.id,
+               .title = row.title,
+               .role = Role::kServer,
+               .requirements = row.reqs,
+               .run = [&row](Ctx& c) {
+                 RawHello h = c.hello();
+                 RawHeader hh = hello_header();
+                 row.mutate(c, h, hh);
+                 c.connect()->reject(hello_packet(h, hh), row.status, row.reqs.front());
+               }});
   }
-} register_rejects;
+}
 
 // ---------------------------------------------------------------------------------------
 // First packets that are not a recognisable HELLO: the server closes without a reply.
@@ -178,17 +176,15 @@ const std::vector<SilentRow>& silent_rows() {
   return rows;
 }
 
-const struct RegisterSilent {
-  RegisterSilent() {
-    for (const SilentRow& row : silent_rows()) {
-      Registrar({.id = std::string("hs.srv.") + row.id,
-                 .title = std::string(row.title) + ": close without reply",
-                 .role = Role::kServer,
-                 .requirements = row.reqs,
-                 .run = [&row](Ctx& c) { c.connect()->silent_close(row.build(c), row.reqs.front()); }});
-    }
+void register_silent(Catalogue& table) {
+  for (const SilentRow& row : silent_rows()) {
+    table.add({.id = std::string("hs.srv.") + row.id,
+               .title = std::string(row.title) + ": close without reply",
+               .role = Role::kServer,
+               .requirements = row.reqs,
+               .run = [&row](Ctx& c) { c.connect()->silent_close(row.build(c), row.reqs.front()); }});
   }
-} register_silent;
+}
 
 // ---------------------------------------------------------------------------------------
 // Successful handshakes: each negotiated field follows its rule.
@@ -267,40 +263,39 @@ const std::vector<AcceptRow>& accept_rows() {
   return rows;
 }
 
-const struct RegisterAccepts {
-  RegisterAccepts() {
-    for (const AcceptRow& row : accept_rows()) {
-      Registrar({.id = std::string("hs.srv.") + row.id,
-                 .title = row.title,
-                 .role = Role::kServer,
-                 .requirements = row.reqs,
-                 .on = row.on,
-                 .needs = row.needs,
-                 .run = [&row](Ctx& c) {
-                   RawHello h = c.hello();
-                   if (row.mutate) row.mutate(c, h);
-                   auto s = c.connect();
-                   Packet p = hello_packet(h);
-                   if (std::string(row.id) == "hello-extra-8") {
-                     Bytes extra(8, 0xA5);
-                     p.raw("extra", extra);
-                   }
-                   auto ack = s->handshake(p);
-                   if (!ack) c.fail(row.reqs.front(), "the IUT closed instead of accepting");
-                   if (ack->h.status != 0)
-                     c.fail(row.reqs.front(), "rejected with " + status_name(ack->h.status));
-                   check_ack_decisions(c, h, ack->a);
-                   if (row.check) row.check(c, h, ack->a);
-                   s->close();
-                 }});
-    }
+void register_accepts(Catalogue& table) {
+  for (const AcceptRow& row : accept_rows()) {
+    table.add({.id = std::string("hs.srv.") + row.id,
+               .title = row.title,
+               .role = Role::kServer,
+               .requirements = row.reqs,
+               .on = row.on,
+               .needs = row.needs,
+               .run = [&row](Ctx& c) {
+                 RawHello h = c.hello();
+                 if (row.mutate) row.mutate(c, h);
+                 auto s = c.connect();
+                 Packet p = hello_packet(h);
+                 if (std::string(row.id) == "hello-extra-8") {
+                   Bytes extra(8, 0xA5);
+                   p.raw("extra", extra);
+                 }
+                 auto ack = s->handshake(p);
+                 if (!ack) c.fail(row.reqs.front(), "the IUT closed instead of accepting");
+                 if (ack->h.status != kStatusOk)
+                   c.fail(row.reqs.front(), "rejected with " + status_name(ack->h.status));
+                 check_ack_decisions(c, h, ack->a);
+                 if (row.check) row.check(c, h, ack->a);
+                 s->close();
+               }});
   }
-} register_accepts;
+}
 
 // ---------------------------------------------------------------------------------------
 // Sessions, ids and protocol flow.
 
-const Registrar pkt_33({
+void pkt_33(Catalogue& table) {
+  table.add({
     .id = "hs.srv.pkt-33",
     .title = "packet_size 33 is accepted; the ACK is one unchunked packet and responses chunk by 33",
     .requirements = {"HS-PKT-001", "HS-PKT-002", "CHUNK-SCOPE-001", "CHUNK-SPLIT-001"},
@@ -312,8 +307,10 @@ const Registrar pkt_33({
       c.check(ack.a.packet_size == 33, "HS-PKT-001", "agreed_packet_size " + std::to_string(ack.a.packet_size));
       round_trip(c, *s, 5, "CHUNK-SPLIT-001");
     }});
+}
 
-const Registrar sid_sequence({
+void sid_sequence(Catalogue& table) {
+  table.add({
     .id = "hs.srv.sid-sequence",
     .title = "session_id starts at 1 and strictly increases, also across failed attempts",
     .requirements = {"HS-SID-001"},
@@ -323,7 +320,7 @@ const Registrar sid_sequence({
         if (i == 2) {
           RawHello bad = c.hello();
           bad.auth_token = 0;
-          c.connect()->reject(hello_packet(bad), 2, "HS-AUTH-001");
+          c.connect()->reject(hello_packet(bad), kStatusAuthFailed, "HS-AUTH-001");
         }
         if (i == 3) c.connect()->silent_close(hello_packet(c.hello()).prefix(20), "HS-NOTHELLO-001");
         auto s = c.connect();
@@ -338,8 +335,10 @@ const Registrar sid_sequence({
         s->close();
       }
     }});
+}
 
-const Registrar sid_concurrent({
+void sid_concurrent(Catalogue& table) {
+  table.add({
     .id = "hs.srv.sid-concurrent",
     .title = "concurrent sessions get distinct session_ids",
     .requirements = {"HS-SID-001"},
@@ -353,8 +352,10 @@ const Registrar sid_concurrent({
           c.check(ids[i] != ids[j], "HS-SID-001", "two live sessions share session_id " + std::to_string(ids[i]));
       for (auto& s : open) round_trip(c, *s, 3, "HS-SID-001");
     }});
+}
 
-const Registrar reject_then_request({
+void reject_then_request(Catalogue& table) {
+  table.add({
     .id = "hs.srv.reject-then-request",
     .title = "after a rejection the server answers nothing more and closes",
     .requirements = {"HS-REJECT-001", "HS-AUTH-001"},
@@ -363,13 +364,15 @@ const Registrar reject_then_request({
       h.auth_token = ~h.auth_token;
       auto s = c.connect();
       auto ack = s->handshake(hello_packet(h));
-      if (!ack || ack->h.status != 2) c.fail("HS-AUTH-001", "expected an AUTH_FAILED HELLO_ACK");
+      if (!ack || ack->h.status != kStatusAuthFailed) c.fail("HS-AUTH-001", "expected an AUTH_FAILED HELLO_ACK");
       auto [payload, answer] = c.sample_request(1);
       s->send(message_packet(request(c, 1, payload.size()), payload));
       s->expect_closed("HS-REJECT-001", "a rejected connection carries no session");
     }});
+}
 
-const Registrar hello_split({
+void hello_split(Catalogue& table) {
+  table.add({
     .id = "hs.srv.hello-split",
     .title = "a HELLO split over two packets is a truncated HELLO: close without reply",
     .requirements = {"HS-FLOW-001", "HS-HELLO-LEN-001"},
@@ -383,8 +386,10 @@ const Registrar hello_split({
       s->send(rest);
       s->expect_closed("HS-HELLO-LEN-001", "the first packet held no HELLO payload");
     }});
+}
 
-const Registrar hello_every_prefix({
+void hello_every_prefix(Catalogue& table) {
+  table.add({
     .id = "hs.srv.hello-every-prefix",
     .title = "every proper prefix of a HELLO (1..75 bytes) is closed without reply",
     .requirements = {"HS-HELLO-LEN-001", "HS-NOTHELLO-001", "ENV-LEN-001"},
@@ -393,8 +398,10 @@ const Registrar hello_every_prefix({
       for (std::size_t n = 1; n < p.size(); ++n)
         c.connect()->silent_close(p.prefix(n), n < 32 ? "HS-NOTHELLO-001" : "HS-HELLO-LEN-001");
     }});
+}
 
-const Registrar hello_disconnect({
+void hello_disconnect(Catalogue& table) {
+  table.add({
     .id = "hs.srv.disconnect-at-every-byte",
     .title = "a client that sends 0..75 bytes of a HELLO and vanishes does not harm the server",
     .requirements = {"HS-FLOW-001", "HS-NOTHELLO-001"},
@@ -406,8 +413,10 @@ const Registrar hello_disconnect({
         s->close();
       }
     }});
+}
 
-const Registrar second_hello({
+void second_hello(Catalogue& table) {
+  table.add({
     .id = "hs.srv.second-hello",
     .title = "a second HELLO on an established session ends it without reply",
     .requirements = {"HS-ONCE-001", "SESS-KIND-001", "SESS-DEAD-001"},
@@ -420,8 +429,10 @@ const Registrar second_hello({
       s->send_message(hh, payload);
       s->expect_closed("HS-ONCE-001", "a CONTROL message after the handshake ends the session");
     }});
+}
 
-const Registrar ack_after_handshake({
+void ack_after_handshake(Catalogue& table) {
+  table.add({
     .id = "hs.srv.control-ack-in-session",
     .title = "a CONTROL HELLO_ACK sent by the client in an established session ends it",
     .requirements = {"HS-ONCE-001", "SESS-KIND-001"},
@@ -432,8 +443,10 @@ const Registrar ack_after_handshake({
       s->send_message(ack_header(0), ap.bytes);
       s->expect_closed("HS-ONCE-001", "a CONTROL message after the handshake ends the session");
     }});
+}
 
-const Registrar waitaddr_configured({
+void waitaddr_configured(Catalogue& table) {
+  table.add({
     .id = "hs.srv.prof-waitaddr-configured",
     .title = "a server configured with 0x08 still never advertises nor selects it",
     .requirements = {"PROF-WAITADDR-001"},
@@ -445,11 +458,84 @@ const Registrar waitaddr_configured({
       auto s = c.connect();
       auto ack = s->handshake(hello_packet(h));
       if (!ack) c.fail("PROF-WAITADDR-001", "closed instead of answering");
-      c.check(ack->h.status == 0, "PROF-WAITADDR-001", "rejected: " + status_name(ack->h.status));
+      c.check(ack->h.status == kStatusOk, "PROF-WAITADDR-001", "rejected: " + status_name(ack->h.status));
       c.check((ack->a.server_supported & 0x08) == 0 && ack->a.selected == 0x01, "PROF-WAITADDR-001",
               "0x08 advertised or selected: offer " + hex32(ack->a.server_supported) + ", selected " +
                   hex32(ack->a.selected));
     }});
+}
+
+// ---------------------------------------------------------------------------------------
+// The request cap of a server whose maximum is not configured (--max-request-payload 0):
+// 1 MiB at seed (HS-REQ-003), 1024 at newest (HS-REQ-004).
+
+struct CapRow {
+  const char* id;
+  const char* title;
+  std::vector<std::string> reqs;
+  std::uint32_t proposal;
+  bool accepted;
+};
+
+const std::vector<CapRow>& cap_rows() {
+  static const std::vector<CapRow> rows = {
+      {"seed-unconfigured-accepts-1mib", "at seed an unconfigured server accepts a 1 MiB request proposal and echoes it",
+       {"HS-REQ-003", "HS-REQ-002"}, 1048576u, true},
+      {"seed-unconfigured-refuses-above-1mib", "at seed an unconfigured server refuses a proposal of 1 MiB + 1 with LIMIT_EXCEEDED",
+       {"HS-REQ-003", "HS-REQ-001", "HS-REJECT-001"}, 1048577u, false},
+      {"newest-unconfigured-accepts-1024", "at newest an unconfigured server accepts a 1024-byte request proposal and echoes it",
+       {"HS-REQ-004", "HS-REQ-002"}, 1024u, true},
+      {"newest-unconfigured-refuses-1025", "at newest an unconfigured server refuses a proposal of 1025 with LIMIT_EXCEEDED",
+       {"HS-REQ-004", "HS-REQ-001", "HS-REJECT-001"}, 1025u, false},
+      {"newest-unconfigured-refuses-1mib", "at newest 1 MiB is no handshake cap: an unconfigured server refuses a 1 MiB proposal",
+       {"HS-REQ-004", "HS-REQ-001", "HS-REJECT-001"}, 1048576u, false},
+  };
+  return rows;
+}
+
+void req_cap_rows(Catalogue& table) {
+  for (const CapRow& row : cap_rows()) {
+    table.add({.id = std::string("hs.srv.req-cap-") + row.id,
+                 .title = row.title,
+                 .role = Role::kServer,
+                 .requirements = row.reqs,
+                 // 0: the implementation's own default (spec/shim-contract.md).
+                 .needs = {.max_request_payload = 0u},
+                 .run = [&row](Ctx& c) {
+                   RawHello h = c.hello();
+                   h.max_request_payload = row.proposal;
+                   c.note("revision " + c.cfg().spec_revision + ", unconfigured request maximum, proposal " +
+                          std::to_string(row.proposal));
+                   if (!row.accepted) {
+                     c.connect()->reject(hello_packet(h), 5, row.reqs.front());
+                     return;
+                   }
+                   auto s = c.connect();
+                   auto ack = s->accepted(s->handshake(hello_packet(h)), h, row.reqs.front());
+                   c.check(ack.a.request_payload == row.proposal, "HS-REQ-002",
+                           "agreed_max_request_payload_bytes " + std::to_string(ack.a.request_payload) +
+                               " is not the proposal " + std::to_string(row.proposal));
+                 }});
+  }
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_handshake_server_cases(Catalogue& table) {
+  register_rejects(table);
+  register_silent(table);
+  register_accepts(table);
+  pkt_33(table);
+  sid_sequence(table);
+  sid_concurrent(table);
+  reject_then_request(table);
+  hello_split(table);
+  hello_every_prefix(table);
+  hello_disconnect(table);
+  second_hello(table);
+  ack_after_handshake(table);
+  waitaddr_configured(table);
+  req_cap_rows(table);
+}
 }  // namespace nipc::peer::cases

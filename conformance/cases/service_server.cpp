@@ -1,14 +1,109 @@
-// The managed server's learning with the IUT as server (spec/service.md, "Learned sizes"):
-// a grown response limit outlives the sessions that taught it, a builder overflow doubles the
-// limit until the snapshot fits, and the next shared-memory region is sized from the grown
-// limit. Each runs over the run's transport.
-#include <string>
+// Service cases with the IUT as server (spec/service.md): unknown methods, bad payloads and
+// the response limit.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <vector>
 
 #include "common.h"
+#include "server_exchange.h"
+#include <string>
 #include "nipc/codec/cgroups_snapshot.h"
 
 namespace nipc::peer::cases {
 namespace {
+
+// ---------------------------------------------------------------------------------------
+// Service outcomes (spec/service.md).
+
+void wrong_method(Catalogue& table) {
+  table.add({
+    .id = "svc.srv.wrong-method",
+    .title = "a request for another method gets UNSUPPORTED and the session stays open",
+    .requirements = {"SVC-KIND-001", "SVC-ERRRESP-001", "SESS-MSGID-003", "SHIM-SERVICE-001"},
+    .run = [](Ctx& c) {
+      auto s = c.open();
+      for (std::uint16_t code : {std::uint16_t{0}, std::uint16_t{2}, std::uint16_t{3}, std::uint16_t{0xFFFF}}) {
+        if (code == c.method()) continue;
+        auto [payload, answer] = c.sample_request(code);
+        RawHeader h = request(c, 50 + code, payload.size());
+        h.code = code;
+        s->send_message(h, payload);
+        s->expect_error(h, kStatusUnsupported, "SVC-KIND-001");
+      }
+      round_trip(c, *s, 60, "SVC-KIND-001");
+    }});
+}
+
+void bad_payload(Catalogue& table) {
+  table.add({
+    .id = "svc.srv.undecodable-request",
+    .title = "an undecodable request payload gets BAD_ENVELOPE, then the session closes",
+    .requirements = {"SVC-DECODE-001", "SVC-ERRRESP-001", "CODEC-INC-001"},
+    .run = [](Ctx& c) {
+      auto s = c.open();
+      Bytes p(4, 7);  // 4 bytes: shorter than an INCREMENT value
+      RawHeader h = request(c, 21, p.size());
+      s->send_message(h, p);
+      s->expect_error(h, kStatusBadEnvelope, "SVC-DECODE-001");
+      send_raw(*s, valid_request(c, 22));
+      s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
+    }});
+}
+
+void empty_payload(Catalogue& table) {
+  table.add({
+    .id = "svc.srv.empty-request",
+    .title = "an empty INCREMENT request gets BAD_ENVELOPE",
+    .requirements = {"SVC-DECODE-001", "CODEC-INC-001"},
+    .run = [](Ctx& c) {
+      auto s = c.open();
+      RawHeader h = request(c, 23, 0);
+      s->send_message(h, {});
+      s->expect_error(h, kStatusBadEnvelope, "SVC-DECODE-001");
+      s->expect_closed("SVC-DECODE-001", "the server closes after BAD_ENVELOPE");
+    }});
+}
+
+void resp_limit(Catalogue& table) {
+  table.add({
+    .id = "svc.srv.response-over-limit",
+    .title = "a response above the agreed response limit is LIMIT_EXCEEDED, the session closes, the next handshake grants more",
+    .requirements = {"SVC-RESPLIMIT-001", "SVC-GROWTH-001", "ENV-LIMIT-003", "SVC-ERRRESP-001"},
+    .needs = {.service_kind = std::string("string-reverse"), .max_response_payload = 64u},
+    .run = [](Ctx& c) {
+      auto s = c.open();
+      std::string text(100, 'x');
+      Bytes p = string_payload(text);  // the answer is 109 bytes, above 64
+      RawHeader h = request(c, 31, p.size());
+      s->send_message(h, p);
+      s->expect_error(h, kStatusLimitExceeded, "SVC-RESPLIMIT-001");
+      s->expect_closed("SVC-RESPLIMIT-001", "the server closes after refusing an oversized response");
+      auto s2 = c.connect();
+      auto ack = s2->accept(c.hello(), "SVC-RESPLIMIT-001");
+      c.check(ack.a.response_payload >= 128, "SVC-GROWTH-001",
+              "after a 109-byte response did not fit, the next session's response limit is " +
+                  std::to_string(ack.a.response_payload) + ", below next_pow2(109) = 128");
+      s2->send_message(h, p);
+      s2->expect_answer(h, string_payload(std::string(text.rbegin(), text.rend())), "SVC-RESPLIMIT-001");
+    }});
+}
+
+void resp_at_limit(Catalogue& table) {
+  table.add({
+    .id = "svc.srv.response-at-limit",
+    .title = "a response exactly at the agreed response limit is sent",
+    .requirements = {"SVC-RESPLIMIT-001", "CODEC-STR-005"},
+    .needs = {.service_kind = std::string("string-reverse"), .max_response_payload = 64u},
+    .run = [](Ctx& c) {
+      auto s = c.open();
+      std::string text(55, 'y');
+      text[3] = 'z';
+      RawHeader h = request(c, 32, 64);
+      s->send_message(h, string_payload(text));
+      s->expect_answer(h, string_payload(std::string(text.rbegin(), text.rend())), "SVC-RESPLIMIT-001");
+    }});
+}
 
 std::uint64_t pow2_at_least(std::uint64_t n) {
   std::uint64_t p = 16;
@@ -26,130 +121,149 @@ RawHello small_hint_hello(const Ctx& c) {
   return h;
 }
 
-const Registrar growth_persists({
-    .id = "svc.srv.response-growth-persists",
-    .title = "a response limit grown after LIMIT_EXCEEDED serves the repeated call on the next session and stays for every later session",
-    .requirements = {"SVC-LEARN-001", "SVC-RESPLIMIT-001", "SVC-GROWTH-001", "SVC-ERRRESP-001"},
-    .needs = {.service_kind = std::string("string-reverse"), .max_response_payload = 64u},
-    .run = [](Ctx& c) {
-      auto s = c.open();
-      c.check(s->ack().response_payload == 64, "SVC-LEARN-001",
-              "the first session's response limit is " + std::to_string(s->ack().response_payload) +
-                  ", not the configured 64");
-      std::string text(100, 'g');
-      text[7] = 'h';
-      Bytes p = string_payload(text);  // the answer is 109 bytes, above 64
-      Bytes answer = string_payload(std::string(text.rbegin(), text.rend()));
-      RawHeader h = request(c, 71, p.size());
-      s->send_message(h, p);
-      s->expect_error(h, 5, "SVC-RESPLIMIT-001");
-      s->expect_closed("SVC-RESPLIMIT-001", "the server closes after refusing an oversized response");
-      const std::uint64_t grown = pow2_at_least(answer.size());  // 128
-      for (int i = 0; i < 3; ++i) {
+void growth_persists(Catalogue& table) {
+  table.add({
+      .id = "svc.srv.response-growth-persists",
+      .title = "a response limit grown after LIMIT_EXCEEDED serves the repeated call on the next session and stays for every later session",
+      .requirements = {"SVC-LEARN-001", "SVC-RESPLIMIT-001", "SVC-GROWTH-001", "SVC-ERRRESP-001"},
+      .needs = {.service_kind = std::string("string-reverse"), .max_response_payload = 64u},
+      .run = [](Ctx& c) {
+        auto s = c.open();
+        c.check(s->ack().response_payload == 64, "SVC-LEARN-001",
+                "the first session's response limit is " + std::to_string(s->ack().response_payload) +
+                    ", not the configured 64");
+        std::string text(100, 'g');
+        text[7] = 'h';
+        Bytes p = string_payload(text);  // the answer is 109 bytes, above 64
+        Bytes answer = string_payload(std::string(text.rbegin(), text.rend()));
+        RawHeader h = request(c, 71, p.size());
+        s->send_message(h, p);
+        s->expect_error(h, 5, "SVC-RESPLIMIT-001");
+        s->expect_closed("SVC-RESPLIMIT-001", "the server closes after refusing an oversized response");
+        const std::uint64_t grown = pow2_at_least(answer.size());  // 128
+        for (int i = 0; i < 3; ++i) {
+          auto next = c.connect();
+          auto ack = next->accept(small_hint_hello(c), "SVC-LEARN-001");
+          c.check(ack.a.response_payload >= grown, i == 0 ? "SVC-GROWTH-001" : "SVC-LEARN-001",
+                  "session " + std::to_string(i + 2) + " after a " + std::to_string(answer.size()) +
+                      "-byte response did not fit grants " + std::to_string(ack.a.response_payload) +
+                      " response bytes, below next_pow2(" + std::to_string(answer.size()) + ") = " +
+                      std::to_string(grown));
+          RawHeader again = request(c, 72 + i, p.size());
+          next->send_message(again, p);
+          next->expect_answer(again, answer, "SVC-LEARN-001");
+          next->close();
+        }
+      }});
+}
+
+void builder_overflow(Catalogue& table) {
+  table.add({
+      .id = "svc.srv.builder-overflow",
+      .title = "a snapshot larger than the room it is built in is LIMIT_EXCEEDED, the session closes, and each next session grants at least twice the limit until the snapshot arrives",
+      .requirements = {"SVC-BUILDER-001", "SVC-GROWTH-001", "SVC-LEARN-001", "SVC-ERRRESP-001"},
+      .needs = {.service_kind = std::string("cgroups-snapshot"), .max_response_payload = 1024u},
+      .run = [](Ctx& c) {
+        // The snapshot of the run's generator (16 items by default) is several KiB: more than
+        // 1024 bytes of room, so the first sessions overflow. Every growth rule of the spec
+        // doubles a power-of-two limit at least, so 8 sessions reach 2^8 × 1024.
+        std::uint64_t limit = 0;
+        int overflows = 0;
+        for (int attempt = 1; attempt <= 8; ++attempt) {
+          auto s = c.connect();
+          auto ack = s->accept(small_hint_hello(c), "SVC-BUILDER-001");
+          if (attempt == 1) {
+            c.check(ack.a.response_payload == 1024, "SVC-LEARN-001",
+                    "the first session's response limit is " + std::to_string(ack.a.response_payload) +
+                        ", not the configured 1024");
+          } else {
+            c.check(ack.a.response_payload >= 2 * limit, "SVC-BUILDER-001",
+                    "after LIMIT_EXCEEDED on a " + std::to_string(limit) + "-byte limit, session " +
+                        std::to_string(attempt) + " grants " + std::to_string(ack.a.response_payload) +
+                        ", below twice the old limit (" + std::to_string(2 * limit) + ")");
+          }
+          limit = ack.a.response_payload;
+          Bytes req{1, 0, 0, 0};
+          RawHeader h = request(c, 80 + attempt, req.size());
+          s->send_message(h, req);
+          Message m = s->expect_message("SVC-BUILDER-001", "the answer to the snapshot request");
+          if (m.h.status == 5) {
+            ++overflows;
+            c.check(m.h.kind == 2 && m.h.code == 2 && m.h.message_id == h.message_id && m.h.flags == 0 &&
+                        m.h.item_count == 1 && m.payload.empty(),
+                    "SVC-ERRRESP-001", "the LIMIT_EXCEEDED answer is not kind 2, code 2, the request's id, flags 0, item_count 1, empty");
+            s->expect_closed("SVC-BUILDER-001", "the server closes after a builder overflow");
+            continue;
+          }
+          if (m.h.status != 0)
+            c.fail("SVC-BUILDER-001", "the snapshot request was answered with status " +
+                                          std::to_string(m.h.status) + ", neither OK nor LIMIT_EXCEEDED");
+          auto view = decode_snapshot(m.payload);
+          c.check(view.ok() && view->size() == c.cfg().snapshot_items, "SVC-BUILDER-001",
+                  "the snapshot that finally arrived does not decode to " +
+                      std::to_string(c.cfg().snapshot_items) + " items");
+          c.check(overflows > 0, "SVC-BUILDER-001",
+                  "the snapshot fit 1024 bytes at once: the case needs a larger one (snapshot_items)");
+          c.note("served after " + std::to_string(overflows) + " LIMIT_EXCEEDED answers, limit " +
+                 std::to_string(limit) + ", " + std::to_string(m.payload.size()) + " bytes");
+          return;
+        }
+        c.fail("SVC-BUILDER-001", "8 sessions, each answered LIMIT_EXCEEDED: the limit never grew enough");
+      }});
+}
+
+void region_from_learned(Catalogue& table) {
+  table.add({
+      .id = "svc.srv.region-sized-from-learned",
+      .title = "after the response limit grew, the next session's region belongs to its session_id and its response area holds the grown limit",
+      .requirements = {"SVC-LEARN-001", "SHM-SIZE-001", "SVC-RESPLIMIT-001"},
+      .on = kOnShm,
+      .needs = {.service_kind = std::string("string-reverse"), .max_response_payload = 64u},
+      .run = [](Ctx& c) {
+        auto s = c.open();
+        std::string text(300, 'r');
+        Bytes p = string_payload(text);  // a 309-byte answer, above 64
+        RawHeader h = request(c, 91, p.size());
+        s->send_message(h, p);
+        s->expect_error(h, 5, "SVC-RESPLIMIT-001");
+        s->expect_closed("SVC-RESPLIMIT-001", "the server closes after refusing an oversized response");
+        // How much the limit grows is svc.srv.response-growth-persists' business; here it must
+        // have grown, and the region must be sized from what was granted.
         auto next = c.connect();
-        auto ack = next->accept(small_hint_hello(c), "SVC-LEARN-001");
-        c.check(ack.a.response_payload >= grown, i == 0 ? "SVC-GROWTH-001" : "SVC-LEARN-001",
-                "session " + std::to_string(i + 2) + " after a " + std::to_string(answer.size()) +
-                    "-byte response did not fit grants " + std::to_string(ack.a.response_payload) +
-                    " response bytes, below next_pow2(" + std::to_string(answer.size()) + ") = " +
-                    std::to_string(grown));
-        RawHeader again = request(c, 72 + i, p.size());
-        next->send_message(again, p);
-        next->expect_answer(again, answer, "SVC-LEARN-001");
-        next->close();
-      }
-    }});
-
-const Registrar builder_overflow({
-    .id = "svc.srv.builder-overflow",
-    .title = "a snapshot larger than the room it is built in is LIMIT_EXCEEDED, the session closes, and each next session grants at least twice the limit until the snapshot arrives",
-    .requirements = {"SVC-BUILDER-001", "SVC-GROWTH-001", "SVC-LEARN-001", "SVC-ERRRESP-001"},
-    .needs = {.service_kind = std::string("cgroups-snapshot"), .max_response_payload = 1024u},
-    .run = [](Ctx& c) {
-      // The snapshot of the run's generator (16 items by default) is several KiB: more than
-      // 1024 bytes of room, so the first sessions overflow. Every growth rule of the spec
-      // doubles a power-of-two limit at least, so 8 sessions reach 2^8 × 1024.
-      std::uint64_t limit = 0;
-      int overflows = 0;
-      for (int attempt = 1; attempt <= 8; ++attempt) {
-        auto s = c.connect();
-        auto ack = s->accept(small_hint_hello(c), "SVC-BUILDER-001");
-        if (attempt == 1) {
-          c.check(ack.a.response_payload == 1024, "SVC-LEARN-001",
-                  "the first session's response limit is " + std::to_string(ack.a.response_payload) +
-                      ", not the configured 1024");
-        } else {
-          c.check(ack.a.response_payload >= 2 * limit, "SVC-BUILDER-001",
-                  "after LIMIT_EXCEEDED on a " + std::to_string(limit) + "-byte limit, session " +
-                      std::to_string(attempt) + " grants " + std::to_string(ack.a.response_payload) +
-                      ", below twice the old limit (" + std::to_string(2 * limit) + ")");
-        }
-        limit = ack.a.response_payload;
-        Bytes req{1, 0, 0, 0};
-        RawHeader h = request(c, 80 + attempt, req.size());
-        s->send_message(h, req);
-        Message m = s->expect_message("SVC-BUILDER-001", "the answer to the snapshot request");
-        if (m.h.status == 5) {
-          ++overflows;
-          c.check(m.h.kind == 2 && m.h.code == 2 && m.h.message_id == h.message_id && m.h.flags == 0 &&
-                      m.h.item_count == 1 && m.payload.empty(),
-                  "SVC-ERRRESP-001", "the LIMIT_EXCEEDED answer is not kind 2, code 2, the request's id, flags 0, item_count 1, empty");
-          s->expect_closed("SVC-BUILDER-001", "the server closes after a builder overflow");
-          continue;
-        }
-        if (m.h.status != 0)
-          c.fail("SVC-BUILDER-001", "the snapshot request was answered with status " +
-                                        std::to_string(m.h.status) + ", neither OK nor LIMIT_EXCEEDED");
-        auto view = decode_snapshot(m.payload);
-        c.check(view.ok() && view->size() == c.cfg().snapshot_items, "SVC-BUILDER-001",
-                "the snapshot that finally arrived does not decode to " +
-                    std::to_string(c.cfg().snapshot_items) + " items");
-        c.check(overflows > 0, "SVC-BUILDER-001",
-                "the snapshot fit 1024 bytes at once: the case needs a larger one (snapshot_items)");
-        c.note("served after " + std::to_string(overflows) + " LIMIT_EXCEEDED answers, limit " +
-               std::to_string(limit) + ", " + std::to_string(m.payload.size()) + " bytes");
-        return;
-      }
-      c.fail("SVC-BUILDER-001", "8 sessions, each answered LIMIT_EXCEEDED: the limit never grew enough");
-    }});
-
-const Registrar region_from_learned({
-    .id = "svc.srv.region-sized-from-learned",
-    .title = "after the response limit grew, the next session's region belongs to its session_id and its response area holds the grown limit",
-    .requirements = {"SVC-LEARN-001", "SHM-SIZE-001", "SVC-RESPLIMIT-001"},
-    .on = kOnShm,
-    .needs = {.service_kind = std::string("string-reverse"), .max_response_payload = 64u},
-    .run = [](Ctx& c) {
-      auto s = c.open();
-      std::string text(300, 'r');
-      Bytes p = string_payload(text);  // a 309-byte answer, above 64
-      RawHeader h = request(c, 91, p.size());
-      s->send_message(h, p);
-      s->expect_error(h, 5, "SVC-RESPLIMIT-001");
-      s->expect_closed("SVC-RESPLIMIT-001", "the server closes after refusing an oversized response");
-      // How much the limit grows is svc.srv.response-growth-persists' business; here it must
-      // have grown, and the region must be sized from what was granted.
-      auto next = c.connect();
-      auto ack = next->accept(small_hint_hello(c), "SVC-LEARN-001");  // opens the session's region
-      const std::uint32_t granted = ack.a.response_payload;
-      c.check(granted > 64, "SVC-RESPLIMIT-001",
-              "the session after a 309-byte response did not fit grants " + std::to_string(granted) +
-                  " response bytes, no more than before");
-      Region* r = next->region();
-      auto hdr = r->header();
-      c.check(hdr.response_capacity >= align64_of(std::uint64_t{granted} + 32), "SHM-SIZE-001",
-              "the region of session " + std::to_string(ack.a.session_id) + " has a response area of " +
-                  std::to_string(hdr.response_capacity) + " bytes for a grown limit of " + std::to_string(granted));
-      c.check(hdr.request_capacity >= align64_of(std::uint64_t{ack.a.request_payload} + 32), "SHM-SIZE-001",
-              "the region's request area of " + std::to_string(hdr.request_capacity) +
-                  " bytes is below 32 + the agreed request limit " + std::to_string(ack.a.request_payload));
-      // An answer of exactly the granted size travels through the grown response area.
-      std::string fits(granted >= 9 ? granted - 9 : 0, 'f');
-      fits[0] = 'F';
-      RawHeader again = request(c, 92, fits.size() + 9);
-      next->send_message(again, string_payload(fits));
-      next->expect_answer(again, string_payload(std::string(fits.rbegin(), fits.rend())), "SVC-LEARN-001");
-    }});
+        auto ack = next->accept(small_hint_hello(c), "SVC-LEARN-001");  // opens the session's region
+        const std::uint32_t granted = ack.a.response_payload;
+        c.check(granted > 64, "SVC-RESPLIMIT-001",
+                "the session after a 309-byte response did not fit grants " + std::to_string(granted) +
+                    " response bytes, no more than before");
+        Region* r = next->region();
+        auto hdr = r->header();
+        c.check(hdr.response_capacity >= align64_of(std::uint64_t{granted} + 32), "SHM-SIZE-001",
+                "the region of session " + std::to_string(ack.a.session_id) + " has a response area of " +
+                    std::to_string(hdr.response_capacity) + " bytes for a grown limit of " + std::to_string(granted));
+        c.check(hdr.request_capacity >= align64_of(std::uint64_t{ack.a.request_payload} + 32), "SHM-SIZE-001",
+                "the region's request area of " + std::to_string(hdr.request_capacity) +
+                    " bytes is below 32 + the agreed request limit " + std::to_string(ack.a.request_payload));
+        // An answer of exactly the granted size travels through the grown response area.
+        std::string fits(granted >= 9 ? granted - 9 : 0, 'f');
+        fits[0] = 'F';
+        RawHeader again = request(c, 92, fits.size() + 9);
+        next->send_message(again, string_payload(fits));
+        next->expect_answer(again, string_payload(std::string(fits.rbegin(), fits.rend())), "SVC-LEARN-001");
+      }});
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_service_server_cases(Catalogue& table) {
+  wrong_method(table);
+  bad_payload(table);
+  empty_payload(table);
+  resp_limit(table);
+  resp_at_limit(table);
+  growth_persists(table);
+  builder_overflow(table);
+  region_from_learned(table);
+}
+
 }  // namespace nipc::peer::cases

@@ -27,22 +27,25 @@ const std::vector<SessionVector>& builtin_session_vectors() {
 namespace cases {
 namespace {
 
-const struct RegisterSessionVectors {
-  RegisterSessionVectors() {
-    for (const SessionVector& v : builtin_session_vectors()) {
-      Registrar({.id = session_vector_case_id(v),
-                 .title = v.comment,
-                 .role = v.role,
-                 .requirements = v.requirements,
-                 .on = v.on,
-                 .needs = v.needs,
-                 .run = [&v](Ctx& c) { replay_session_vector(c, v); },
-                 // A vector that names no service kind sends nothing a service must decode.
-                 .service_neutral = !v.needs.service_kind.has_value()});
-    }
+void register_session_vectors(Catalogue& table) {
+  for (const SessionVector& v : builtin_session_vectors()) {
+    table.add({.id = session_vector_case_id(v),
+               .title = v.comment,
+               .role = v.role,
+               .requirements = v.requirements,
+               .on = v.on,
+               .needs = v.needs,
+               .run = [&v](Ctx& c) { replay_session_vector(c, v); },
+               // A vector that names no service kind sends nothing a service must decode.
+               .service_neutral = !v.needs.service_kind.has_value()});
   }
-} register_session_vectors;
+}
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_session_vectors_cases(Catalogue& table) {
+  register_session_vectors(table);
+}
 }  // namespace cases
 }  // namespace nipc::peer

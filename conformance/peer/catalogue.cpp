@@ -6,19 +6,6 @@
 #include <map>
 
 namespace nipc::peer {
-namespace {
-
-std::vector<CaseDef>& rows() {
-  static std::vector<CaseDef> r;
-  return r;
-}
-
-bool& sorted() {
-  static bool s = false;
-  return s;
-}
-
-}  // namespace
 
 nlohmann::json Needs::to_json() const {
   nlohmann::json j = nlohmann::json::object();
@@ -38,15 +25,20 @@ nlohmann::json Needs::to_json() const {
   return j;
 }
 
-Registrar::Registrar(CaseDef def) {
-  for (const CaseDef& d : rows()) {
-    if (d.id == def.id) {
-      std::fprintf(stderr, "nipc-peer: duplicate case id %s\n", def.id.c_str());
-      std::abort();
-    }
+void Catalogue::add(CaseDef def) {
+  auto at = std::lower_bound(rows_.begin(), rows_.end(), def.id,
+                             [](const CaseDef& d, const std::string& id) { return d.id < id; });
+  if (at != rows_.end() && at->id == def.id) {
+    std::fprintf(stderr, "nipc-peer: duplicate case id %s\n", def.id.c_str());
+    std::abort();
   }
-  rows().push_back(std::move(def));
-  sorted() = false;
+  rows_.insert(at, std::move(def));
+}
+
+const CaseDef* Catalogue::find(const std::string& id) const {
+  auto at = std::lower_bound(rows_.begin(), rows_.end(), id,
+                             [](const CaseDef& d, const std::string& key) { return d.id < key; });
+  return at != rows_.end() && at->id == id ? &*at : nullptr;
 }
 
 bool CaseDef::any_service_kind() const {
@@ -78,21 +70,6 @@ const char* host_platform() {
 bool CaseDef::runs_here() const {
   std::string p = platform_name(platform, id);
   return p == "both" || p == host_platform();
-}
-
-const std::vector<CaseDef>& catalogue() {
-  if (!sorted()) {
-    std::sort(rows().begin(), rows().end(),
-              [](const CaseDef& a, const CaseDef& b) { return a.id < b.id; });
-    sorted() = true;
-  }
-  return rows();
-}
-
-const CaseDef* find_case(const std::string& id) {
-  for (const CaseDef& d : catalogue())
-    if (d.id == id) return &d;
-  return nullptr;
 }
 
 std::string chapter_of(const std::string& id) {

@@ -1,4 +1,4 @@
-// The conformance case catalogue: every case is a table row registered by name, with the
+// The conformance case catalogue: every case is a table row added by name, with the
 // requirement IDs it checks, the role and profiles it applies to, the IUT configuration it
 // needs, and a small step program run by the test peer (spec/overview.md: a case's verdict is
 // that of the strictest requirement it saw broken).
@@ -85,14 +85,23 @@ struct CaseDef {
   bool runs_here() const;
 };
 
-/// Adds a row to the catalogue (static registration from the cases/*.cpp tables).
-struct Registrar {
-  explicit Registrar(CaseDef def);
-};
+/// The case rows. The case files (cases/<chapter>_<role>.cpp) each have one function
+/// add_<chapter>_<role>_cases(Catalogue&) that adds their rows; peer/main.cpp lists every
+/// such function, so the whole catalogue reads from there.
+class Catalogue {
+ public:
+  /// Adds one row, kept in id order. Ids are unique: a second row with an id already here
+  /// is a mistake in the case tables, and the peer stops at once naming the id (a run must
+  /// never pick one of two cases at random).
+  void add(CaseDef def);
+  /// Every row, sorted by id (the order of `nipc-peer list`).
+  const std::vector<CaseDef>& cases() const { return rows_; }
+  /// The row with this id, or nullptr when there is none.
+  const CaseDef* find(const std::string& id) const;
 
-/// Every registered case, sorted by id; ids are unique (checked at registration).
-const std::vector<CaseDef>& catalogue();
-const CaseDef* find_case(const std::string& id);
+ private:
+  std::vector<CaseDef> rows_;
+};
 
 /// A step program that exists only in the POSIX build of the peer: on Windows the row is
 /// still listed (so a Windows run reports it not applicable) but its body, which touches

@@ -17,27 +17,32 @@
 #include "conn.h"
 #include "iut.h"
 #include "shm_raw.h"
+#include "common/shim_knobs.h"
 #include "win_region.h"
 #include "wire.h"
 
 namespace nipc::peer {
 
-/// The IUT's effective configuration, as the driver expanded the manifest template.
+/// The IUT's effective configuration, as the driver expanded the manifest template. The
+/// driver passes every field; the defaults are the suite's run values for a server
+/// (spec/shim-knobs.json), so a hand-written --config means what a run would.
 struct Config {
-  std::string run_dir, service, service_kind = "increment";
-  std::uint64_t auth_token = 0x5eed5eed5eed5eedull;
+  std::string run_dir, service, service_kind = shim::run::server::kServiceKind;
+  std::uint64_t auth_token = shim::run::kAuthToken;
   std::uint64_t other_token = 0x0123456789abcdefull;  // a valid token of another run
-  std::uint32_t profiles = 1, preferred = 0;
-  std::uint32_t max_request_payload = 1048576, max_request_batch = 1;
-  std::uint32_t max_response_payload = 65536, packet_size = 65536;
-  std::string scenario = "single";
-  std::uint64_t count = 1;
-  std::uint32_t items = 4;
-  std::uint32_t snapshot_items = 16;  // cgroups-snapshot: the generator's K and seed
-  std::uint64_t snapshot_seed = 1;
+  std::uint32_t profiles = shim::run::server::kProfiles, preferred = shim::run::server::kPreferred;
+  std::uint32_t max_request_payload = shim::run::server::kMaxRequestPayload;
+  std::uint32_t max_request_batch = shim::run::server::kMaxRequestBatch;
+  std::uint32_t max_response_payload = shim::run::server::kMaxResponsePayload;
+  std::uint32_t packet_size = shim::run::server::kPacketSize;
+  std::string scenario = shim::run::server::kScenario;
+  std::uint64_t count = shim::run::server::kCount;
+  std::uint32_t items = shim::run::server::kItems;
+  std::uint32_t snapshot_items = shim::run::server::kSnapshotItems;  // cgroups-snapshot: the generator's K and seed
+  std::uint64_t snapshot_seed = shim::run::server::kSnapshotSeed;
   /// The protocol revision the run judges ("seed" or "newest"): cases whose expectation
   /// differs between revisions read it (spec/README.md#revisions).
-  std::string spec_revision = "newest";
+  std::string spec_revision = shim::run::server::kSpecRevision;
 };
 
 /// How the IUT shows it is ready and reports its outcome (the manifest's [server] and
@@ -47,7 +52,7 @@ struct RunOptions {
   std::uint32_t profile = 1;  // the run's profile bit: 0x01, 0x02 or 0x04
   std::vector<std::string> argv;
   double timeout_scale = 1.0;
-  int exit_unsupported = 4;   // SHIM-EXIT-001
+  int exit_unsupported = shim::kExitNotSupported;  // SHIM-EXIT-001
   std::string ready = "line";  // line | socket (the file appears) | connect | delay
   bool one_session = false;     // server: serves one session, then exits (sessions = "one")
   std::string ready_pattern = "^READY";

@@ -5,7 +5,17 @@ import time
 
 from . import bench, build, conformance, deps, expectations, fuzz, procs, report, repro, run
 from . import schema_check, shims
-from . import revisions, spec_index, vectors
+from . import knobs, revisions, spec_index, vectors
+
+
+def _cmd_spec_knobs(args) -> int:
+    """`./cts spec knobs`: validates the knob table, then checks (or writes) its header."""
+    try:
+        knobs.table()
+    except knobs.KnobTableError as e:
+        print("cts spec knobs: %s" % e, file=sys.stderr)
+        return 2
+    return knobs.main(["--write"] if args.write else ["--check"])
 
 
 def cmd_setup(args) -> int:
@@ -192,6 +202,14 @@ def main(argv) -> int:
     q.set_defaults(func=spec_index.cmd_untested)
     q = spec_sub.add_parser("errors", help="the C++ error table names known requirements")
     q.set_defaults(func=spec_index.cmd_errors)
+    q = spec_sub.add_parser("knobs", help="the shim-contract knob table (spec/shim-knobs.json) "
+                            "and its generated C++ header")
+    g = q.add_mutually_exclusive_group()
+    g.add_argument("--write", action="store_true",
+                   help="regenerate reference/tools/common/shim_knobs.h from the table")
+    g.add_argument("--check", action="store_true",
+                   help="exit 1 when the checked-in header differs from the table (default)")
+    q.set_defaults(func=_cmd_spec_knobs)
 
     p = sub.add_parser("vectors", help="golden vectors: regenerate, drift check, replay")
     vec_sub = p.add_subparsers(dest="vectors_command", required=True, metavar="ACTION")

@@ -8,9 +8,9 @@ scenario, fixed configuration), expands the templates, runs cases in parallel, w
 and JUnit XML, checks the requirement coverage of the catalogue, and runs the mutation sweep
 over `nipc-ref-mutants`.
 
-Template placeholders, per case: {run_dir} {service} {auth_token} {profiles} {preferred}
-{max_request_payload} {max_request_batch} {max_response_payload} {packet_size}
-{service_kind} {sessions} {scenario} {count} {items}.
+Template placeholders, per case: the knobs of spec/shim-knobs.json whose column placeholder
+is true ({run_dir} {service} {auth_token} {profiles} … {snapshot_seed}), with the run values
+of that table for whatever the case does not need.
 
 Windows implementations (manifest platform "windows") are tested by the Windows build of the
 peer (nipc-peer.exe from the manifest's build tree), started under the manifest's launcher
@@ -34,7 +34,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from . import build, declines, junit, manifest as manifest_mod, paths, procs, revisions, spec_index
+from . import build, declines, junit, knobs, manifest as manifest_mod, paths, procs, revisions, spec_index
 from . import hostplatform as host
 from . import textsafe
 
@@ -49,12 +49,10 @@ MUTANT_TABLE = CONFORMANCE / "mutants" / "mutants.toml"
 SURVIVORS = CONFORMANCE / "mutants" / "survivors.toml"
 UNTESTABLE = CONFORMANCE / "untestable.toml"
 KILLING = {"fail", "timeout", "error"}
-CONFIG_KEYS = ("service_kind", "profiles", "preferred", "max_request_payload",
-               "max_request_batch", "max_response_payload", "packet_size", "scenario", "count",
-               "items", "service", "snapshot_items", "snapshot_seed")
-INT_KEYS = {"profiles", "preferred", "max_request_payload", "max_request_batch",
-            "max_response_payload", "packet_size", "count", "items", "snapshot_items",
-            "snapshot_seed"}
+# What the peer's --config carries beyond run_dir and auth_token (spec/shim-knobs.json,
+# column peer_config), and which of those are numbers.
+CONFIG_KEYS = tuple(k for k in knobs.names(peer_config=True) if k not in ("run_dir", "auth_token"))
+INT_KEYS = {k for k in CONFIG_KEYS if knobs.knob(k)["type"] in ("u16", "u32", "u64", "mask")}
 NIPC_REF = Path("reference/tools/nipc-ref/nipc-ref")
 BINDING_ROLES = {"client", "server", "both"}
 WINDOWS_MANIFEST = paths.ROOT / "interop" / "reference-windows.toml"
@@ -155,12 +153,12 @@ def profile_bit(profile: str) -> int:
 
 
 def run_defaults(role: str, profile: str) -> dict:
+    """The IUT configuration of a case that needs nothing particular: the run values of
+    spec/shim-knobs.json, with the profile mask and preference of the run profile."""
     bit = profile_bit(profile)
-    return {"service_kind": "increment", "profiles": 1 | bit, "preferred": bit if bit != 1 else 0,
-            "max_request_payload": 1048576 if role == "server" else 4096,
-            "max_request_batch": 1, "max_response_payload": 65536, "packet_size": 65536,
-            "scenario": "single", "count": 1, "items": 4, "depth": 16, "size": 0,
-            "sessions": "forever", "snapshot_items": 16, "snapshot_seed": 1}
+    config = knobs.run_defaults(role)
+    config.update(profiles=1 | bit, preferred=bit if bit != 1 else 0)
+    return config
 
 
 def revision_gap(case: dict, revision: str, requirements: dict):

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths, revisions as revisions_mod
+from . import knobs, paths, revisions as revisions_mod
 
 TOP_KEYS = {"implementation", "codec", "server", "client", "capabilities", "fixed"}
 IMPLEMENTATION_KEYS = {"name", "language", "version", "version_command", "platform", "launcher",
@@ -20,13 +20,10 @@ SERVER_KEYS = {"command", "ready", "ready_pattern", "ready_delay_ms", "ready_tim
 CLIENT_KEYS = {"command", "success", "success_pattern", "timeout_ms", "unsupported_exit_codes",
                "env"}
 CAPABILITY_KEYS = {"roles", "service_kinds", "scenarios", "profiles", "configurable"}
-FIXED_KEYS = {"service", "auth_token", "profiles", "preferred", "max_request_payload",
-              "max_request_batch", "max_response_payload", "packet_size", "service_kind",
-              "snapshot_items", "snapshot_seed", "sessions",
-              # the one request a fixed client sends (or a fixed server expects)
-              "scenario", "count", "size", "items", "depth", "method", "message_id",
-              # a fixed snapshot content, items inline ([[fixed.snapshot]] tables)
-              "snapshot"}
+# The knobs spec/shim-knobs.json lets a [fixed] table set, plus what a fixed program alone has:
+# the method and message_id of the one request a fixed client sends (or a fixed server
+# expects), and a fixed snapshot content, items inline ([[fixed.snapshot]] tables).
+FIXED_KEYS = set(knobs.names(fixed=True)) | {"method", "message_id", "snapshot"}
 # Per-role tables inside [fixed]: [fixed.server] and [fixed.client] override [fixed] for the
 # program playing that role (one program's server and client may differ).
 FIXED_ROLE_TABLES = ("server", "client")
@@ -43,7 +40,7 @@ PLATFORMS = {"linux": "posix", "freebsd": "posix", "macos": "posix", "windows": 
 PROFILE_NAMES = {"posix": {0x01: "uds", 0x02: "shm-hybrid", 0x04: "shm-futex"},
                  "windows": {0x01: "pipe", 0x02: "shm-hybrid", 0x04: "shm-busywait"}}
 EXE_SUFFIX = {"posix": "", "windows": ".exe"}
-SERVICE_KINDS = ("increment", "string-reverse", "cgroups-snapshot", "echo")
+SERVICE_KINDS = tuple(knobs.knob("service_kind")["values"])
 SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
 # Scenarios a client may list beyond the defaults: "connect" (the handshake alone), "bench"
 # (SHIM-BENCH-001, run by `./cts bench` only) and "cache" (refreshes of an L3 snapshot cache,
@@ -55,22 +52,15 @@ PROFILE_BITS = (0x01, 0x02, 0x04)
 # probe connection (costs the server a session); delay: wait ready_delay_ms.
 READY_MODES = ("line", "socket", "connect", "delay")
 # The shim contract's exit code for "cannot play this case" (SHIM-EXIT-001).
-UNSUPPORTED_EXIT_CODE = 4
+UNSUPPORTED_EXIT_CODE = knobs.exit_code("not_supported")
 SESSION_MODES = ("forever", "one")
 SUCCESS_MODES = ("exit-code", "line")
 
-# Placeholders a [server]/[client] command may use; each maps to one knob of the shim contract.
-CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferred",
-                       "max_request_payload", "max_request_batch", "max_response_payload",
-                       "packet_size", "service_kind", "sessions", "scenario", "count", "items",
-                       "depth", "size", "snapshot_items", "snapshot_seed",
-                       # bench only (SHIM-BENCH-001); other runners leave the defaults below
-                       "duration_ms", "rate",
-                       # the protocol revision the run judges (seed|newest): for
-                       # implementations that implement more than one (Manifest.run_revision)
-                       "spec_revision")
-# Values of placeholders that only some runners set.
-PLACEHOLDER_DEFAULTS = {"duration_ms": "1000", "rate": "0"}
+# Placeholders a [server]/[client] command may use; each maps to one knob of the shim contract
+# (spec/shim-knobs.json, column placeholder).
+CONFIG_PLACEHOLDERS = knobs.names(placeholder=True)
+# Values of placeholders that only some runners set (spec/shim-knobs.json, column only_for).
+PLACEHOLDER_DEFAULTS = knobs.only_for_defaults()
 PATH_PLACEHOLDERS = ("root", "build_dir", "exe", "source", "fixtures")
 # Path placeholders filled from the environment: a user's checkout of an implementation and
 # the build tree of its own programs (interop/examples/plugin-ipc-fixtures/).

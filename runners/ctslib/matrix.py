@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import hostplatform as host
-from . import procs, textsafe
+from . import knobs, procs, textsafe
 from .manifest import PROFILE_NAMES as FAMILY_PROFILE_NAMES, REQUEST_KNOBS
 from .seqproxy import SeqProxy
 
@@ -24,13 +24,11 @@ from .seqproxy import SeqProxy
 PROFILE_NAMES = FAMILY_PROFILE_NAMES["posix"]
 # Every profile name a report can show, in display order.
 ALL_PROFILE_NAMES = ("uds", "pipe", "shm-hybrid", "shm-futex", "shm-busywait")
-AUTH_TOKEN = "0x5eed00c0ffee0001"
+AUTH_TOKEN = knobs.table()["run_auth_token"]
 
-# Knob values when a cell does not need anything particular (0: the implementation's default).
-DEFAULT_KNOBS = {"preferred": "0", "max_request_payload": "0", "max_request_batch": "0",
-                 "max_response_payload": "0", "packet_size": "0", "sessions": "forever",
-                 "count": "1", "items": "1", "depth": "1", "size": "0",
-                 "snapshot_items": "16", "snapshot_seed": "1"}
+# Knob values when a cell does not need anything particular (spec/shim-knobs.json, column
+# matrix: 0 asks each side for its own default).
+DEFAULT_KNOBS = knobs.matrix_defaults()
 # Knobs client and server must agree on but whose value is free: a fixed side decides.
 SHARED_KNOBS = ("auth_token", "service")
 

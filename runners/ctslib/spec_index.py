@@ -180,7 +180,10 @@ def evidence(root: Path = None):
             if f.suffix in TAG_SUFFIXES and f.is_file():
                 for ident in TAG_RE.findall(strip_cpp_comments(f.read_text(errors="ignore"))):
                     add(ident, f)
-    for f in sorted((root / CASE_DIR).glob("*.cpp")) if (root / CASE_DIR).exists() else []:
+    # Case files and the headers of rows they share (cases/client_exchange.h holds a table).
+    case_files = [f for f in (root / CASE_DIR).glob("*") if f.suffix in (".cpp", ".h")] \
+        if (root / CASE_DIR).exists() else []
+    for f in sorted(case_files):
         for ident in LITERAL_ID_RE.findall(strip_cpp_comments(f.read_text(errors="ignore"))):
             add(ident, f)
     for f in sorted((root / VECTOR_DIR).glob("*.json")) if (root / VECTOR_DIR).exists() else []:

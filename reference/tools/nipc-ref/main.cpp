@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "codec_testee/codec_testee.h"
+#include "common/shim_knobs.h"
 #include "nipc/codec/batch.h"
 #include "nipc/transport/client.h"
 #include "nipc/transport/server.h"
@@ -37,30 +38,49 @@
 namespace nipc::ref {
 namespace {
 
+// The contract's exit codes (SHIM-EXIT-001), from the generated spec/shim-knobs.json header.
 enum Exit : int {
-  kOk = 0, kFailed = 1, kUsage = 2, kEnvironment = 3, kNotSupported = 4, kRejected = 5
+  kOk = shim::kExitOk, kFailed = shim::kExitFailed, kUsage = shim::kExitUsage,
+  kEnvironment = shim::kExitEnvironment, kNotSupported = shim::kExitNotSupported,
+  kRejected = shim::kExitRejected
 };
 
 using json = nlohmann::json;
 
-// Numbers are accepted in decimal or 0x-hex (profile masks, tokens).
+// Numbers are accepted in decimal or 0x-hex (profile masks, tokens). The defaults are the
+// contract's (spec/shim-knobs.json), the same for both roles except the request proposal,
+// which with_role_defaults() sets; a 0 left in a limit asks the library for its default.
 struct Common {
 #if defined(_WIN32)
-  std::string transport = "pipe";
+  std::string transport = shim::contract::kTransportWindows;
 #else
-  std::string transport = "uds";
+  std::string transport = shim::contract::kTransportPosix;
 #endif
   std::string run_dir, service, kind_name = "increment";
-  std::string auth_token = "0";
-  std::string profiles = "0x01", preferred = "0";
-  std::uint32_t max_request_payload = 0, max_request_batch = 0, max_response_payload = 0;
-  std::uint32_t packet_size = 0;
-  std::uint32_t snapshot_items = 16;
-  std::uint64_t snapshot_seed = 1;
-  std::uint16_t echo_method = 1;
-  std::uint32_t timeout_ms = 10000;
-  std::string spec_revision = "newest";
+  std::string auth_token = std::to_string(shim::contract::server::kAuthToken);
+  std::string profiles = "0x01", preferred = std::to_string(shim::contract::server::kPreferred);
+  std::uint32_t max_request_payload = 0, max_request_batch = 0;
+  std::uint32_t max_response_payload = shim::contract::server::kMaxResponsePayload;
+  std::uint32_t packet_size = shim::contract::server::kPacketSize;
+  std::uint32_t snapshot_items = shim::contract::server::kSnapshotItems;
+  std::uint64_t snapshot_seed = shim::contract::server::kSnapshotSeed;
+  std::uint16_t echo_method = shim::contract::server::kEchoMethod;
+  std::uint32_t timeout_ms = shim::contract::server::kTimeoutMs;
+  std::string spec_revision = shim::contract::server::kSpecRevision;
 };
+
+static_assert(shim::contract::server::kProfiles == 0x01, "Common::profiles spells the default");
+
+// A role's defaults where they differ: a server's 0 is its revision's request cap
+// (HS-REQ-003 / HS-REQ-004); the client proposes what its scenario needs (0: computed in
+// run_client).
+Common with_role_defaults(bool server) {
+  Common c;
+  c.max_request_payload = server ? shim::contract::server::kMaxRequestPayload
+                                 : shim::contract::client::kMaxRequestPayload;
+  c.max_request_batch = shim::contract::client::kMaxRequestBatch;
+  return c;
+}
 
 std::optional<std::uint64_t> parse_u64(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -297,13 +317,13 @@ int run_server(const Common& c, const std::string& sessions) {
 // client
 
 struct ClientArgs {
-  std::string scenario = "single";
-  std::uint64_t count = 1;
-  std::uint32_t items = 4;      // batch
-  std::uint32_t depth = 16;     // pipeline
-  std::uint64_t size = 0;       // large (0: 4 packets' worth)
-  std::uint64_t duration_ms = 1000;  // bench: how long to measure
-  double rate = 0;                   // bench: target requests/s, 0 = as fast as possible
+  std::string scenario = shim::contract::client::kScenario;
+  std::uint64_t count = shim::contract::client::kCount;
+  std::uint32_t items = shim::contract::client::kItems;  // batch
+  std::uint32_t depth = shim::contract::client::kDepth;  // pipeline
+  std::uint64_t size = shim::contract::client::kSize;    // large (0: 4 packets' worth)
+  std::uint64_t duration_ms = shim::contract::client::kDurationMs;  // bench: how long to measure
+  double rate = shim::contract::client::kRate;  // bench: target requests/s, 0 = as fast as possible
   std::string expect_error;     // exit 0 only if the run fails with this kind or rule
 };
 
@@ -703,7 +723,8 @@ int run_client(const Common& c, const ClientArgs& a) {
   cfg.packet_size = c.packet_size;
   cfg.handshake_timeout_ms = c.timeout_ms;
   cfg.max_request_batch_items = c.max_request_batch ? c.max_request_batch : batch_items;
-  cfg.max_response_payload_bytes = c.max_response_payload ? c.max_response_payload : 65536;
+  cfg.max_response_payload_bytes =
+      c.max_response_payload ? c.max_response_payload : shim::contract::client::kMaxResponsePayload;
 
   if (a.scenario == "bench" && a.size > 0) {
     item_size = a.size;
@@ -816,8 +837,8 @@ int main(int argc, char** argv) {
 #endif
   CLI::App app{"nipc-ref: netipc reference server and client (shim contract)"};
   app.require_subcommand(1);
-  Common sc, cc;
-  std::string sessions = "forever";
+  Common sc = with_role_defaults(true), cc = with_role_defaults(false);
+  std::string sessions = nipc::shim::contract::server::kSessions;
   auto* server = app.add_subcommand("server", "serve one service until SIGTERM/SIGINT (Windows: Ctrl+C/Ctrl+Break)");
   add_common(server, sc);
   server->add_option("--sessions", sessions, "sessions to serve before exiting, or 'forever'");

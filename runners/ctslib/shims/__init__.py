@@ -23,8 +23,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import knobs, paths
 from .. import manifest as manifest_mod
-from .. import paths
 
 
 class ShimBuildError(Exception):
@@ -53,7 +53,7 @@ LANGUAGE_DIRS = {"c": "src/libnetdata/netipc", "rust": "src/crates/netipc", "go"
 SHIMS_DIR = paths.BUILD / "shims"
 REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
 # The contract's exit code for "cannot play this case" (SHIM-EXIT-001).
-UNSUPPORTED_EXIT = 4
+UNSUPPORTED_EXIT = knobs.exit_code("not_supported")
 
 
 @dataclass

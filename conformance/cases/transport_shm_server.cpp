@@ -1,5 +1,5 @@
-// Transport cases with the IUT as server: the shared-memory data plane (spec/transport-shm.md,
-// spec/profiles.md) and the UDS endpoint (spec/transport-uds.md).
+// Shared-memory cases with the IUT as server (spec/transport-shm.md, spec/profiles.md): the
+// data plane, region files, names and stale regions.
 #ifndef _WIN32
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,33 +13,16 @@
 #include <vector>
 
 #include "common.h"
+#include "transport_files.h"
 
 namespace nipc::peer::cases {
 namespace {
 
-#ifndef _WIN32
-bool file_exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-// Waits until `path` is gone; false at the deadline.
-bool wait_removed(Ctx& c, const std::string& path) {
-  Deadline d = c.step();
-  while (file_exists(path)) {
-    if (d.expired()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
-std::string region_of(Ctx& c, std::uint64_t sid) { return region_file(c.cfg().run_dir, c.cfg().service, sid); }
-#endif
-
 // ---------------------------------------------------------------------------------------
 // Shared memory.
 
-const Registrar shm_ready({
+void shm_ready(Catalogue& table) {
+  table.add({
     .id = "shm.srv.region-ready-and-valid",
     .title = "the region exists with a valid header the moment the HELLO_ACK arrives, and carries the session",
     .requirements = {"PROF-SHM-READY-001", "SHM-HDR-001", "SHM-LAYOUT-001", "SHM-SIZE-001", "SHM-PATH-001",
@@ -50,8 +33,10 @@ const Registrar shm_ready({
       if (!s->on_shm()) c.fail("PROF-BITS-001", "an SHM profile was offered and preferred, but not selected");
       for (std::uint64_t id = 1; id <= 3; ++id) round_trip(c, *s, id, "PROF-LOCK-001");
     })});
+}
 
-const Registrar shm_publication({
+void shm_publication(Catalogue& table) {
+  table.add({
     .id = "shm.srv.publication-words",
     .title = "the server publishes a response with resp_len = message length and advances resp_seq and resp_signal",
     .requirements = {"SHM-PUB-001", "SHM-CONSUME-001", "SHM-MSGLEN-001", "SHM-ONEINFLIGHT-001"},
@@ -71,6 +56,7 @@ const Registrar shm_publication({
               "resp_len " + std::to_string(rh.response_len) + " is not the response message length");
       c.check(rh.response_signal >= 1, "SHM-PUB-001", "resp_signal was not incremented");
     })});
+}
 
 struct ShmLenRow {
   const char* id;
@@ -92,26 +78,25 @@ const std::vector<ShmLenRow>& shm_len_rows() {
   return rows;
 }
 
-const struct RegisterShmLen {
-  RegisterShmLen() {
-    for (const ShmLenRow& row : shm_len_rows()) {
-      Registrar({.id = std::string("shm.srv.") + row.id,
-                 .title = std::string(row.title) + ": the session ends without a reply",
-                 .requirements = row.reqs,
-                 .on = kOnShm,
-                 .run = NIPC_POSIX_BODY([&row](Ctx& c) {
-                   auto s = c.open();
-                   if (!s->on_shm()) c.fail("PROF-BITS-001", "no SHM session");
-                   auto [payload, answer] = c.sample_request(5);
-                   Packet p = message_packet(request(c, 5, payload.size()), payload);
-                   s->publish(p.bytes, row.len(*s, static_cast<std::uint32_t>(p.size())));
-                   s->expect_closed(row.reqs.front(), "a published message whose length is wrong is a protocol error");
-                 })});
-    }
+void register_shm_len(Catalogue& table) {
+  for (const ShmLenRow& row : shm_len_rows()) {
+    table.add({.id = std::string("shm.srv.") + row.id,
+               .title = std::string(row.title) + ": the session ends without a reply",
+               .requirements = row.reqs,
+               .on = kOnShm,
+               .run = NIPC_POSIX_BODY([&row](Ctx& c) {
+                 auto s = c.open();
+                 if (!s->on_shm()) c.fail("PROF-BITS-001", "no SHM session");
+                 auto [payload, answer] = c.sample_request(5);
+                 Packet p = message_packet(request(c, 5, payload.size()), payload);
+                 s->publish(p.bytes, row.len(*s, static_cast<std::uint32_t>(p.size())));
+                 s->expect_closed(row.reqs.front(), "a published message whose length is wrong is a protocol error");
+               })});
   }
-} register_shm_len;
+}
 
-const Registrar shm_no_socket_data({
+void shm_no_socket_data(Catalogue& table) {
+  table.add({
     .id = "shm.srv.no-answer-on-socket",
     .title = "a request sent over the socket of an SHM session is never answered over the socket",
     .requirements = {"PROF-LOCK-001", "SHM-SOCKET-001"},
@@ -123,8 +108,10 @@ const Registrar shm_no_socket_data({
       Recv r = s->conn().recv(Deadline::after(std::chrono::milliseconds(300)), Expect::kMessage);
       c.check(!r.packet(), "PROF-LOCK-001", "the server answered over the socket of a shared-memory session");
     })});
+}
 
-const Registrar shm_removed({
+void shm_removed(Catalogue& table) {
+  table.add({
     .id = "shm.srv.region-removed-after-session",
     .title = "when the session ends the server removes its region file",
     .requirements = {"SHM-CLEAN-001", "SHM-SOCKET-001"},
@@ -136,8 +123,10 @@ const Registrar shm_removed({
       s->close();
       c.check(wait_removed(c, path), "SHM-CLEAN-001", path + " still exists after the session ended");
     })});
+}
 
-const Registrar shm_socket_close({
+void shm_socket_close(Catalogue& table) {
+  table.add({
     .id = "shm.srv.socket-close-ends-session",
     .title = "closing the socket of an idle SHM session ends it: the region file goes away",
     .requirements = {"SHM-SOCKET-001", "SHM-CLEAN-001"},
@@ -148,8 +137,10 @@ const Registrar shm_socket_close({
       s->conn().close();
       c.check(wait_removed(c, path), "SHM-SOCKET-001", "the session's region survives its socket: " + path);
     })});
+}
 
-const Registrar shm_names({
+void shm_names(Catalogue& table) {
+  table.add({
     .id = "shm.srv.session-scoped-regions",
     .title = "concurrent SHM sessions each have their own region, named by session_id",
     .requirements = {"SHM-PATH-001", "SHM-CLEAN-001", "HS-SID-001"},
@@ -166,8 +157,10 @@ const Registrar shm_names({
       c.check(file_exists(pb), "SHM-CLEAN-001", "ending one session removed the other's region");
       round_trip(c, *b, 3, "SHM-PATH-001");
     })});
+}
 
-const Registrar shm_stale({
+void shm_stale(Catalogue& table) {
+  table.add({
     .id = "shm.srv.stale-region-replaced",
     .title = "a junk file at the next session's region path is removed and the session still gets SHM",
     .requirements = {"SHM-STALE-001", "PROF-SHM-READY-001"},
@@ -187,8 +180,10 @@ const Registrar shm_stale({
       c.check(s->on_shm(), "SHM-STALE-001", "a stale junk file made the server drop SHM");
       if (s->on_shm()) round_trip(c, *s, 1, "SHM-STALE-001");
     })});
+}
 
-const Registrar shm_live({
+void shm_live(Catalogue& table) {
+  table.add({
     .id = "shm.srv.live-region-kept",
     .title = "a region file owned by a live process is left alone and SHM is not offered for that session",
     .requirements = {"PROF-OFFER-001", "SHM-STALE-001"},
@@ -217,8 +212,10 @@ const Registrar shm_live({
               "the server removed or replaced a region whose owner is alive");
       round_trip(c, *s, 1, "PROF-OFFER-001");
     })});
+}
 
-const Registrar shm_startup_scan({
+void shm_startup_scan(Catalogue& table) {
+  table.add({
     .id = "shm.srv.startup-scan",
     .title = "at start-up the server removes its service's stale regions and keeps live and foreign ones",
     .requirements = {"SHM-STALE-002", "SHM-STALE-001"},
@@ -264,8 +261,10 @@ const Registrar shm_startup_scan({
       }
       for (const Planted& p : planted) ::unlink((dir + "/" + p.name).c_str());
     })});
+}
 
-const Registrar shm_symlink({
+void shm_symlink(Catalogue& table) {
+  table.add({
     .id = "shm.srv.symlink-not-followed",
     .title = "a symbolic link at the next region path is never followed: its target stays untouched",
     .requirements = {"SHM-CREATE-001", "SHM-STALE-001"},
@@ -295,100 +294,23 @@ const Registrar shm_symlink({
               "SHM-CREATE-001", "the server wrote through a symbolic link into " + target);
       ::unlink(target.c_str());
     })});
-
-// ---------------------------------------------------------------------------------------
-// The UDS endpoint.
-
-#ifndef _WIN32
-// Binds a socket at `path` and closes it: the file stays, nobody listens.
-bool leave_stale_socket(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return false;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_SEQPACKET, 0);
-  bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  if (fd >= 0) ::close(fd);
-  return ok;
 }
-#endif
-
-const Registrar uds_stale({
-    .id = "uds.srv.stale-socket-replaced",
-    .title = "a stale socket file at the endpoint is removed and the server listens",
-    .requirements = {"UDS-STALE-001", "UDS-PATH-001"},
-    .on = kOnUds,
-    .start = false,
-    .run = NIPC_POSIX_BODY([](Ctx& c) {
-      if (!leave_stale_socket(c.socket_path())) c.error("cannot leave a stale socket file");
-      c.note("stale socket file left at " + c.socket_path());
-      if (c.launch_iut() != IutProcess::Ready::kReady)
-        c.fail("UDS-STALE-001", "the server did not start over a stale socket file");
-      auto s = c.open();
-      round_trip(c, *s, 1, "UDS-STALE-001");
-    })});
-
-const Registrar uds_live({
-    .id = "uds.srv.live-owner-kept",
-    .title = "a second server on a live endpoint fails to start and leaves the live socket alone",
-    .requirements = {"UDS-LIVE-001"},
-    .on = kOnUds,
-    .start = false,
-    .probe = false,
-    .run = NIPC_POSIX_BODY([](Ctx& c) {
-      c.listen();
-      c.note("the peer listens at " + c.socket_path());
-      auto ready = c.launch_iut();
-      std::string why;
-      if (ready == IutProcess::Ready::kReady)
-        c.check(false, "UDS-LIVE-001", "the server started on an endpoint with a live owner");
-      else
-        c.expect_refusal(ready, "UDS-LIVE-001", "");
-      auto probe = connect_endpoint(c.socket_path(), &c.transcript(), "live-check", &why);
-      c.check(probe != nullptr && c.client_connected(), "UDS-LIVE-001", "the live endpoint was taken over or removed");
-    })});
-
-struct NameRow {
-  const char* id;
-  const char* name;
-};
-
-const struct RegisterNames {
-  RegisterNames() {
-    static const NameRow rows[] = {{"dot", "."}, {"dotdot", ".."}, {"slash", "a/b"}, {"space", "a b"},
-                                   {"semicolon", "a;b"}, {"non-ascii", "caf\xc3\xa9"}};
-    for (const NameRow& row : rows) {
-      Needs n;
-      n.service = row.name;
-      Registrar({.id = std::string("uds.srv.bad-service-name-") + row.id,
-                 .title = std::string("a server refuses the service name '") + row.name + "'",
-                 .requirements = {"UDS-NAME-001"},
-                 .on = kOnUds,
-                 .needs = n,
-                 .start = false,
-                 .probe = false,
-                 .run = NIPC_POSIX_BODY([](Ctx& c) {
-                   c.expect_refusal(c.launch_iut(), "UDS-NAME-001", "the server started with an invalid service name");
-                 })});
-    }
-  }
-} register_names;
-
-const Registrar uds_long({
-    .id = "uds.srv.path-too-long",
-    .title = "a server whose socket path exceeds 107 bytes refuses to start",
-    .requirements = {"UDS-SUN-001"},
-    .on = kOnUds,
-    .needs = {.long_run_dir = true},
-    .start = false,
-    .probe = false,
-    .run = NIPC_POSIX_BODY([](Ctx& c) {
-      auto ready = c.launch_iut();
-      std::string cut = c.socket_path().substr(0, 107);
-      c.check(!file_exists(cut), "UDS-SUN-001", "the server bound a truncated path " + cut);
-      c.expect_refusal(ready, "UDS-SUN-001",
-                       "the server started with a socket path of " + std::to_string(c.socket_path().size()) + " bytes");
-    })});
 
 }  // namespace
+
+/// Every case of this file, in the order they are written.
+void add_transport_shm_server_cases(Catalogue& table) {
+  shm_ready(table);
+  shm_publication(table);
+  register_shm_len(table);
+  shm_no_socket_data(table);
+  shm_removed(table);
+  shm_socket_close(table);
+  shm_names(table);
+  shm_stale(table);
+  shm_live(table);
+  shm_startup_scan(table);
+  shm_symlink(table);
+}
+
 }  // namespace nipc::peer::cases
