@@ -414,6 +414,11 @@ int bench_main(int argc, char** argv) {
                   c.floor_name, median(frates));
     summary.push_back({buf});
   }
+  if (summary.empty()) {
+    std::fprintf(stderr, "nipc_transport_bench: no case name contains '%s'\n", only.c_str());
+    std::filesystem::remove_all(dir);
+    return 2;
+  }
   std::printf("\nmedians over %d run(s) (rate, latency, ratio of each run to its own floor):\n",
               repeat);
   for (const Summary& s : summary) std::printf("%s\n", s.line.c_str());
