@@ -2,11 +2,12 @@
 // in the same run: every figure is printed as a ratio to its floor, because on small shared
 // VMs absolute wake-up latency swings several times between runs.
 //
-//   floors:    blocking SEQPACKET ping-pong, raw shared-memory spin ping-pong,
-//              blocking SEQPACKET with 16 messages in flight
 //   reference: ping-pong, batch, pipeline (depth 16) and snapshot over UDS and SHM
 //
-// Usage: nipc_transport_bench [seconds-per-case]   (default 1.0). Not a test: nothing fails.
+//   floors:    blocking and busy-poll SEQPACKET ping-pong, SEQPACKET with 16 messages in
+//              flight, raw shared-memory spin ping-pong, spin + one FUTEX_WAKE per message
+//
+// Usage: nipc_transport_bench [SECONDS] [--repeat N] [--only TEXT]   (--help). Not a test.
 #include <signal.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -62,15 +64,27 @@ double ns_since(Clock::time_point t) {
 
 // --- floors --------------------------------------------------------------------------------
 
-Figures floor_seqpacket(int depth) {
+// Raw SEQPACKET echo with `depth` messages in flight. `busy_poll`: both ends read with
+// MSG_DONTWAIT in a loop instead of blocking (the floor for an adaptive spin that never has to
+// sleep).
+Figures floor_seqpacket(int depth, bool busy_poll = false) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0) std::abort();
+  const int rflags = busy_poll ? MSG_DONTWAIT : 0;
+  // A busy-polled read: EAGAIN means "again", anything else ends the loop.
+  auto receive = [rflags](int fd, char* buf, std::size_t cap) {
+    for (;;) {
+      ssize_t n = ::recv(fd, buf, cap, rflags);
+      if (n >= 0 || (errno != EAGAIN && errno != EINTR)) return n;
+      __builtin_ia32_pause();
+    }
+  };
   pid_t pid = ::fork();
   if (pid == 0) {
     ::close(sv[0]);
     char buf[64];
     for (;;) {
-      ssize_t n = ::recv(sv[1], buf, sizeof buf, 0);
+      ssize_t n = receive(sv[1], buf, sizeof buf);
       if (n <= 0) ::_exit(0);
       if (::send(sv[1], buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) ::_exit(0);
     }
@@ -88,7 +102,7 @@ Figures floor_seqpacket(int depth) {
     (void)::send(sv[0], msg, sizeof msg, MSG_NOSIGNAL);
   }
   while (Clock::now() < end) {
-    if (::recv(sv[0], in, sizeof in, 0) <= 0) break;
+    if (receive(sv[0], in, sizeof in) <= 0) break;
     lat.push_back(ns_since(sent[done % depth]));
     ++done;
     sent[issued % depth] = Clock::now();
@@ -298,13 +312,47 @@ void print(const char* name, const char* unit, const Figures& f, const Figures* 
   std::fflush(stdout);
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+constexpr const char* kUsage =
+    "usage: nipc_transport_bench [SECONDS] [--repeat N] [--only TEXT]\n"
+    "\n"
+    "Runs every case (or those whose name contains TEXT) N times (default 1), each run as its\n"
+    "floor immediately followed by the reference, SECONDS each (default 1.0). Prints every\n"
+    "run, then per case the median rate, the median p50/p99 latency and the median of the\n"
+    "per-run ratios to the floor. Not a test: nothing fails on a low figure.\n";
+
 int bench_main(int argc, char** argv) {
-  if (argc > 1) g_seconds = std::atof(argv[1]);
-  if (g_seconds <= 0) g_seconds = 1.0;
+  int repeat = 1;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--repeat" && i + 1 < argc) {
+      repeat = std::atoi(argv[++i]);
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
+    } else if (!a.empty() && a[0] != '-' && std::atof(a.c_str()) > 0) {
+      g_seconds = std::atof(a.c_str());
+    } else {
+      std::fprintf(stderr, "nipc_transport_bench: bad argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (repeat < 1) {
+    std::fprintf(stderr, "nipc_transport_bench: --repeat needs a number >= 1\n");
+    return 2;
+  }
   std::string dir = std::filesystem::temp_directory_path() / ("nipc-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::printf("netipc transport benchmark: %.1f s per case, %ld CPUs\n", g_seconds,
-              ::sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("netipc transport benchmark: %.2f s per case, %d run(s), %ld CPUs\n", g_seconds,
+              repeat, ::sysconf(_SC_NPROCESSORS_ONLN));
   {
     std::ifstream load("/proc/loadavg");
     std::string l1;
@@ -323,28 +371,58 @@ int bench_main(int argc, char** argv) {
     std::function<Figures()> floor;
   };
   auto uds_floor = [] { return floor_seqpacket(1); };
+  auto poll_floor = [] { return floor_seqpacket(1, true); };
   auto pipe_floor = [] { return floor_seqpacket(16); };
   auto spin_floor = [] { return floor_shm_spin(false); };
   auto wake_floor = [] { return floor_shm_spin(true); };
   const Case cases[] = {
       {"uds ping-pong", "req/s", 0x01, Mode::kPingPong, "blocking seqpacket floor", uds_floor},
+      {"uds ping-pong", "req/s", 0x01, Mode::kPingPong, "busy-poll seqpacket floor", poll_floor},
       {"shm ping-pong", "req/s", 0x02, Mode::kPingPong, "raw spin floor", spin_floor},
       {"shm ping-pong", "req/s", 0x02, Mode::kPingPong, "spin + futex-wake floor", wake_floor},
       {"uds pipeline depth 16", "req/s", 0x01, Mode::kPipeline, "16-in-flight seqpacket floor",
        pipe_floor},
       {"uds batch 64", "items/s", 0x01, Mode::kBatch, "blocking seqpacket floor", uds_floor},
-      {"shm batch 64", "items/s", 0x02, Mode::kBatch, "raw spin floor", spin_floor},
+      {"shm batch 64", "items/s", 0x02, Mode::kBatch, "spin + futex-wake floor", wake_floor},
       {"uds snapshot 100 items", "req/s", 0x01, Mode::kSnapshot, "blocking seqpacket floor",
        uds_floor},
-      {"shm snapshot 100 items", "req/s", 0x02, Mode::kSnapshot, "raw spin floor", spin_floor},
+      {"shm snapshot 100 items", "req/s", 0x02, Mode::kSnapshot, "spin + futex-wake floor",
+       wake_floor},
   };
+  struct Summary {
+    std::string line;
+  };
+  std::vector<Summary> summary;
   for (const Case& c : cases) {
-    Figures floor = c.floor();
-    Figures ref = run_reference(dir, c.profiles, c.mode);
-    std::string label = std::string("  floor: ") + c.floor_name;
-    print(label.c_str(), "req/s", floor, nullptr);
-    print(c.name, c.unit, ref, &floor);
+    if (!only.empty() && std::string(c.name).find(only) == std::string::npos) continue;
+    std::vector<double> ratios, rates, p50s, p99s, frates;
+    for (int r = 0; r < repeat; ++r) {
+      Figures floor = c.floor();
+      Figures ref = run_reference(dir, c.profiles, c.mode);
+      std::string label = std::string("  floor: ") + c.floor_name;
+      print(label.c_str(), "req/s", floor, nullptr);
+      print(c.name, c.unit, ref, &floor);
+      ratios.push_back(floor.rate > 0 ? ref.rate / floor.rate : 0);
+      rates.push_back(ref.rate);
+      p50s.push_back(ref.p50_us);
+      p99s.push_back(ref.p99_us);
+      frates.push_back(floor.rate);
+    }
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "%-24s %11.0f %-7s p50 %8.2f us  p99 %8.2f us  = %6.2fx %s (%.0f)", c.name,
+                  median(rates), c.unit, median(p50s), median(p99s), median(ratios),
+                  c.floor_name, median(frates));
+    summary.push_back({buf});
   }
+  if (summary.empty()) {
+    std::fprintf(stderr, "nipc_transport_bench: no case name contains '%s'\n", only.c_str());
+    std::filesystem::remove_all(dir);
+    return 2;
+  }
+  std::printf("\nmedians over %d run(s) (rate, latency, ratio of each run to its own floor):\n",
+              repeat);
+  for (const Summary& s : summary) std::printf("%s\n", s.line.c_str());
   std::filesystem::remove_all(dir);
   return 0;
 }

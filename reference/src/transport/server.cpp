@@ -192,7 +192,10 @@ void Server::serve_session(std::unique_ptr<PacketChannel> channel, std::uint64_t
 void Server::serve_requests(ServerSession& session) {
   std::vector<std::uint8_t> item_out;
   std::vector<std::vector<std::uint8_t>> items;
+  std::vector<ConstBytes> parts;
   std::vector<std::uint8_t> batch_out;
+  // All four buffers live for the whole session and only grow: once warm, answering a
+  // request allocates nothing (the service's own output aside).
   const std::uint32_t response_max = session.ack().agreed_max_response_payload_bytes;
   const std::size_t room = response_room(response_max);
   for (;;) {
@@ -231,7 +234,7 @@ void Server::serve_requests(ServerSession& session) {
     if (rh.is_batch() && rh.item_count >= 1) {
       auto view = BatchView::parse(req->payload, rh.item_count);  // validated on receive
       items.resize(rh.item_count);
-      std::vector<ConstBytes> parts(rh.item_count);
+      parts.assign(rh.item_count, ConstBytes());
       for (std::uint32_t i = 0; i < rh.item_count && status == HandlerStatus::kOk; ++i) {
         items[i].clear();
         HandlerStatus s = service_->handle_bounded(*view->item(i), items[i], room);

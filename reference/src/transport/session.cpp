@@ -104,25 +104,39 @@ TransportResult<void> PacketLink::send_message(const Header& header, ConstBytes 
 
 TransportResult<std::size_t> PacketLink::next_packet(Deadline deadline, const Canceller* cancel,
                                                      bool spin) {
-  const std::uint32_t budget = spin ? spin_.next_budget_ns() : 0;
-  if (budget > 0) {
-    // Adaptive spin: non-blocking reads for up to the budget, then a blocking wait. No
-    // sched_yield(): on a busy machine it hands the core to whatever else is runnable for a
-    // whole time slice; the bounded budget already gives the core back soon.
-    auto start = Deadline::Clock::now();
-    for (;;) {
-      auto got = channel_->try_recv_packet(packet_);
-      if (!got) return got.error();
-      if (got->has_value()) {
-        spin_.on_spin_hit(since_ns(start));
-        return **got;
-      }
-      if (since_ns(start) >= budget) break;
-      sys::cpu_relax();
-    }
-    spin_.on_blocked();
+  // Continuations of a chunked message follow their first packet back to back: block for
+  // them at once.
+  if (!spin) return channel_->recv_packet(packet_, deadline, cancel);
+  // A stream (the last packet was already queued when we looked: pipelined requests, or a
+  // client reading responses to many) never spins: its throughput comes from each side
+  // working through a queue, and on a loaded or small machine the sender often needs the very
+  // core a spinner would hold. One non-blocking read, then block.
+  const bool was_streaming = streaming_;
+  streaming_ = false;
+  const std::uint32_t budget = was_streaming ? 0 : spin_.next_budget_ns();
+  if (budget == 0 && !was_streaming) {
+    // Not spinning and no reason to expect a queued packet: block at once (one system call
+    // for a blocking read; the channel still tries once before it waits on a canceller).
+    return channel_->recv_packet(packet_, deadline, cancel);
   }
-  return channel_->recv_packet(packet_, deadline, cancel);
+  // Adaptive spin: non-blocking reads for up to the budget, then a blocking wait. No
+  // sched_yield(): on a busy machine it hands the core to whatever else is runnable for a
+  // whole time slice; the bounded budget already gives the core back soon.
+  auto start = Deadline::Clock::now();
+  for (bool first = true;; first = false) {
+    auto got = channel_->try_recv_packet(packet_);
+    if (!got) return got.error();
+    if (got->has_value()) {
+      streaming_ = first;
+      if (budget > 0) spin_.on_spin_hit(since_ns(start));
+      return **got;
+    }
+    if (budget == 0 || since_ns(start) >= budget) break;
+    sys::cpu_relax();
+  }
+  if (budget > 0) spin_.on_blocked();
+  // The queue was just seen empty: straight to the blocking wait.
+  return channel_->wait_packet(packet_, deadline, cancel);
 }
 
 TransportResult<InboundMessage> PacketLink::receive_message(Deadline deadline,

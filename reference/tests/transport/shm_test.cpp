@@ -361,7 +361,7 @@ TEST(ShmConsume, PingPongAcrossProcessesWakesBlockedWaiters) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
-TEST(SpinPolicy, FollowsSuccessAndProbesNowAndThen) {
+TEST(SpinPolicy, FollowsSuccessDropsToBlockingAndProbesNowAndThen) {
   REQUIREMENT("SHM-SPIN-001");
   SpinPolicy p(1000, 64000);
   const std::uint32_t start = p.budget_ns();
@@ -374,15 +374,41 @@ TEST(SpinPolicy, FollowsSuccessAndProbesNowAndThen) {
   p.on_blocked();
   EXPECT_EQ(p.budget_ns(), start);
   for (int i = 0; i < 40; ++i) p.on_blocked();
-  EXPECT_EQ(p.budget_ns(), 1000u);  // never below the minimum
-  // Every 64th wait probes with the full budget.
+  EXPECT_EQ(p.budget_ns(), 0u);  // below the minimum: block at once
+  // Every 64th wait probes with the full budget while nothing says spinning never pays.
   int probes = 0;
   for (int i = 0; i < 128; ++i) probes += p.next_budget_ns() == 64000u;
   EXPECT_EQ(probes, 2);
-  p.on_spin_hit(40000);  // a probe caught a slow answer
+  EXPECT_EQ(p.budget_ns(), 0u);  // waits outside a probe still block at once
+  p.on_spin_hit(40000);          // a probe caught a slow answer
   EXPECT_EQ(p.budget_ns(), 64000u);
   p.disable();
   EXPECT_EQ(p.next_budget_ns(), 0u);
+}
+
+TEST(SpinPolicy, ProbesLessOftenWhileProbesFailAndAgainOftenAfterAHit) {
+  REQUIREMENT("SHM-SPIN-001");
+  SpinPolicy p(1000, 50000);
+  // Drive the policy as a link does: every wait blocks, probes included.
+  auto wait_blocked = [&p] {
+    bool probe = p.next_budget_ns() == 50000u && p.budget_ns() != 50000u;
+    p.on_blocked();
+    return probe;
+  };
+  for (int i = 0; i < 16; ++i) (void)wait_blocked();
+  ASSERT_EQ(p.budget_ns(), 0u);
+  std::uint32_t gap = p.probe_gap();
+  EXPECT_EQ(gap, SpinPolicy::kProbeGapMin);
+  int probes = 0;
+  for (int i = 0; i < 20000; ++i) probes += wait_blocked();
+  EXPECT_EQ(p.probe_gap(), SpinPolicy::kProbeGapMax);  // backed off to the longest gap
+  // 64 + 128 + 256 + 512 waits to reach the longest gap, then one probe per 1024 waits.
+  EXPECT_LE(probes, 4 + 20000 / 1024 + 1);
+  // A probe that is answered while spinning brings the short gap (and a budget) back.
+  while (p.next_budget_ns() != 50000u) p.on_blocked();
+  p.on_spin_hit(3000);
+  EXPECT_EQ(p.probe_gap(), SpinPolicy::kProbeGapMin);
+  EXPECT_GE(p.budget_ns(), 6000u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "nipc/transport/paths.h"
+#include "nipc/transport/session.h"
 #include "nipc/transport/uds.h"
 #include "transport/transport_support.h"
 
@@ -308,6 +309,88 @@ TEST(UdsPacket, CancelStopsABlockedReceive) {
   ::close(sv[0]);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, K::kCancelled);
+}
+
+TEST(UdsPacket, WaitAfterAnEmptyQueueGetsQueuedAndLaterPacketsTimesOutAndCancels) {
+  REQUIREMENT("UDS-TIMEOUT-001");
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  UdsChannel a{UniqueFd(sv[0])};
+  UdsChannel b{UniqueFd(sv[1])};
+  Canceller cancel;
+  std::array<std::uint8_t, 8> in{};
+  std::array<std::uint8_t, 1> x{7};
+  std::array<ConstBytes, 1> parts{ConstBytes(x)};
+  const std::array<const Canceller*, 2> cancellers{nullptr, &cancel};
+  // Already queued: the wait sees it at once.
+  ASSERT_TRUE(a.send_packet(parts).ok());
+  for (const Canceller* c : cancellers) {
+    if (c) {
+      ASSERT_TRUE(a.send_packet(parts).ok());
+    }
+    auto r = b.wait_packet(in, Deadline::after_ms(1000), c);
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(*r, 1u);
+  }
+  // Sent while waiting: both with and without a canceller.
+  for (const Canceller* c : cancellers) {
+    std::thread t([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      (void)a.send_packet(parts);
+    });
+    auto r = b.wait_packet(in, Deadline::after_ms(5000), c);
+    t.join();
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(in[0], 7);
+  }
+  auto timeout = b.wait_packet(in, Deadline::after_ms(30), &cancel);
+  ASSERT_FALSE(timeout.ok());
+  EXPECT_EQ(timeout.error().kind, K::kTimeout);
+  cancel.cancel();
+  auto cancelled = b.wait_packet(in, Deadline::never(), &cancel);
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.error().kind, K::kCancelled);
+}
+
+TEST(PacketLinkStream, QueuedMessagesArriveInOrderAndALaterOneStillWakesTheReceiver) {
+  REQUIREMENT("SESS-PIPELINE-001");
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  const DirectionLimits limits{1024, 1};
+  PacketLink tx(std::make_unique<UdsChannel>(UniqueFd(sv[0])), 4096, limits);
+  PacketLink rx(std::make_unique<UdsChannel>(UniqueFd(sv[1])), 4096, limits);
+  Canceller cancel;
+  std::array<std::uint8_t, 8> body{1, 2, 3, 4, 5, 6, 7, 8};
+  auto send = [&](std::uint64_t id) {
+    Header h;
+    h.kind = Kind::kRequest;
+    h.code = 1;
+    h.item_count = 1;
+    h.message_id = id;
+    h.payload_len = static_cast<std::uint32_t>(body.size());
+    return tx.send_message(h, ConstBytes(body));
+  };
+  // A stream: sixteen messages queued before the receiver looks (it then never spins).
+  for (std::uint64_t id = 1; id <= 16; ++id) ASSERT_TRUE(send(id).ok());
+  for (std::uint64_t id = 1; id <= 16; ++id) {
+    auto m = rx.receive_message(Deadline::after_ms(1000), &cancel);
+    ASSERT_TRUE(m.ok()) << m.error();
+    EXPECT_EQ(m->header.message_id, id);
+  }
+  // The stream has run dry: the receiver blocks, and a message sent later still wakes it.
+  for (std::uint64_t id = 17; id <= 18; ++id) {
+    std::thread t([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      (void)send(id);
+    });
+    auto m = rx.receive_message(Deadline::after_ms(5000), id == 17 ? &cancel : nullptr);
+    t.join();
+    ASSERT_TRUE(m.ok()) << m.error();
+    EXPECT_EQ(m->header.message_id, id);
+  }
+  auto idle = rx.receive_message(Deadline::after_ms(30), &cancel);
+  ASSERT_FALSE(idle.ok());
+  EXPECT_EQ(idle.error().kind, K::kTimeout);
 }
 
 TEST(UdsHygiene, ListenConnectAcceptCloseLeaksNoDescriptor) {

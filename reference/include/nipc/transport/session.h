@@ -69,6 +69,7 @@ class PacketLink final : public MessageLink {
   Reassembler reassembler_;
   std::optional<Header> last_header_;
   bool mid_message_ = false;  // a receive stopped (timeout) between packets of a message
+  bool streaming_ = false;    // the last packet was queued before the receive looked for it
   std::uint64_t chunked_ = 0;
 };
 

@@ -24,7 +24,8 @@
 namespace nipc {
 
 
-/// Spin iterations upstream uses before blocking; the reference's adaptive spin starts here.
+/// Spin iterations upstream uses before blocking; consume() spins this many when it is given
+/// no SpinPolicy (with one, the policy's adaptive budget decides).
 inline constexpr std::uint32_t kShmDefaultSpin = 128;
 
 /// Which area a call works on: requests flow client → server, responses server → client.

@@ -44,6 +44,14 @@ class PacketChannel {
   /// Non-blocking receive: the packet's length, or nullopt when none is queued.
   virtual TransportResult<std::optional<std::size_t>> try_recv_packet(MutableBytes buffer) = 0;
 
+  /// recv_packet for a caller that has just found the queue empty with try_recv_packet: the
+  /// same results, but an implementation may go straight to its blocking wait instead of
+  /// trying once more first (one system call less per blocked receive).
+  virtual TransportResult<std::size_t> wait_packet(MutableBytes buffer, Deadline deadline,
+                                                   const Canceller* cancel) {
+    return recv_packet(buffer, deadline, cancel);
+  }
+
   /// Without blocking: true when the peer has hung up (used while data flows elsewhere).
   virtual bool peer_hung_up() = 0;
 

@@ -34,6 +34,8 @@ class UdsChannel final : public PacketChannel {
   TransportResult<std::size_t> recv_packet(MutableBytes buffer, Deadline deadline,
                                            const Canceller* cancel) override;
   TransportResult<std::optional<std::size_t>> try_recv_packet(MutableBytes buffer) override;
+  TransportResult<std::size_t> wait_packet(MutableBytes buffer, Deadline deadline,
+                                           const Canceller* cancel) override;
   bool peer_hung_up() override;
   std::uint32_t native_packet_size() const override { return packet_size_; }
   NativeHandle native_handle() const override { return fd_.get(); }
@@ -41,6 +43,8 @@ class UdsChannel final : public PacketChannel {
  private:
   TransportResult<std::optional<std::size_t>> recv_once(MutableBytes buffer, int flags);
   TransportResult<void> set_receive_timeout(Deadline deadline);
+  TransportResult<std::size_t> receive(MutableBytes buffer, Deadline deadline,
+                                       const Canceller* cancel, bool try_first);
   UniqueFd fd_;
   std::uint32_t packet_size_;
   int rcvtimeo_ms_ = 0;  // SO_RCVTIMEO currently set (0: none)

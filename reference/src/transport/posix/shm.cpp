@@ -224,15 +224,19 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
 
   auto start = Deadline::Clock::now();
   bool observed = false;
-  // Spin phase: at least the upstream 128 iterations, then as long as the adaptive budget.
+  // Spin phase: without a policy the upstream 128 iterations; with one, as long as its
+  // adaptive budget, which is 0 (one look, then block) when spinning has stopped paying:
+  // on a loaded machine the peer often needs this very core, and every spin delays it.
   const std::uint64_t budget = spin ? spin->next_budget_ns() : 0;
   for (std::uint32_t i = 1;; ++i) {
     if (arrived()) {
       observed = true;
-      if (spin) spin->on_spin_hit(elapsed_ns(start));
+      if (spin && budget != 0) spin->on_spin_hit(elapsed_ns(start));
       break;
     }
-    if (i >= kShmDefaultSpin && (i & 31) == 0 && elapsed_ns(start) >= budget) break;
+    if (spin == nullptr ? i >= kShmDefaultSpin
+                        : budget == 0 || ((i & 31) == 0 && elapsed_ns(start) >= budget))
+      break;
     sys::cpu_relax();
   }
   // Wait phase: block on the shared futex in slices, re-checking the peer between slices.
@@ -242,7 +246,7 @@ TransportResult<std::size_t> ShmRegion::consume(ShmDirection dir, MutableBytes o
     std::uint32_t sig = signal.load(std::memory_order_acquire);
     if (arrived()) {
       observed = true;
-      if (spin && budget != 0) spin->on_blocked();
+      if (spin) spin->on_blocked();
       break;
     }
     if (deadline.expired()) return TransportError::of(TransportErrorKind::kTimeout);

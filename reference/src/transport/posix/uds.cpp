@@ -162,6 +162,16 @@ TransportResult<std::optional<std::size_t>> UdsChannel::try_recv_packet(MutableB
 
 TransportResult<std::size_t> UdsChannel::recv_packet(MutableBytes buffer, Deadline deadline,
                                                      const Canceller* cancel) {
+  return receive(buffer, deadline, cancel, true);
+}
+
+TransportResult<std::size_t> UdsChannel::wait_packet(MutableBytes buffer, Deadline deadline,
+                                                     const Canceller* cancel) {
+  return receive(buffer, deadline, cancel, false);
+}
+
+TransportResult<std::size_t> UdsChannel::receive(MutableBytes buffer, Deadline deadline,
+                                                 const Canceller* cancel, bool try_first) {
   if (cancel == nullptr) {
     // Nothing to watch but the socket: one blocking recvmsg, bounded by SO_RCVTIMEO, instead
     // of poll() plus a second read.
@@ -173,10 +183,14 @@ TransportResult<std::size_t> UdsChannel::recv_packet(MutableBytes buffer, Deadli
       if (deadline.expired()) return TransportError::of(TransportErrorKind::kTimeout);
     }
   }
-  for (;;) {
-    auto got = recv_once(buffer, MSG_DONTWAIT);
-    if (!got) return got.error();
-    if (got->has_value()) return **got;
+  // With a canceller: poll the socket and the canceller, then read without blocking. The
+  // first read attempt is skipped when the caller has just seen the queue empty.
+  for (bool attempt = try_first;; attempt = true) {
+    if (attempt) {
+      auto got = recv_once(buffer, MSG_DONTWAIT);
+      if (!got) return got.error();
+      if (got->has_value()) return **got;
+    }
     auto ready = wait_readable(fd_.get(), deadline, cancel);
     if (!ready) return ready.error();
   }
