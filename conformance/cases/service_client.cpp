@@ -1,0 +1,350 @@
+// Typed-client cases with the IUT as client (spec/service.md, "Client: state, calls and
+// recovery"): the IUT runs the shim scenarios overflow, retry and attach-fail through its
+// typed (L2) client, and the peer plays a server that lies in controlled ways: it refuses
+// responses as too large, drops sessions, answers with a failed status and a payload that
+// would decode, rejects handshakes, or offers a region the client cannot attach. Every
+// verdict comes from the wire: the HELLOs of the new sessions, the requests repeated on them,
+// and the connections the client does or does not make.
+#include <algorithm>
+#include <unistd.h>
+
+#include "common.h"
+
+namespace nipc::peer::cases {
+namespace {
+
+constexpr std::uint32_t kCeiling = 1048576;
+
+// The peer's own next_pow2 (SVC-GROWTH-001), written from the spec.
+std::uint32_t pow2_at_least(std::uint64_t n) {
+  std::uint64_t p = 16;
+  while (p < n) p <<= 1;
+  return static_cast<std::uint32_t>(p);
+}
+
+RawHeader reply_header(const Message& req, std::uint16_t status, std::size_t len) {
+  RawHeader h;
+  h.kind = 2;
+  h.code = req.h.code;
+  h.message_id = req.h.message_id;
+  h.payload_len = static_cast<std::uint32_t>(len);
+  h.status = status;
+  return h;
+}
+
+// An error response (SVC-ERRRESP-001 shape) with `status`.
+void send_status(Session& s, const Message& req, std::uint16_t status) {
+  s.send_message(reply_header(req, status, 0), {});
+}
+
+// The next session's HELLO after the previous one ended; fails `req` when none comes.
+struct Next {
+  std::unique_ptr<Session> s;
+  RawHello hello;
+};
+Next next_session(Ctx& c, std::string_view req, const std::string& what) {
+  auto s = c.try_accept_client(c.step_ms(3));
+  if (!s) c.fail(req, what);
+  RawHello h = s->read_hello();
+  return {std::move(s), h};
+}
+
+// After the client exited: it must not have made another connection.
+void no_more_connections(Ctx& c, std::string_view req, const std::string& why) {
+  c.check(!c.client_connected(), req, why);
+}
+
+void check_same_request(Ctx& c, const Message& again, const Message& first, std::string_view req) {
+  c.check(again.payload == first.payload, req, "the repeated request's payload differs from the first");
+  c.check(again.h.code == first.h.code, req, "the repeated request's code differs from the first");
+}
+
+Needs l2(const char* scenario, std::uint32_t hint = 65536, std::uint64_t count = 1) {
+  Needs n;
+  n.scenario = std::string(scenario);
+  n.max_response_payload = hint;
+  n.count = count;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Overflow recovery (SVC-OVERFLOW-001, SVC-GROWTH-001).
+
+// Session 1 agrees `first_limit` and answers LIMIT_EXCEEDED; session 2 must propose exactly
+// `want_hint` and gets the call answered.
+void run_growth(Ctx& c, std::uint32_t first_limit, std::uint32_t want_hint, const std::string& rule) {
+  c.server_response_limit = first_limit;
+  ClientStart st = client_hello(c);
+  st.s->send_ack(st.ack);
+  Message first = st.s->expect_message("HS-CLI-USE-001", "the client's request");
+  send_status(*st.s, first, 5);
+  st.s->expect_closed("SVC-OVERFLOW-001", "after LIMIT_EXCEEDED the client closes the session");
+  Next n = next_session(c, "SVC-OVERFLOW-001", "after LIMIT_EXCEEDED the client did not reconnect");
+  c.check(n.hello.max_response_payload == want_hint, "SVC-GROWTH-001",
+          "response hint after LIMIT_EXCEEDED on a limit of " + std::to_string(first_limit) + " is " +
+              std::to_string(n.hello.max_response_payload) + ", expected " + std::to_string(want_hint) + " (" + rule +
+              ")");
+  c.check(n.hello.max_request_payload == st.hello.max_request_payload, "SVC-GROWTH-001",
+          "the request proposal changed although no request was refused");
+  c.server_response_limit = std::max(want_hint, first_limit);
+  n.s->send_ack(n.s->ack_for(n.hello));
+  auto seen = n.s->serve();
+  c.check(!seen.empty(), "SVC-OVERFLOW-001", "the call was not repeated on the new session");
+  if (!seen.empty()) check_same_request(c, seen.front(), first, "SVC-OVERFLOW-001");
+  c.expect_client_ok("SVC-OVERFLOW-001");
+  no_more_connections(c, "SVC-OVERFLOW-001", "the client connected again after the recovered call");
+}
+
+const Registrar growth_pow2({
+    .id = "svc.cli.overflow-hint-next-pow2",
+    .title = "LIMIT_EXCEEDED on a 40000-byte limit: the next HELLO hints exactly next_pow2(80000) = 131072 and the call is repeated",
+    .role = Role::kClient,
+    .requirements = {"SVC-GROWTH-001", "SVC-OVERFLOW-001", "SVC-STATUS-001"},
+    .needs = l2("overflow"),
+    .run = [](Ctx& c) { run_growth(c, 40000, 131072, "max(65536, next_pow2(2 x 40000))"); }});
+
+const Registrar growth_cap({
+    .id = "svc.cli.overflow-hint-capped",
+    .title = "LIMIT_EXCEEDED on a 700000-byte limit: the next HELLO hints exactly 1 MiB, not next_pow2(1400000)",
+    .role = Role::kClient,
+    .requirements = {"SVC-GROWTH-001", "SVC-OVERFLOW-001"},
+    .needs = l2("overflow"),
+    .run = [](Ctx& c) { run_growth(c, 700000, kCeiling, "min(next_pow2(2 x 700000), 1048576)"); }});
+
+const Registrar eight_attempts({
+    .id = "svc.cli.overflow-gives-up-after-8",
+    .title = "a server that always answers LIMIT_EXCEEDED while its limit grows sees 8 attempts, a 9th session that stays unused, and no 10th",
+    .role = Role::kClient,
+    .requirements = {"SVC-OVERFLOW-001", "SVC-GROWTH-001"},
+    .needs = l2("overflow", 1024),
+    .run = [](Ctx& c) {
+      std::uint32_t limit = 1024;
+      c.server_response_limit = limit;
+      ClientStart st = client_hello(c);
+      std::unique_ptr<Session> s = std::move(st.s);
+      RawHello hello = st.hello;
+      std::uint32_t hint = hello.max_response_payload;
+      Message first;
+      for (int attempt = 1; attempt <= 8; ++attempt) {
+        s->send_ack(s->ack_for(hello));
+        Message m = s->expect_message("SVC-OVERFLOW-001", "attempt " + std::to_string(attempt) + " of the call");
+        if (attempt == 1) first = m;
+        else check_same_request(c, m, first, "SVC-OVERFLOW-001");
+        send_status(*s, m, 5);
+        s->expect_closed("SVC-OVERFLOW-001", "after LIMIT_EXCEEDED the client closes the session");
+        Next n = next_session(c, "SVC-OVERFLOW-001",
+                              "after attempt " + std::to_string(attempt) + " the client did not reconnect");
+        const std::uint32_t want = std::max(hint, std::min(pow2_at_least(2ull * limit), kCeiling));
+        c.check(n.hello.max_response_payload == want, "SVC-GROWTH-001",
+                "session " + std::to_string(attempt + 1) + " hints " + std::to_string(n.hello.max_response_payload) +
+                    ", expected " + std::to_string(want));
+        hint = n.hello.max_response_payload;
+        limit *= 2;  // the server's limit grows every time, so recovery never stops for lack of growth
+        c.server_response_limit = limit;
+        s = std::move(n.s);
+        hello = n.hello;
+      }
+      // The 9th session: made, but the 8-attempt bound forbids using it.
+      s->send_ack(s->ack_for(hello));
+      s->expect_closed("SVC-OVERFLOW-001", "the client sent a 9th attempt of the call");
+      c.expect_client_failed("SVC-OVERFLOW-001");
+      no_more_connections(c, "SVC-OVERFLOW-001", "the client made a 10th session after giving up");
+    }});
+
+const Registrar nothing_grew({
+    .id = "svc.cli.overflow-stops-when-nothing-grew",
+    .title = "LIMIT_EXCEEDED on a 1024-byte limit with a 65536 hint: the new session grows nothing, so the client gives up without using it",
+    .role = Role::kClient,
+    .requirements = {"SVC-OVERFLOW-001", "SVC-GROWTH-001"},
+    .needs = l2("overflow"),
+    .run = [](Ctx& c) {
+      c.server_response_limit = 1024;
+      ClientStart st = client_hello(c);
+      st.s->send_ack(st.ack);
+      Message first = st.s->expect_message("HS-CLI-USE-001", "the client's request");
+      send_status(*st.s, first, 5);
+      st.s->expect_closed("SVC-OVERFLOW-001", "after LIMIT_EXCEEDED the client closes the session");
+      Next n = next_session(c, "SVC-OVERFLOW-001", "after LIMIT_EXCEEDED the client did not reconnect");
+      c.check(n.hello.max_response_payload == st.hello.max_response_payload, "SVC-GROWTH-001",
+              "the hint changed from " + std::to_string(st.hello.max_response_payload) + " to " +
+                  std::to_string(n.hello.max_response_payload) + " although next_pow2(2 x 1024) is below it");
+      n.s->send_ack(n.s->ack_for(n.hello));  // the same 1024 limit: nothing grew
+      n.s->expect_closed("SVC-OVERFLOW-001", "the client repeated the call on a session where nothing grew");
+      c.expect_client_failed("SVC-OVERFLOW-001");
+      no_more_connections(c, "SVC-OVERFLOW-001", "the client connected again after giving up");
+    }});
+
+// ---------------------------------------------------------------------------------------
+// Retry of ordinary failures (SVC-RETRY-001).
+
+const Registrar retry_once({
+    .id = "svc.cli.retry-once-on-new-session",
+    .title = "the server drops the session instead of answering: the client repeats the call once on a new session and succeeds",
+    .role = Role::kClient,
+    .requirements = {"SVC-RETRY-001", "SVC-CALL-001"},
+    .needs = l2("retry"),
+    .run = [](Ctx& c) {
+      ClientStart st = client_hello(c);
+      st.s->send_ack(st.ack);
+      Message first = st.s->expect_message("HS-CLI-USE-001", "the client's request");
+      st.s->close();
+      Next n = next_session(c, "SVC-RETRY-001", "after the server dropped the session the client did not reconnect");
+      n.s->send_ack(n.s->ack_for(n.hello));
+      auto seen = n.s->serve();
+      c.check(seen.size() == 1, "SVC-RETRY-001",
+              "the new session carried " + std::to_string(seen.size()) + " requests, expected the one repeated call");
+      if (!seen.empty()) {
+        check_same_request(c, seen.front(), first, "SVC-RETRY-001");
+        c.check(seen.front().h.message_id == first.h.message_id, "SVC-CALL-001",
+                "the repeated call has message_id " + std::to_string(seen.front().h.message_id) + ", the first " +
+                    std::to_string(first.h.message_id) + " (ids count successful calls only)");
+      }
+      c.expect_client_ok("SVC-RETRY-001");
+      no_more_connections(c, "SVC-RETRY-001", "the client made a third session for one call");
+    }});
+
+const Registrar retry_not_twice({
+    .id = "svc.cli.retry-not-twice",
+    .title = "the server drops the first and the repeated call: the client fails without a third session",
+    .role = Role::kClient,
+    .requirements = {"SVC-RETRY-001"},
+    .needs = l2("retry"),
+    .run = [](Ctx& c) {
+      ClientStart st = client_hello(c);
+      st.s->send_ack(st.ack);
+      Message first = st.s->expect_message("HS-CLI-USE-001", "the client's request");
+      st.s->close();
+      Next n = next_session(c, "SVC-RETRY-001", "after the server dropped the session the client did not reconnect");
+      n.s->send_ack(n.s->ack_for(n.hello));
+      Message again = n.s->expect_message("SVC-RETRY-001", "the repeated call");
+      check_same_request(c, again, first, "SVC-RETRY-001");
+      n.s->close();
+      c.expect_client_failed("SVC-RETRY-001");
+      no_more_connections(c, "SVC-RETRY-001", "the client retried a second time");
+    }});
+
+const Registrar status_not_decoded({
+    .id = "svc.cli.failed-status-never-decoded",
+    .title = "INTERNAL_ERROR carrying the correct answer is a failed attempt: the client repeats the call on a new session",
+    .role = Role::kClient,
+    .requirements = {"SVC-STATUS-001", "SVC-RETRY-001"},
+    .needs = [] {
+      Needs n = l2("retry");
+      n.service_kind = std::string("increment");
+      return n;
+    }(),
+    .run = [](Ctx& c) {
+      ClientStart st = client_hello(c);
+      st.s->send_ack(st.ack);
+      Message first = st.s->expect_message("HS-CLI-USE-001", "the client's request");
+      // The right answer with a failed status: only a client that reads the payload despite
+      // the status would take it.
+      Bytes body = increment_payload(first.payload.size() >= 8 ? load_u64le(first.payload.data()) + 1 : 0);
+      st.s->send_message(reply_header(first, 6, body.size()), body);
+      auto again = c.try_accept_client(c.step_ms(3));
+      if (!again) {
+        c.expect_client_failed("SVC-STATUS-001");  // judged first: its exit says what it did
+        c.fail("SVC-STATUS-001", "the client took a response whose status is INTERNAL_ERROR and never repeated the call");
+      }
+      RawHello h2 = again->read_hello();
+      again->send_ack(again->ack_for(h2));
+      auto seen = again->serve();
+      c.check(!seen.empty(), "SVC-RETRY-001", "the call was not repeated on the new session");
+      c.expect_client_ok("SVC-RETRY-001");
+    }});
+
+// ---------------------------------------------------------------------------------------
+// Connection states (SVC-STATE-001): AUTH_FAILED and INCOMPATIBLE are sticky, DISCONNECTED
+// is not. The scenario refreshes before each of its two calls.
+
+struct StickyRow {
+  const char* id;
+  const char* title;
+  std::uint16_t status;
+};
+
+const struct RegisterSticky {
+  RegisterSticky() {
+    static const StickyRow rows[] = {
+        {"auth-failed", "AUTH_FAILED", 2},
+        {"incompatible", "INCOMPATIBLE", 3},
+        {"unsupported", "UNSUPPORTED (no common profile, an incompatibility)", 4},
+    };
+    for (const StickyRow& row : rows) {
+      Registrar({.id = std::string("svc.cli.no-reconnect-after-") + row.id,
+                 .title = std::string("a handshake rejected with ") + row.title +
+                          " is sticky: the next refresh makes no new connection",
+                 .role = Role::kClient,
+                 .requirements = {"SVC-STATE-001", "SVC-STATE-002"},
+                 .needs = l2("retry", 65536, 2),
+                 .run = [&row](Ctx& c) {
+                   ClientStart st = client_hello(c);
+                   st.s->send_ack(RawAck{}, row.status);
+                   st.s->expect_closed("HS-CLI-ABORT-001", "after a rejection the client closes");
+                   c.expect_client_failed("SVC-STATE-001");
+                   no_more_connections(c, "SVC-STATE-001",
+                                       "the client connected again after a " + std::string(row.title) + " rejection");
+                 }});
+    }
+  }
+} register_sticky;
+
+const Registrar disconnected_retried({
+    .id = "svc.cli.reconnect-after-handshake-limit",
+    .title = "a handshake rejected with LIMIT_EXCEEDED leaves the client DISCONNECTED: the next refresh connects again and its call succeeds",
+    .role = Role::kClient,
+    .requirements = {"SVC-STATE-001", "SVC-STATE-002"},
+    .needs = l2("retry", 65536, 2),
+    .run = [](Ctx& c) {
+      ClientStart st = client_hello(c);
+      st.s->send_ack(RawAck{}, 5);
+      st.s->expect_closed("HS-CLI-ABORT-001", "after a rejection the client closes");
+      Next n = next_session(c, "SVC-STATE-001", "the next refresh after a LIMIT_EXCEEDED rejection did not connect");
+      n.s->send_ack(n.s->ack_for(n.hello));
+      auto seen = n.s->serve();
+      c.check(seen.size() == 1, "SVC-STATE-002",
+              "the session carried " + std::to_string(seen.size()) +
+                  " requests: the call made while DISCONNECTED must send nothing, the second one request");
+      auto r = c.client_exit();
+      c.check(r.result.is_object() && r.result.value("verified", 0) == 1, "SVC-STATE-002",
+              "the client did not report exactly one verified call of two");
+      no_more_connections(c, "SVC-STATE-001", "the client made a third connection");
+    }});
+
+// ---------------------------------------------------------------------------------------
+// Shared-memory attach failure (PROF-ATTACH-FAIL-001, SVC-ATTACH-001).
+
+const Registrar attach_fail({
+    .id = "svc.cli.attach-fail-completes-on-baseline",
+    .title = "the selected region cannot be attached: the client's next HELLO offers no SHM bit and its calls complete on that baseline session",
+    .role = Role::kClient,
+    .requirements = {"SVC-ATTACH-001", "PROF-ATTACH-FAIL-001"},
+    .on = kOnShm,
+    .needs = l2("attach-fail", 65536, 2),
+    .platform = Platform::kPosix,
+    .run = NIPC_POSIX_BODY([](Ctx& c) {
+      ClientStart st = client_hello(c);
+      RegionHeader rh;
+      rh.owner_pid = static_cast<std::int32_t>(::getpid());
+      rh.owner_generation = 0x600dcafe;
+      rh.request_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.request_payload} + 32)) + 8;
+      rh.response_offset = static_cast<std::uint32_t>(align64(64 + std::uint64_t{rh.request_capacity}));
+      rh.response_capacity = static_cast<std::uint32_t>(align64(std::uint64_t{st.ack.response_payload} + 32));
+      st.s->send_ack(st.ack, 0, std::nullopt, true, rh);  // misaligned capacity: attach must fail
+      st.s->expect_closed("PROF-ATTACH-FAIL-001", "a client that cannot attach closes the session");
+      c.check(st.s->region()->seq(Area::kRequest) == 0, "PROF-ATTACH-FAIL-001",
+              "the client published into a region it refused");
+      Next n = next_session(c, "SVC-ATTACH-001", "after the attach failure the client did not handshake again");
+      c.check((n.hello.supported & kShmBits) == 0 && (n.hello.preferred & kShmBits) == 0, "SVC-ATTACH-001",
+              "after a failed attach the client still offers " + hex32(n.hello.supported) + " / prefers " +
+                  hex32(n.hello.preferred));
+      n.s->send_ack(n.s->ack_for(n.hello));
+      auto seen = n.s->serve();
+      c.check(seen.size() == 2, "SVC-ATTACH-001",
+              "the baseline session carried " + std::to_string(seen.size()) + " requests, expected both calls");
+      c.expect_client_ok("SVC-ATTACH-001");
+      no_more_connections(c, "SVC-ATTACH-001", "the client connected again instead of staying on the baseline session");
+    })});
+
+}  // namespace
+}  // namespace nipc::peer::cases
