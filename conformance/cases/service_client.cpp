@@ -6,6 +6,8 @@
 // verdict comes from the wire: the HELLOs of the new sessions, the requests repeated on them,
 // and the connections the client does or does not make.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <unistd.h>
 
 #include "common.h"
@@ -49,8 +51,16 @@ Next next_session(Ctx& c, std::string_view req, const std::string& what) {
   return {std::move(s), h};
 }
 
-// After the client exited: it must not have made another connection.
+// Until the client exits it must not connect again (a connection it made and left waiting
+// for a HELLO_ACK would otherwise hold it until its handshake timeout); then none may be
+// pending either.
 void no_more_connections(Ctx& c, std::string_view req, const std::string& why) {
+  const Deadline until = c.step(4);
+  while (!c.iut()->poll_exit()) {
+    if (c.client_connected()) c.fail(req, why);
+    if (until.expired()) return;  // client_exit() reports the client that never ends
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   c.check(!c.client_connected(), req, why);
 }
 
@@ -91,8 +101,8 @@ void run_growth(Ctx& c, std::uint32_t first_limit, std::uint32_t want_hint, cons
   auto seen = n.s->serve();
   c.check(!seen.empty(), "SVC-OVERFLOW-001", "the call was not repeated on the new session");
   if (!seen.empty()) check_same_request(c, seen.front(), first, "SVC-OVERFLOW-001");
-  c.expect_client_ok("SVC-OVERFLOW-001");
   no_more_connections(c, "SVC-OVERFLOW-001", "the client connected again after the recovered call");
+  c.expect_client_ok("SVC-OVERFLOW-001");
 }
 
 const Registrar growth_pow2({
@@ -147,8 +157,8 @@ const Registrar eight_attempts({
       // The 9th session: made, but the 8-attempt bound forbids using it.
       s->send_ack(s->ack_for(hello));
       s->expect_closed("SVC-OVERFLOW-001", "the client sent a 9th attempt of the call");
-      c.expect_client_failed("SVC-OVERFLOW-001");
       no_more_connections(c, "SVC-OVERFLOW-001", "the client made a 10th session after giving up");
+      c.expect_client_failed("SVC-OVERFLOW-001");
     }});
 
 const Registrar nothing_grew({
@@ -170,8 +180,8 @@ const Registrar nothing_grew({
                   std::to_string(n.hello.max_response_payload) + " although next_pow2(2 x 1024) is below it");
       n.s->send_ack(n.s->ack_for(n.hello));  // the same 1024 limit: nothing grew
       n.s->expect_closed("SVC-OVERFLOW-001", "the client repeated the call on a session where nothing grew");
-      c.expect_client_failed("SVC-OVERFLOW-001");
       no_more_connections(c, "SVC-OVERFLOW-001", "the client connected again after giving up");
+      c.expect_client_failed("SVC-OVERFLOW-001");
     }});
 
 // ---------------------------------------------------------------------------------------
@@ -181,7 +191,7 @@ const Registrar retry_once({
     .id = "svc.cli.retry-once-on-new-session",
     .title = "the server drops the session instead of answering: the client repeats the call once on a new session and succeeds",
     .role = Role::kClient,
-    .requirements = {"SVC-RETRY-001", "SVC-CALL-001"},
+    .requirements = {"SVC-RETRY-001", "SVC-CALL-001", "SHIM-L2-001"},
     .needs = l2("retry"),
     .run = [](Ctx& c) {
       ClientStart st = client_hello(c);
@@ -199,8 +209,8 @@ const Registrar retry_once({
                 "the repeated call has message_id " + std::to_string(seen.front().h.message_id) + ", the first " +
                     std::to_string(first.h.message_id) + " (ids count successful calls only)");
       }
-      c.expect_client_ok("SVC-RETRY-001");
       no_more_connections(c, "SVC-RETRY-001", "the client made a third session for one call");
+      c.expect_client_ok("SVC-RETRY-001");
     }});
 
 const Registrar retry_not_twice({
@@ -219,8 +229,8 @@ const Registrar retry_not_twice({
       Message again = n.s->expect_message("SVC-RETRY-001", "the repeated call");
       check_same_request(c, again, first, "SVC-RETRY-001");
       n.s->close();
-      c.expect_client_failed("SVC-RETRY-001");
       no_more_connections(c, "SVC-RETRY-001", "the client retried a second time");
+      c.expect_client_failed("SVC-RETRY-001");
     }});
 
 const Registrar status_not_decoded({
@@ -281,9 +291,9 @@ const struct RegisterSticky {
                    ClientStart st = client_hello(c);
                    st.s->send_ack(RawAck{}, row.status);
                    st.s->expect_closed("HS-CLI-ABORT-001", "after a rejection the client closes");
-                   c.expect_client_failed("SVC-STATE-001");
                    no_more_connections(c, "SVC-STATE-001",
                                        "the client connected again after a " + std::string(row.title) + " rejection");
+                   c.expect_client_failed("SVC-STATE-001");
                  }});
     }
   }
@@ -305,10 +315,10 @@ const Registrar disconnected_retried({
       c.check(seen.size() == 1, "SVC-STATE-002",
               "the session carried " + std::to_string(seen.size()) +
                   " requests: the call made while DISCONNECTED must send nothing, the second one request");
+      no_more_connections(c, "SVC-STATE-001", "the client made a third connection");
       auto r = c.client_exit();
       c.check(r.result.is_object() && r.result.value("verified", 0) == 1, "SVC-STATE-002",
               "the client did not report exactly one verified call of two");
-      no_more_connections(c, "SVC-STATE-001", "the client made a third connection");
     }});
 
 // ---------------------------------------------------------------------------------------
@@ -342,8 +352,8 @@ const Registrar attach_fail({
       auto seen = n.s->serve();
       c.check(seen.size() == 2, "SVC-ATTACH-001",
               "the baseline session carried " + std::to_string(seen.size()) + " requests, expected both calls");
-      c.expect_client_ok("SVC-ATTACH-001");
       no_more_connections(c, "SVC-ATTACH-001", "the client connected again instead of staying on the baseline session");
+      c.expect_client_ok("SVC-ATTACH-001");
     })});
 
 }  // namespace

@@ -527,7 +527,7 @@ int run_l2_client(const Common& c, const ClientArgs& a, const Parsed& p, json ou
   } else if (!failure.empty() || verified < a.count) {
     code = kFailed;
   }
-  out["ok"] = code == kOk;
+  out["ok"] = (code == kOk);
   std::cout << out.dump() << std::endl;
   return code;
 }
