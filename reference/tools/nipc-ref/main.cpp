@@ -416,20 +416,21 @@ json call_error_json(const service::CallError& e) {
   return j;
 }
 
-// The typed decode of the method (the payload is copied for verification afterwards).
-std::optional<Error> typed_decode(std::uint16_t method, ConstBytes p) {
-  switch (method) {
-    case static_cast<std::uint16_t>(Method::kIncrement):
+// The typed decode of the service kind (the payload is copied for verification afterwards).
+// Echo answers any code with the request itself, so its payloads have no codec.
+std::optional<Error> typed_decode(ServiceKind kind, ConstBytes p) {
+  switch (kind) {
+    case ServiceKind::kIncrement:
       if (auto v = decode_increment(p); !v) return v.error();
       break;
-    case static_cast<std::uint16_t>(Method::kStringReverse):
+    case ServiceKind::kStringReverse:
       if (auto v = decode_string_reverse(p); !v) return v.error();
       break;
-    case static_cast<std::uint16_t>(Method::kCgroupsSnapshot):
+    case ServiceKind::kCgroupsSnapshot:
       if (auto v = SnapshotView::parse(p); !v) return v.error();
       break;
     default:
-      break;  // echo: any bytes
+      break;
   }
   return std::nullopt;
 }
@@ -477,7 +478,7 @@ int run_l2_client(const Common& c, const ClientArgs& a, const Parsed& p, json ou
     auto req = workload->request(i, a.size);
     ++requests;
     auto r = client.call(workload->method(), *req, [&](ConstBytes payload) {
-      if (auto rule = typed_decode(workload->method(), payload)) return std::optional<Error>(rule);
+      if (auto rule = typed_decode(p.service.kind, payload)) return std::optional<Error>(rule);
       answer.assign(payload.begin(), payload.end());
       return std::optional<Error>();
     });
