@@ -156,7 +156,8 @@ func parseArgs(role string, args []string) (*options, error) {
 	}
 	if role == "client" {
 		switch o.scenario {
-		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect":
+		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect",
+			"overflow", "retry", "attach-fail":
 		default:
 			return nil, fmt.Errorf("unknown --scenario %q", o.scenario)
 		}
