@@ -46,7 +46,9 @@ pub fn parse_num(s: &str) -> Option<u64> {
     }
 }
 
-const SCENARIOS: &[&str] = &["single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect"];
+const SCENARIOS: &[&str] = &[
+    "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "overflow", "retry", "attach-fail",
+];
 
 /// Parses `argv[1..]` (role first). Err is the usage message (exit 2).
 pub fn parse(argv: &[String]) -> Result<Args, String> {
