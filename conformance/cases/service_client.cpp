@@ -263,8 +263,12 @@ const Registrar status_not_decoded({
       st.s->send_message(reply_header(first, 6, body.size()), body);
       auto again = c.try_accept_client(c.step_ms(3));
       if (!again) {
-        c.expect_client_failed("SVC-STATUS-001");  // judged first: its exit says what it did
-        c.fail("SVC-STATUS-001", "the client took a response whose status is INTERNAL_ERROR and never repeated the call");
+        // No new session: a client that reports success took the payload of a failed status;
+        // one that reports failure gave up without its one retry.
+        auto r = c.client_exit();
+        if (c.client_succeeded(r))
+          c.fail("SVC-STATUS-001", "the client took the payload of a response whose status is INTERNAL_ERROR");
+        c.fail("SVC-RETRY-001", "after a response with status INTERNAL_ERROR the client failed without repeating the call");
       }
       RawHello h2 = again->read_hello();
       again->send_ack(again->ack_for(h2));
