@@ -16,7 +16,7 @@ from ctslib import declines  # noqa: E402
 class ReferenceDeclinesTest(unittest.TestCase):
     def test_the_list_loads_and_every_entry_says_why(self):
         allowed = declines.load()
-        self.assertIn("svc.cli.overflow-recovery", allowed["conformance"])
+        self.assertIn("shim.srv.stop-event", allowed["conformance"])
         with tempfile.TemporaryDirectory() as d:
             bad = Path(d) / "declines.toml"
             bad.write_text('[conformance]\n"x.*" = "no"\n')

@@ -247,6 +247,9 @@ func runClient(o *options) int {
 	if reason := unsupportedProfiles(o.profiles | o.preferred); reason != "" {
 		return notSupported(reason)
 	}
+	if o.scenario == "overflow" || o.scenario == "retry" || o.scenario == "attach-fail" {
+		return runL2Client(o, out, notSupported)
+	}
 	w, err := newWorkload(o)
 	if err != nil {
 		return exitUsage

@@ -170,7 +170,8 @@ func parseArgs(role string, args []string) (*options, error) {
 	}
 	if role == "client" {
 		switch o.scenario {
-		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench", "cache":
+		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench", "cache",
+			"overflow", "retry", "attach-fail":
 		default:
 			return nil, fmt.Errorf("unknown --scenario %q", o.scenario)
 		}

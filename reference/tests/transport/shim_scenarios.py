@@ -168,6 +168,28 @@ def scenarios(profile):
              lambda r: r["failure"] is not None, 1),
             (["--scenario", "single"], on_profile),  # one snapshot request per call
         ]),
+        # The typed-client scenarios against an honest server: a response refused as too large
+        # is recovered on new sessions (the server's builder doubles its limit on each overflow,
+        # SVC-BUILDER-001, so 1024 reaches the snapshot's size in a few steps, within the 8
+        # attempts of SVC-OVERFLOW-001), a request above the proposal grows the proposal to
+        # next_pow2, and nothing else reconnects.
+        ("cgroups-snapshot", prof + ["--max-response-payload", "1024", "--snapshot-items", "64"], [
+            (["--scenario", "overflow", "--count", "2"],
+             lambda r: r["verified"] == 2 and 1 <= r["l2"]["overflow_reconnects"] <= 8
+             and r["l2"]["retries"] == 0 and r["l2"]["state"] == "READY"),
+        ]),
+        ("echo", prof + big, [
+            (["--scenario", "overflow", "--size", "3000", "--max-request-payload", "1024",
+              "--count", "2"],
+             lambda r: r["l2"]["request_proposal"] == 4096 and r["l2"]["overflow_reconnects"] == 1),
+            (["--scenario", "retry", "--count", "5"],
+             lambda r: r["l2"]["calls"] == 5 and r["l2"]["connects"] == 1 and r["l2"]["reconnects"] == 0),
+            (["--scenario", "attach-fail", "--count", "2"],
+             # An honest server's region attaches: the calls stay on the SHM profile. On
+             # the baseline profile the scenario has nothing to play (exit 4).
+             (lambda r: r["profile"] == profile and r["l2"]["connects"] == 1
+              and r["l2"]["reconnects"] == 0) if shm else None, 0 if shm else 4),
+        ]),
     ]
 
 

@@ -29,6 +29,9 @@
 #include "codec_testee/codec_testee.h"
 #include "common/shim_knobs.h"
 #include "nipc/codec/batch.h"
+#include "nipc/codec/increment.h"
+#include "nipc/codec/string_reverse.h"
+#include "nipc/service/client.h"
 #include "nipc/transport/client.h"
 #include "nipc/transport/server.h"
 #include "nipc/transport/snapshot_cache.h"
@@ -672,6 +675,145 @@ int run_cache(Client& client, const ServiceOptions& service, const ClientArgs& a
   return failure.empty() ? kOk : kFailed;
 }
 
+// The L2 scenarios (overflow, retry, attach-fail): `count` calls through the typed service
+// client, each preceded by refresh() as a periodic collector does. A failed call does not end
+// the run: the next refresh() shows whether the client reconnects (BROKEN, DISCONNECTED) or
+// stays put (AUTH_FAILED, INCOMPATIBLE are sticky). The proposals are the flags as given.
+bool is_l2_scenario(const std::string& s) {
+  return s == "overflow" || s == "retry" || s == "attach-fail";
+}
+
+json call_error_json(const service::CallError& e) {
+  if (e.transport) return error_json(*e.transport);
+  json j;
+  j["kind"] = std::string(service::call_failure_name(e.failure));
+  j["rule"] = e.rule ? json(std::string(error_name(*e.rule))) : json(nullptr);
+  j["requirement"] = e.failure == service::CallFailure::kOverflow ? "SVC-OVERFLOW-001"
+                     : e.failure == service::CallFailure::kStatus ? "SVC-STATUS-001"
+                     : e.failure == service::CallFailure::kNotReady ? "SVC-STATE-002"
+                                                                    : "SVC-CALL-001";
+  j["status"] = e.status;
+  j["text"] = e.describe();
+  return j;
+}
+
+// The typed decode of the service kind (the payload is copied for verification afterwards).
+// Echo answers any code with the request itself, so its payloads have no codec.
+std::optional<Error> typed_decode(ServiceKind kind, ConstBytes p) {
+  switch (kind) {
+    case ServiceKind::kIncrement:
+      if (auto v = decode_increment(p); !v) return v.error();
+      break;
+    case ServiceKind::kStringReverse:
+      if (auto v = decode_string_reverse(p); !v) return v.error();
+      break;
+    case ServiceKind::kCgroupsSnapshot:
+      if (auto v = SnapshotView::parse(p); !v) return v.error();
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+int run_l2_client(const Common& c, const ClientArgs& a, const Parsed& p, json out) {
+  auto workload = make_workload(p.service);
+  if (a.scenario == "attach-fail" && (p.profiles & kShmProfiles) == 0) {
+    out["ok"] = false;
+    out["requests"] = 0;
+    out["verified"] = 0;
+    out["error"] = nullptr;
+    out["not_supported"] = "attach-fail needs a shared-memory profile in --profiles";
+    std::cout << out.dump() << std::endl;
+    return kNotSupported;
+  }
+  if (a.size != 0 && !workload->request(0, a.size)) {
+    out["ok"] = false;
+    out["requests"] = 0;
+    out["verified"] = 0;
+    out["error"] = nullptr;
+    out["not_supported"] = "this service kind has fixed-size requests (--size)";
+    std::cout << out.dump() << std::endl;
+    return kNotSupported;
+  }
+  service::ServiceClientConfig cfg;
+  cfg.transport.run_dir = c.run_dir;
+  cfg.transport.service = c.service;
+  cfg.transport.auth_token = p.token;
+  cfg.transport.supported_profiles = p.profiles;
+  cfg.transport.preferred_profiles = p.preferred;
+  cfg.transport.packet_size = c.packet_size;
+  cfg.transport.handshake_timeout_ms = c.timeout_ms;
+  cfg.transport.max_request_batch_items = c.max_request_batch ? c.max_request_batch : 1;
+  cfg.transport.max_request_payload_bytes = c.max_request_payload ? c.max_request_payload : 1024;
+  cfg.transport.max_response_payload_bytes = c.max_response_payload ? c.max_response_payload : 65536;
+  cfg.response_timeout_ms = c.timeout_ms;
+  service::ServiceClient client(cfg);
+  auto start = std::chrono::steady_clock::now();
+  std::uint64_t requests = 0, verified = 0;
+  std::optional<service::CallError> first_error;
+  std::string failure;
+  std::vector<std::uint8_t> answer;
+  for (std::uint64_t i = 0; i < a.count; ++i) {
+    client.refresh();
+    auto req = workload->request(i, a.size);
+    ++requests;
+    auto r = client.call(workload->method(), *req, [&](ConstBytes payload) {
+      if (auto rule = typed_decode(p.service.kind, payload)) return std::optional<Error>(rule);
+      answer.assign(payload.begin(), payload.end());
+      return std::optional<Error>();
+    });
+    if (!service::ok(r)) {
+      if (!first_error) {
+        first_error = std::get<service::CallError>(r);
+        // A call refused for the state reports why the state is what it is.
+        if (first_error->failure == service::CallFailure::kNotReady && client.last_error())
+          first_error->transport = client.last_error();
+      }
+      continue;
+    }
+    if (!workload->verify(i, a.size, answer)) {
+      if (failure.empty()) failure = "response " + std::to_string(i) + " did not verify";
+      continue;
+    }
+    ++verified;
+  }
+  const auto& k = client.counters();
+  out["l2"] = {{"state", std::string(service::state_name(client.state()))}, {"calls", k.calls},
+               {"errors", k.errors}, {"connects", k.connects}, {"reconnects", k.reconnects},
+               {"overflow_reconnects", k.overflow_reconnects}, {"retries", k.retries},
+               {"request_proposal", client.request_proposal()}, {"response_hint", client.response_hint()}};
+  if (const ClientSession* s = client.session()) {
+    out["profile"] = s->profile();
+    out["session_id"] = s->ack().session_id;
+    out["agreed_max_request_payload"] = s->ack().agreed_max_request_payload_bytes;
+    out["agreed_max_response_payload"] = s->ack().agreed_max_response_payload_bytes;
+  }
+  out["requests"] = requests;
+  out["verified"] = verified;
+  out["elapsed_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out["error"] = first_error ? call_error_json(*first_error) : json(nullptr);
+  out["failure"] = failure.empty() ? json(nullptr) : json(failure);
+  int code = kOk;
+  if (!a.expect_error.empty()) {
+    const json& e = out["error"];
+    bool matched = !e.is_null() && (e["kind"] == a.expect_error || e["rule"] == a.expect_error);
+    out["expected_error"] = a.expect_error;
+    code = matched ? kOk : kFailed;
+  } else if (first_error) {
+    code = client.state() == service::ClientState::kAuthFailed ||
+                   client.state() == service::ClientState::kIncompatible
+               ? kRejected
+           : client.state() == service::ClientState::kNotFound ? kEnvironment
+                                                                : kFailed;
+  } else if (!failure.empty() || verified < a.count) {
+    code = kFailed;
+  }
+  out["ok"] = (code == kOk);
+  std::cout << out.dump() << std::endl;
+  return code;
+}
+
 int run_client(const Common& c, const ClientArgs& a) {
   if (!transport_available(c)) {
     std::cout << json{{"role", "client"}, {"ok", false}, {"scenario", a.scenario},
@@ -684,7 +826,8 @@ int run_client(const Common& c, const ClientArgs& a) {
   auto p = resolve(c, &why);
   if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
   static const char* kScenarios[] = {"single", "batch", "pipeline", "large", "snapshot",
-                                     "wrong-method", "connect", "bench", "cache"};
+                                     "wrong-method", "connect", "bench", "cache", "overflow", "retry",
+                                     "attach-fail"};
   if (std::find(std::begin(kScenarios), std::end(kScenarios), a.scenario) == std::end(kScenarios))
     return std::cerr << "nipc-ref: unknown --scenario " << a.scenario << "\n", kUsage;
   auto workload = make_workload(p->service);
@@ -704,6 +847,7 @@ int run_client(const Common& c, const ClientArgs& a) {
     return not_supported("snapshot needs --service-kind cgroups-snapshot");
   if (a.scenario == "cache" && p->service.kind != ServiceKind::kCgroupsSnapshot)
     return not_supported("cache needs --service-kind cgroups-snapshot");
+  if (is_l2_scenario(a.scenario)) return run_l2_client(c, a, *p, out);
 
   // What the scenario sends decides the proposals, unless a flag fixes them.
   std::size_t item_size = 0;
@@ -847,11 +991,14 @@ int main(int argc, char** argv) {
   add_common(client, cc);
   client->add_option("--max-request-batch", cc.max_request_batch, "request batch items proposed");
   client->add_option("--scenario", ca.scenario,
-                     "single | batch | pipeline | large | snapshot | wrong-method | connect | bench | cache");
+                     "single | batch | pipeline | large | snapshot | wrong-method | connect | bench | "
+                     "cache | overflow | retry | attach-fail (the last three through the typed client)");
   client->add_option("--count", ca.count, "requests (batch: batch requests; cache: refreshes)");
   auto* items_opt = client->add_option("--items", ca.items, "batch: items per request (bench: 1 = no batch)");
   auto* depth_opt = client->add_option("--depth", ca.depth, "pipeline, bench: requests in flight");
-  client->add_option("--size", ca.size, "large: request payload bytes (0: 4 packets); bench: item bytes (0: small)");
+  client->add_option("--size", ca.size,
+                     "large: request payload bytes (0: 4 packets); bench: item bytes (0: small); "
+                     "overflow, retry, attach-fail: request payload bytes");
   client->add_option("--duration-ms", ca.duration_ms, "bench: measuring time in milliseconds");
   client->add_option("--rate", ca.rate, "bench: target requests/s (0: as fast as possible)")
       ->check(CLI::NonNegativeNumber);

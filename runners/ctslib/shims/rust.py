@@ -104,7 +104,9 @@ def capabilities() -> dict:
     return {
         "roles": ["server", "client", "codec"],
         "service_kinds": ["increment", "string-reverse", "cgroups-snapshot", "echo"],
-        "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot", "bench"],
+        # overflow, retry and attach-fail run through the library's L2 client (increment only).
+        "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot", "bench", "overflow", "retry",
+                      "attach-fail"],
         "profiles": [1, 2, 4],
         "configurable": True,
     }

@@ -50,7 +50,10 @@ pub fn parse_num(s: &str) -> Option<u64> {
     }
 }
 
-const SCENARIOS: &[&str] = &["single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench", "cache"];
+const SCENARIOS: &[&str] = &[
+    "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench", "cache", "overflow", "retry",
+    "attach-fail",
+];
 
 /// Parses `argv[1..]` (role first). Err is the usage message (exit 2).
 pub fn parse(argv: &[String]) -> Result<Args, String> {

@@ -388,6 +388,9 @@ pub fn run(a: &Args) -> i32 {
         // asked through that API.
         return not_supported(out, "the crate's L3 cache takes names as UTF-8 strings; the generator's names are not UTF-8");
     }
+    if matches!(a.scenario.as_str(), "overflow" | "retry" | "attach-fail") {
+        return crate::l2::run(a, out, not_supported);
+    }
     let w = Workload::new(a.kind, a.echo_method, a.snapshot_items, a.snapshot_seed);
 
     let mut largest = (0..64).filter_map(|i| w.request(i, 0)).map(|r| r.len() as u64).max().unwrap_or(0);

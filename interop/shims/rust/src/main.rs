@@ -13,6 +13,7 @@ mod errors;
 mod fixture;
 mod handshake;
 mod json;
+mod l2;
 mod link;
 mod server;
 

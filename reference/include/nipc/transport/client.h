@@ -43,6 +43,12 @@ class Client {
   TransportResult<std::unique_ptr<ClientSession>> connect();
 
   const ClientConfig& config() const noexcept { return config_; }
+  /// Changes the request proposal and response hint of later connects (overflow recovery,
+  /// SVC-GROWTH-001); the profile rules stay as they are.
+  void set_proposals(std::uint32_t request_payload, std::uint32_t response_hint) noexcept {
+    config_.max_request_payload_bytes = request_payload;
+    config_.max_response_payload_bytes = response_hint;
+  }
   std::uint32_t shm_attach_failures() const noexcept { return attach_failures_; }
   /// The error of the last failed attach (for reports); nullopt if none failed.
   const std::optional<TransportError>& last_attach_error() const noexcept { return attach_error_; }
