@@ -40,12 +40,6 @@ std::vector<OwnedLabel> owned_labels(const LookupLabelList& list) {
   return out;
 }
 
-std::vector<LookupLabel> label_views(const std::vector<OwnedLabel>& labels) {
-  std::vector<LookupLabel> out;
-  for (const OwnedLabel& l : labels) out.push_back({l.key, l.value});
-  return out;
-}
-
 }  // namespace
 
 Json cgroups_lookup_request_to_json(const std::vector<std::string>& paths) {
@@ -192,42 +186,6 @@ OwnedAppsLookup owned_apps_lookup(const AppsLookupResponseView& view) {
     s.items.push_back(std::move(o));
   }
   return s;
-}
-
-Result<std::size_t> encode_owned(const std::vector<std::string>& paths, Bytes* out) {
-  const std::vector<std::string_view> views(paths.begin(), paths.end());
-  out->resize(static_cast<std::size_t>(cgroups_lookup_request_encoded_size(views)));
-  return encode_cgroups_lookup_request(views, *out);
-}
-
-Result<std::size_t> encode_owned(const std::vector<std::uint32_t>& pids, Bytes* out) {
-  out->resize(static_cast<std::size_t>(apps_lookup_request_encoded_size(pids.size())));
-  return encode_apps_lookup_request(pids, *out);
-}
-
-Result<std::size_t> encode_owned(const OwnedCgroupsLookup& s, Bytes* out) {
-  std::vector<std::vector<LookupLabel>> labels;
-  for (const auto& i : s.items) labels.push_back(label_views(i.labels));
-  std::vector<CgroupsLookupItem> items;
-  for (std::size_t k = 0; k < s.items.size(); ++k) {
-    const auto& i = s.items[k];
-    items.push_back({i.status, i.orchestrator, i.path, i.name, labels[k]});
-  }
-  out->resize(static_cast<std::size_t>(cgroups_lookup_response_encoded_size(items)));
-  return encode_cgroups_lookup_response(s.generation, items, *out);
-}
-
-Result<std::size_t> encode_owned(const OwnedAppsLookup& s, Bytes* out) {
-  std::vector<std::vector<LookupLabel>> labels;
-  for (const auto& i : s.items) labels.push_back(label_views(i.labels));
-  std::vector<AppsLookupItem> items;
-  for (std::size_t k = 0; k < s.items.size(); ++k) {
-    const auto& i = s.items[k];
-    items.push_back({i.status, i.orchestrator, i.cgroup_status, i.pid, i.ppid, i.uid, i.starttime,
-                     i.comm, i.cgroup_path, i.cgroup_name, labels[k]});
-  }
-  out->resize(static_cast<std::size_t>(apps_lookup_response_encoded_size(items)));
-  return encode_apps_lookup_response(s.generation, items, *out);
 }
 
 }  // namespace nipc::tools

@@ -1,6 +1,6 @@
 // Lookup payload fields <-> JSON (vectors/README.md, the four lookup families), shared by the
-// vector generator and the codec testee, plus owned copies of decoded lookups and their
-// canonical encodings. Same encoding rules and strictness as fields_json.h.
+// vector generator and the codec testee, and owned copies of decoded lookups. Same encoding
+// rules and strictness as fields_json.h.
 #ifndef NIPC_TOOLS_COMMON_LOOKUP_JSON_H_
 #define NIPC_TOOLS_COMMON_LOOKUP_JSON_H_
 
@@ -10,45 +10,16 @@
 
 #include "common/fields_json.h"
 #include "nipc/codec/lookup.h"
+#include "nipc/testing/lookup_fixture.h"
 
 namespace nipc::tools {
 
-struct OwnedLabel {
-  std::string key;
-  std::string value;
-};
-
-struct OwnedCgroupsLookupItem {
-  std::uint16_t status = 0;
-  std::uint16_t orchestrator = 0;
-  std::string path;
-  std::string name;
-  std::vector<OwnedLabel> labels;
-};
-
-struct OwnedAppsLookupItem {
-  std::uint16_t status = 0;
-  std::uint16_t orchestrator = 0;
-  std::uint16_t cgroup_status = 0;
-  std::uint32_t pid = 0;
-  std::uint32_t ppid = 0;
-  std::uint32_t uid = kUidUnset;
-  std::uint64_t starttime = 0;
-  std::string comm;
-  std::string cgroup_path;
-  std::string cgroup_name;
-  std::vector<OwnedLabel> labels;
-};
-
-struct OwnedCgroupsLookup {
-  std::uint64_t generation = 0;
-  std::vector<OwnedCgroupsLookupItem> items;
-};
-
-struct OwnedAppsLookup {
-  std::uint64_t generation = 0;
-  std::vector<OwnedAppsLookupItem> items;
-};
+using nipc::OwnedAppsLookup;
+using nipc::OwnedAppsLookupItem;
+using nipc::OwnedCgroupsLookup;
+using nipc::OwnedCgroupsLookupItem;
+using nipc::OwnedLabel;
+using nipc::encode_owned;
 
 /// cgroups_lookup_request: {"paths_hex": ["<path without NUL>", ...]}.
 Json cgroups_lookup_request_to_json(const std::vector<std::string>& paths);
@@ -74,12 +45,6 @@ std::vector<std::string> owned_paths(const CgroupsLookupRequestView& view);
 std::vector<std::uint32_t> owned_pids(const AppsLookupRequestView& view);
 OwnedCgroupsLookup owned_cgroups_lookup(const CgroupsLookupResponseView& view);
 OwnedAppsLookup owned_apps_lookup(const AppsLookupResponseView& view);
-
-/// Canonical encodings into `out` (resized to the encoded size); the codec's error on failure.
-Result<std::size_t> encode_owned(const std::vector<std::string>& paths, Bytes* out);
-Result<std::size_t> encode_owned(const std::vector<std::uint32_t>& pids, Bytes* out);
-Result<std::size_t> encode_owned(const OwnedCgroupsLookup& lookup, Bytes* out);
-Result<std::size_t> encode_owned(const OwnedAppsLookup& lookup, Bytes* out);
 
 }  // namespace nipc::tools
 

@@ -4,7 +4,8 @@
 #include <cstring>
 
 #include "nipc/codec/cgroups_snapshot.h"
-#include "common/lookup_fixture.h"
+#include "common/lookup_json.h"
+#include "nipc/testing/lookup_fixture.h"
 #include "nipc/codec/increment.h"
 #include "nipc/codec/lookup.h"
 #include "nipc/testing/snapshot_fixture.h"
@@ -79,7 +80,7 @@ class CgroupsLookupService final : public Service {
     if (!view) return HandlerStatus::kBadRequest;
     tools::OwnedCgroupsLookup answer{seed_, {}};
     for (std::uint32_t i = 0; i < view->size(); ++i) {
-      answer.items.push_back(tools::lookup_cgroup_answer(seed_, *view->path(i)));
+      answer.items.push_back(lookup_cgroup_answer(seed_, *view->path(i)));
     }
     return tools::encode_owned(answer, &out).ok() ? HandlerStatus::kOk : HandlerStatus::kFailed;
   }
@@ -97,7 +98,7 @@ class AppsLookupService final : public Service {
     if (!view) return HandlerStatus::kBadRequest;
     tools::OwnedAppsLookup answer{seed_, {}};
     for (std::uint32_t i = 0; i < view->size(); ++i) {
-      answer.items.push_back(tools::lookup_pid_answer(seed_, *view->pid(i)));
+      answer.items.push_back(lookup_pid_answer(seed_, *view->pid(i)));
     }
     return tools::encode_owned(answer, &out).ok() ? HandlerStatus::kOk : HandlerStatus::kFailed;
   }
@@ -222,7 +223,7 @@ class CgroupsLookupWorkload final : public Workload {
   std::vector<std::string> keys(std::uint64_t r, std::size_t size) const {
     (void)size;
     std::vector<std::string> out;
-    for (std::uint64_t j = 0; j < keys_; ++j) out.push_back(tools::lookup_cgroup_key(r, j));
+    for (std::uint64_t j = 0; j < keys_; ++j) out.push_back(lookup_cgroup_key(r, j));
     return out;
   }
   std::optional<std::vector<std::uint8_t>> request(std::uint64_t r, std::size_t size) const override {
@@ -237,7 +238,7 @@ class CgroupsLookupWorkload final : public Workload {
     if (!view || view->size() != want_keys.size() || view->generation() != seed_) return false;
     for (std::uint32_t i = 0; i < view->size(); ++i) {
       const auto got = view->item(i);
-      const tools::OwnedCgroupsLookupItem want = tools::lookup_cgroup_answer(seed_, want_keys[i]);
+      const tools::OwnedCgroupsLookupItem want = lookup_cgroup_answer(seed_, want_keys[i]);
       if (!got || got->status != want.status || got->orchestrator != want.orchestrator ||
           got->path != want.path || got->name != want.name || !same_labels(got->labels, want.labels))
         return false;
@@ -257,7 +258,7 @@ class AppsLookupWorkload final : public Workload {
   std::vector<std::uint32_t> keys(std::uint64_t r, std::size_t size) const {
     (void)size;
     std::vector<std::uint32_t> out;
-    for (std::uint64_t j = 0; j < keys_; ++j) out.push_back(tools::lookup_pid_key(r, j, keys_));
+    for (std::uint64_t j = 0; j < keys_; ++j) out.push_back(lookup_pid_key(r, j, keys_));
     return out;
   }
   std::optional<std::vector<std::uint8_t>> request(std::uint64_t r, std::size_t size) const override {
@@ -272,7 +273,7 @@ class AppsLookupWorkload final : public Workload {
     if (!view || view->size() != want_keys.size() || view->generation() != seed_) return false;
     for (std::uint32_t i = 0; i < view->size(); ++i) {
       const auto g = view->item(i);
-      const tools::OwnedAppsLookupItem w = tools::lookup_pid_answer(seed_, want_keys[i]);
+      const tools::OwnedAppsLookupItem w = lookup_pid_answer(seed_, want_keys[i]);
       if (!g || g->status != w.status || g->orchestrator != w.orchestrator ||
           g->cgroup_status != w.cgroup_status || g->pid != w.pid || g->ppid != w.ppid ||
           g->uid != w.uid || g->starttime != w.starttime || g->comm != w.comm ||

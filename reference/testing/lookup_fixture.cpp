@@ -1,6 +1,8 @@
-#include "common/lookup_fixture.h"
+#include "nipc/testing/lookup_fixture.h"
 
-namespace nipc::tools {
+#include <string>
+
+namespace nipc {
 namespace {
 
 std::vector<OwnedLabel> labels(std::uint64_t count) {
@@ -12,8 +14,13 @@ std::vector<OwnedLabel> labels(std::uint64_t count) {
   return out;
 }
 
-}  // namespace
+std::vector<LookupLabel> label_views(const std::vector<OwnedLabel>& labels) {
+  std::vector<LookupLabel> out;
+  for (const OwnedLabel& l : labels) out.push_back({l.key, l.value});
+  return out;
+}
 
+// FNV-1a, 64 bits: the hash the shim contract names for the lookup generators.
 std::uint64_t fnv1a64(std::string_view bytes) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (const char c : bytes) {
@@ -22,6 +29,9 @@ std::uint64_t fnv1a64(std::string_view bytes) noexcept {
   }
   return h;
 }
+
+}  // namespace
+
 
 std::string lookup_cgroup_key(std::uint64_t r, std::uint64_t j) {
   return "/sys/fs/cgroup/cts/r" + std::to_string(r) + "/k" + std::to_string(j);
@@ -77,4 +87,40 @@ OwnedAppsLookupItem lookup_pid_answer(std::uint64_t seed, std::uint32_t pid) {
   return item;
 }
 
-}  // namespace nipc::tools
+Result<std::size_t> encode_owned(const std::vector<std::string>& paths, std::vector<std::uint8_t>* out) {
+  const std::vector<std::string_view> views(paths.begin(), paths.end());
+  out->resize(static_cast<std::size_t>(cgroups_lookup_request_encoded_size(views)));
+  return encode_cgroups_lookup_request(views, *out);
+}
+
+Result<std::size_t> encode_owned(const std::vector<std::uint32_t>& pids, std::vector<std::uint8_t>* out) {
+  out->resize(static_cast<std::size_t>(apps_lookup_request_encoded_size(pids.size())));
+  return encode_apps_lookup_request(pids, *out);
+}
+
+Result<std::size_t> encode_owned(const OwnedCgroupsLookup& s, std::vector<std::uint8_t>* out) {
+  std::vector<std::vector<LookupLabel>> labels;
+  for (const auto& i : s.items) labels.push_back(label_views(i.labels));
+  std::vector<CgroupsLookupItem> items;
+  for (std::size_t k = 0; k < s.items.size(); ++k) {
+    const auto& i = s.items[k];
+    items.push_back({i.status, i.orchestrator, i.path, i.name, labels[k]});
+  }
+  out->resize(static_cast<std::size_t>(cgroups_lookup_response_encoded_size(items)));
+  return encode_cgroups_lookup_response(s.generation, items, *out);
+}
+
+Result<std::size_t> encode_owned(const OwnedAppsLookup& s, std::vector<std::uint8_t>* out) {
+  std::vector<std::vector<LookupLabel>> labels;
+  for (const auto& i : s.items) labels.push_back(label_views(i.labels));
+  std::vector<AppsLookupItem> items;
+  for (std::size_t k = 0; k < s.items.size(); ++k) {
+    const auto& i = s.items[k];
+    items.push_back({i.status, i.orchestrator, i.cgroup_status, i.pid, i.ppid, i.uid, i.starttime,
+                     i.comm, i.cgroup_path, i.cgroup_name, labels[k]});
+  }
+  out->resize(static_cast<std::size_t>(apps_lookup_response_encoded_size(items)));
+  return encode_apps_lookup_response(s.generation, items, *out);
+}
+
+}  // namespace nipc
