@@ -310,6 +310,10 @@ void add_cgroups_response(Family& f) {
   f.valid("unknown-orchestrator", "orchestrator 999 is kept", encoded(orch), fields(orch))
       .reqs({"LOOKUP-ORCH-001", "LOOKUP-ENC-001"})
       .canonical();
+  OwnedCgroupsLookup orch_max{2, {{0, kU16Max, "/max", "m", {{"k", "v"}}}}};
+  f.valid("orchestrator-max", "orchestrator 0xffff is kept", encoded(orch_max), fields(orch_max))
+      .reqs({"LOOKUP-ORCH-001", "LOOKUP-ENC-001"})
+      .canonical();
   f.valid("gap-bytes-not-zero", "the gap after item 0 holds 0xab", with_u8(base, kCg0 + 84, 0xab),
           fields(sample))
       .req("LOOKUP-DIR-004");
