@@ -14,6 +14,7 @@ mod fixture;
 mod handshake;
 mod json;
 mod link;
+mod lookup;
 mod server;
 
 /// The crate revision this binary was built against (chosen by the build).
