@@ -77,7 +77,7 @@ std::string chapter_of(const std::string& id) {
       {"hs", "handshake"}, {"env", "envelope"}, {"sess", "session"}, {"batch", "batch"},
       {"chunk", "chunking"}, {"prof", "profiles"}, {"svc", "service"}, {"codec", "codecs"},
       {"uds", "transport-uds"}, {"shm", "transport-shm"}, {"win", "transport-windows"},
-      {"shim", "shim-contract"}, {"vec", "session-vectors"}};
+      {"shim", "shim-contract"}, {"vec", "session-vectors"}, {"lookup", "lookup"}};
   auto it = kChapters.find(id.substr(0, id.find('.')));
   return it == kChapters.end() ? "other" : it->second;
 }

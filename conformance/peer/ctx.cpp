@@ -16,6 +16,7 @@
 #include "nipc/codec/cgroups_snapshot.h"
 #include "nipc/codec/increment.h"
 #include "nipc/codec/string_reverse.h"
+#include "nipc/testing/lookup_fixture.h"
 #include "names.h"
 
 namespace nipc::peer {
@@ -786,6 +787,8 @@ std::uint16_t Ctx::method() const {
   const std::string& k = cfg().service_kind;
   if (k == "cgroups-snapshot") return 2;
   if (k == "string-reverse") return 3;
+  if (k == "cgroups-lookup") return 4;
+  if (k == "apps-lookup") return 5;
   return 1;
 }
 
@@ -796,6 +799,20 @@ std::pair<Bytes, Bytes> Ctx::sample_request(std::uint64_t n) const {
     return {string_payload(s), string_payload(std::string(s.rbegin(), s.rend()))};
   }
   if (k == "cgroups-snapshot") return {Bytes{1, 0, 0, 0}, Bytes{}};
+  if (k == "cgroups-lookup" || k == "apps-lookup") {
+    // One key of the shim contract's lookup generator under the default seed 1 (SHIM-LOOKUP-001).
+    Bytes request, answer;
+    if (k == "cgroups-lookup") {
+      const std::string key = lookup_cgroup_key(n, 0);
+      (void)encode_owned(std::vector<std::string>{key}, &request);
+      (void)encode_owned(OwnedCgroupsLookup{1, {lookup_cgroup_answer(1, key)}}, &answer);
+    } else {
+      const std::uint32_t pid = lookup_pid_key(n, 0, 1);
+      (void)encode_owned(std::vector<std::uint32_t>{pid}, &request);
+      (void)encode_owned(OwnedAppsLookup{1, {lookup_pid_answer(1, pid)}}, &answer);
+    }
+    return {request, answer};
+  }
   if (k == "echo") {
     Bytes b = increment_payload(n);
     return {b, b};

@@ -34,6 +34,8 @@ void add_chunking_server_cases(Catalogue& table);
 void add_chunking_client_cases(Catalogue& table);
 void add_service_server_cases(Catalogue& table);
 void add_service_client_cases(Catalogue& table);
+void add_lookup_server_cases(Catalogue& table);
+void add_lookup_client_cases(Catalogue& table);
 void add_codecs_server_cases(Catalogue& table);
 void add_transport_uds_server_cases(Catalogue& table);
 void add_transport_uds_client_cases(Catalogue& table);
@@ -120,6 +122,8 @@ nipc::peer::Catalogue make_catalogue() {
   add_chunking_client_cases(table);
   add_service_server_cases(table);
   add_service_client_cases(table);
+  add_lookup_server_cases(table);
+  add_lookup_client_cases(table);
   add_codecs_server_cases(table);
   add_transport_uds_server_cases(table);
   add_transport_uds_client_cases(table);

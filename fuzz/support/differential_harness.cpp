@@ -46,7 +46,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 // The order is the meaning of input byte 0 (fuzz/seeds and runners/ctslib/fuzz.py use it).
-constexpr std::array<FamilyInfo, 9> kFamilies = {{
+constexpr std::array<FamilyInfo, 13> kFamilies = {{
     {"outer_header", false},
     {"chunk_header", false},
     {"hello", false},
@@ -56,6 +56,10 @@ constexpr std::array<FamilyInfo, 9> kFamilies = {{
     {"string_reverse", false},
     {"cgroups_snapshot_request", false},
     {"cgroups_snapshot_response", false},
+    {"cgroups_lookup_request", false},
+    {"cgroups_lookup_response", false},
+    {"apps_lookup_request", false},
+    {"apps_lookup_response", false},
 }};
 
 constexpr int kTesteeTimeoutMs = 10000;  // a testee that needs 10 s for one answer is hung

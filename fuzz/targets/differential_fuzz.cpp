@@ -22,7 +22,7 @@
 //                       restarts of one run add up and separate runs stay apart).
 //   NIPC_DIFF_MINIMISE_SECONDS  time for minimising the classes at exit (default 30).
 //
-// Input: byte 0 picks one of the nine byte families (fixed table below, so a corpus keeps its
+// Input: byte 0 picks one of the thirteen byte families (fixed table, new ones appended, so a corpus keeps its
 // meaning whatever testees run); for `batch` a u32 item_count (context.item_count) follows;
 // the rest are the bytes the family's vectors carry.
 //

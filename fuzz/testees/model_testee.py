@@ -5,7 +5,8 @@ Python, sharing no code with the reference. It speaks the codec testee contract
 contract's error classes:
 
 - `decode` for outer_header, chunk_header, hello, hello_ack, batch, chunked_message,
-  increment, string_reverse and cgroups_snapshot_request/response;
+  increment, string_reverse, cgroups_snapshot_request/response and the lookup families
+  (cgroups_lookup_request/response, apps_lookup_request/response, spec/lookup.md);
 - `decide` for handshake_decide (the server's HELLO checks and its HELLO_ACK);
 - `check_ack` for handshake_check_ack (the client's HELLO_ACK checks);
 - `names` for windows_names (pipe and kernel object names);
@@ -482,6 +483,191 @@ def snapshot_response(b, _ctx):
             "items": items}
 
 
+# ---- lookup.md (newest revision): CGROUPS_LOOKUP and APPS_LOOKUP ----------------------------
+
+LOOKUP_REQ = [("layout_version", 0, "H"), ("flags", 2, "H"), ("item_count", 4, "I"),
+              ("reserved0", 8, "I"), ("reserved1", 12, "I")]
+LOOKUP_RESP = [("layout_version", 0, "H"), ("flags", 2, "H"), ("item_count", 4, "I"),
+               ("generation", 8, "Q")]
+CG_ITEM = [("layout_version", 0, "H"), ("status", 2, "H"), ("orchestrator", 4, "H"),
+           ("reserved0", 6, "H"), ("path_offset", 8, "I"), ("path_length", 12, "I"),
+           ("name_offset", 16, "I"), ("name_length", 20, "I"), ("label_count", 24, "H"),
+           ("reserved1", 26, "H")]
+CG_ITEM_SIZE = 28
+AP_ITEM = [("layout_version", 0, "H"), ("status", 2, "H"), ("orchestrator", 4, "H"),
+           ("cgroup_status", 6, "H"), ("pid", 8, "I"), ("ppid", 12, "I"), ("uid", 16, "I"),
+           ("reserved0", 20, "I"), ("starttime", 24, "Q"), ("comm_offset", 32, "I"),
+           ("comm_length", 36, "I"), ("cgroup_path_offset", 40, "I"),
+           ("cgroup_path_length", 44, "I"), ("cgroup_name_offset", 48, "I"),
+           ("cgroup_name_length", 52, "I"), ("label_count", 56, "H"), ("reserved1", 58, "H")]
+AP_ITEM_SIZE = 60
+UID_UNSET = 0xFFFFFFFF
+
+
+def _lookup_frame(b, request, length_ok):
+    """Validation order steps 1-9: header, then every directory entry. Returns
+    (generation, [(offset, length)], packed)."""
+    if len(b) < 16:
+        raise Invalid("LookupTruncated")
+    h = read(LOOKUP_REQ if request else LOOKUP_RESP, b)
+    if h["layout_version"] != 1:
+        raise Invalid("LookupBadLayout")
+    if h["flags"] != 0:
+        raise Invalid("LookupNonzeroFlags")
+    if request and (h["reserved0"] or h["reserved1"]):
+        raise Invalid("LookupNonzeroReserved")
+    count = h["item_count"]
+    if 16 + 8 * count > len(b):
+        raise Invalid("LookupDirectoryTruncated")
+    packed = b[16 + 8 * count:]
+    spans, prev_end = [], 0
+    for i in range(count):
+        off, length = u32(b, 16 + 8 * i), u32(b, 20 + 8 * i)
+        if off % 8:
+            raise Invalid("LookupMisalignedOffset")
+        length_ok(length)
+        if off + length > len(packed):
+            raise Invalid("LookupEntryOutOfBounds")
+        if i and off < prev_end:
+            raise Invalid("LookupEntriesOverlap")
+        prev_end = off + length
+        spans.append((off, length))
+    return (None if request else h["generation"]), spans, packed
+
+
+def _need(cond, error):
+    if not cond:
+        raise Invalid(error)
+
+
+def cgroups_lookup_request(b, _ctx):
+    def length_ok(n):
+        _need(n >= 2, "CgroupsKeyTooShort")
+    _, spans, packed = _lookup_frame(b, True, length_ok)
+    paths = []
+    for off, length in spans:
+        key = packed[off:off + length]
+        _need(key[-1] == 0, "CgroupsKeyMissingNul")
+        _need(0 not in key[:-1], "CgroupsKeyInteriorNul")
+        paths.append(key[:-1].hex())
+    return {"paths_hex": paths}
+
+
+def apps_lookup_request(b, _ctx):
+    def length_ok(n):
+        _need(n == 8, "AppsKeyBadLength")
+    _, spans, packed = _lookup_frame(b, True, length_ok)
+    pids = []
+    for off, _length in spans:
+        _need(u32(packed, off + 4) == 0, "AppsKeyNonzeroReserved")
+        pids.append(u32(packed, off))
+    return {"pids": pids}
+
+
+def _lookup_string(item, fixed, off, length):
+    """LOOKUP-STR-001..004; returns (bytes, end)."""
+    _need(off >= fixed, "LookupStringOffsetLow")
+    _need(off + length + 1 <= len(item), "LookupStringOutOfBounds")
+    _need(item[off + length] == 0, "LookupStringMissingNul")
+    s = item[off:off + length]
+    _need(0 not in s, "LookupStringInteriorNul")
+    return s, off + length + 1
+
+
+def _lookup_strings_and_labels(item, fixed, it, names, label_count):
+    """The item's strings in field order, their overlap, then labels and the item end."""
+    out, ranges = [], []
+    for n in names:
+        s, end = _lookup_string(item, fixed, it[n + "_offset"], it[n + "_length"])
+        out.append(s)
+        ranges.append((it[n + "_offset"], end))
+    for i, (a0, a1) in enumerate(ranges):
+        for b0, b1 in ranges[i + 1:]:
+            _need(not (a0 < b1 and b0 < a1), "LookupStringsOverlap")
+    end = max(r[1] for r in ranges)
+    labels = []
+    if label_count == 0:
+        _need(end == len(item), "LookupItemTrailingBytes")
+        return out, labels
+    table = align8(end)
+    _need(table <= len(item), "LookupLabelTableOutOfBounds")
+    _need(not any(item[end:table]), "LookupLabelPaddingNonzero")
+    cursor = table + 16 * label_count
+    _need(cursor <= len(item), "LookupLabelTableOutOfBounds")
+    for i in range(label_count):
+        key_off, key_len, val_off, val_len = struct.unpack_from("<IIII", item, table + 16 * i)
+        _need(key_len != 0, "LookupLabelKeyEmpty")
+        _need(key_off == cursor, "LookupLabelNotPacked")
+        key, cursor = _lookup_string(item, fixed, key_off, key_len)
+        _need(val_off == cursor, "LookupLabelNotPacked")
+        value, cursor = _lookup_string(item, fixed, val_off, val_len)
+        labels.append({"key_hex": key.hex(), "value_hex": value.hex()})
+    _need(cursor == len(item), "LookupItemTrailingBytes")
+    return out, labels
+
+
+def _lookup_item_common(item, layout):
+    it = read(layout, item)
+    _need(it["layout_version"] == 1, "LookupItemBadLayout")
+    _need(it["reserved0"] == 0 and it["reserved1"] == 0, "LookupItemNonzeroReserved")
+    return it
+
+
+def cgroups_lookup_response(b, _ctx):
+    def length_ok(n):
+        _need(n >= CG_ITEM_SIZE, "LookupItemTruncated")
+    generation, spans, packed = _lookup_frame(b, False, length_ok)
+    items = []
+    for off, length in spans:
+        item = packed[off:off + length]
+        it = _lookup_item_common(item, CG_ITEM)
+        _need(it["status"] <= 4, "CgroupsItemBadStatus")
+        _need(it["path_length"] != 0, "CgroupsItemEmptyPath")
+        _need(it["status"] == 0 or not (it["orchestrator"] or it["name_length"]
+                                        or it["label_count"]), "CgroupsItemUnknownNotEmpty")
+        (path, name), labels = _lookup_strings_and_labels(item, CG_ITEM_SIZE, it,
+                                                          ["path", "name"], it["label_count"])
+        items.append({"status": it["status"], "orchestrator": it["orchestrator"],
+                      "path_hex": path.hex(), "name_hex": name.hex(), "labels": labels})
+    return {"generation": str(generation), "items": items}
+
+
+def _apps_semantics(it):
+    """LOOKUP-APITEM-001..006 in order."""
+    _need(it["status"] <= 3, "AppsItemBadStatus")
+    _need(it["cgroup_status"] <= 3, "AppsItemBadCgroupStatus")
+    _need(it["comm_length"] <= 15, "AppsItemCommTooLong")
+    path, name, labels = it["cgroup_path_length"], it["cgroup_name_length"], it["label_count"]
+    if it["status"] != 0:
+        _need(it["orchestrator"] == 0 and it["cgroup_status"] == 0 and it["ppid"] == 0
+              and it["uid"] == UID_UNSET and it["starttime"] == 0 and it["comm_length"] == 0
+              and path == 0 and name == 0 and labels == 0, "AppsItemUnknownNotEmpty")
+        return
+    _need(it["comm_length"] != 0, "AppsItemCommEmpty")
+    quiet = it["orchestrator"] == 0 and name == 0 and labels == 0
+    ok = {0: path != 0, 1: quiet, 2: path != 0 and quiet, 3: path == 0 and quiet}
+    _need(ok[it["cgroup_status"]], "AppsItemCgroupMismatch")
+
+
+def apps_lookup_response(b, _ctx):
+    def length_ok(n):
+        _need(n >= AP_ITEM_SIZE, "LookupItemTruncated")
+    generation, spans, packed = _lookup_frame(b, False, length_ok)
+    items = []
+    for off, length in spans:
+        item = packed[off:off + length]
+        it = _lookup_item_common(item, AP_ITEM)
+        _apps_semantics(it)
+        (comm, path, name), labels = _lookup_strings_and_labels(
+            item, AP_ITEM_SIZE, it, ["comm", "cgroup_path", "cgroup_name"], it["label_count"])
+        items.append({"status": it["status"], "orchestrator": it["orchestrator"],
+                      "cgroup_status": it["cgroup_status"], "pid": it["pid"],
+                      "ppid": it["ppid"], "uid": it["uid"], "starttime": str(it["starttime"]),
+                      "comm_hex": comm.hex(), "cgroup_path_hex": path.hex(),
+                      "cgroup_name_hex": name.hex(), "labels": labels})
+    return {"generation": str(generation), "items": items}
+
+
 # ---- transport-windows.md and transport-uds.md (names) -------------------------------------
 
 FNV_OFFSET, FNV_PRIME = 0xCBF29CE484222325, 0x00000100000001B3
@@ -608,16 +794,96 @@ def encode_snapshot_response(f, _ctx):
     return header + packed_items(items, pad_end=False)
 
 
+def _lookup_packed(parts, header):
+    """Header, directory and parts at align8 of the previous end, nothing after the last."""
+    directory, packed = b"", b""
+    for i, part in enumerate(parts):
+        if i:
+            packed += bytes(align8(len(packed)) - len(packed))
+        directory += struct.pack("<II", len(packed), len(part))
+        packed += part
+    return header + directory + packed
+
+
+def _lookup_item(layout, fixed, values, strings, labels):
+    """Fixed part, strings back to back with NULs, then padding, table and label strings."""
+    body, cursor = b"", fixed
+    for name, s in strings:
+        values[name + "_offset"], values[name + "_length"] = cursor, len(s)
+        body += s + b"\0"
+        cursor += len(s) + 1
+    if labels:
+        pad = align8(cursor) - cursor
+        table_at = cursor + pad
+        cursor = table_at + 16 * len(labels)
+        table, text = b"", b""
+        for lab in labels:
+            k, v = bytes.fromhex(lab["key_hex"]), bytes.fromhex(lab["value_hex"])
+            table += struct.pack("<IIII", cursor, len(k), cursor + len(k) + 1, len(v))
+            text += k + b"\0" + v + b"\0"
+            cursor += len(k) + len(v) + 2
+        body += bytes(pad) + table + text
+    values["label_count"] = len(labels)
+    values["layout_version"] = 1
+    return write(layout, fixed, values) + body
+
+
+def encode_cgroups_lookup_request(f, _ctx):
+    keys = [bytes.fromhex(p) + b"\0" for p in f["paths_hex"]]
+    return _lookup_packed(keys, write(LOOKUP_REQ, 16, {"layout_version": 1,
+                                                        "item_count": len(keys)}))
+
+
+def encode_apps_lookup_request(f, _ctx):
+    keys = [struct.pack("<II", p, 0) for p in f["pids"]]
+    return _lookup_packed(keys, write(LOOKUP_REQ, 16, {"layout_version": 1,
+                                                        "item_count": len(keys)}))
+
+
+def encode_cgroups_lookup_response(f, _ctx):
+    items = [_lookup_item(CG_ITEM, CG_ITEM_SIZE,
+                          {"status": it["status"], "orchestrator": it["orchestrator"]},
+                          [("path", bytes.fromhex(it["path_hex"])),
+                           ("name", bytes.fromhex(it["name_hex"]))], it["labels"])
+             for it in f["items"]]
+    return _lookup_packed(items, write(LOOKUP_RESP, 16, {"layout_version": 1,
+                                                          "item_count": len(items),
+                                                          "generation": f["generation"]}))
+
+
+def encode_apps_lookup_response(f, _ctx):
+    items = []
+    for it in f["items"]:
+        values = {k: it[k] for k in ("status", "orchestrator", "cgroup_status", "pid", "ppid",
+                                     "uid", "starttime")}
+        items.append(_lookup_item(AP_ITEM, AP_ITEM_SIZE, values,
+                                  [("comm", bytes.fromhex(it["comm_hex"])),
+                                   ("cgroup_path", bytes.fromhex(it["cgroup_path_hex"])),
+                                   ("cgroup_name", bytes.fromhex(it["cgroup_name_hex"]))],
+                                  it["labels"]))
+    return _lookup_packed(items, write(LOOKUP_RESP, 16, {"layout_version": 1,
+                                                          "item_count": len(items),
+                                                          "generation": f["generation"]}))
+
+
 # ---- the testee contract -------------------------------------------------------------------
 
 DECODERS = {"outer_header": outer_header, "chunk_header": chunk_header, "hello": hello,
             "hello_ack": hello_ack, "batch": batch, "increment": increment,
             "string_reverse": string_reverse, "cgroups_snapshot_request": snapshot_request,
-            "cgroups_snapshot_response": snapshot_response}
+            "cgroups_snapshot_response": snapshot_response,
+            "cgroups_lookup_request": cgroups_lookup_request,
+            "cgroups_lookup_response": cgroups_lookup_response,
+            "apps_lookup_request": apps_lookup_request,
+            "apps_lookup_response": apps_lookup_response}
 ENCODERS = {"outer_header": encode_outer, "chunk_header": encode_chunk, "hello": encode_hello,
             "hello_ack": encode_ack, "batch": encode_batch, "increment": encode_increment,
             "string_reverse": encode_string, "cgroups_snapshot_request": encode_snapshot_request,
-            "cgroups_snapshot_response": encode_snapshot_response}
+            "cgroups_snapshot_response": encode_snapshot_response,
+            "cgroups_lookup_request": encode_cgroups_lookup_request,
+            "cgroups_lookup_response": encode_cgroups_lookup_response,
+            "apps_lookup_request": encode_apps_lookup_request,
+            "apps_lookup_response": encode_apps_lookup_response}
 FAMILY_OP = {"chunked_message": "decode", "handshake_decide": "decide",
              "handshake_check_ack": "check_ack", "windows_names": "names"}
 FAMILIES = sorted(set(DECODERS) | set(FAMILY_OP))

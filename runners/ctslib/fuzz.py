@@ -42,7 +42,8 @@ SANITIZER_ENV = {
 # Family index of each vector family in differential_fuzz's family table (byte 0).
 DIFFERENTIAL_FAMILIES = ["outer_header", "chunk_header", "hello", "hello_ack", "batch",
                          "increment", "string_reverse", "cgroups_snapshot_request",
-                         "cgroups_snapshot_response"]
+                         "cgroups_snapshot_response", "cgroups_lookup_request",
+                         "cgroups_lookup_response", "apps_lookup_request", "apps_lookup_response"]
 
 
 def target_names():
@@ -162,6 +163,11 @@ def seeds_for_case(family, case):
         out.append(("batch_fuzz", b"\x00" + _u32(item_count) + data))
     elif family == "cgroups_snapshot_response":
         out.append(("cgroups_snapshot_response_fuzz", b"\x00" + data))
+    elif family in ("cgroups_lookup_request", "cgroups_lookup_response",
+                    "apps_lookup_request", "apps_lookup_response"):
+        # Mode byte: bit 0 clear for a request, set for a response (fuzz/targets/*_lookup_fuzz).
+        target = family.rsplit("_", 1)[0] + "_fuzz"
+        out.append((target, (b"\x01" if family.endswith("response") else b"\x00") + data))
     elif family == "chunked_message":
         out.append(("chunked_message_fuzz", _packets(_chunk_prefix(ctx), packets or [data])))
     elif family == "handshake_decide":

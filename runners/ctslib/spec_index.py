@@ -70,7 +70,7 @@ def load_index(path: Path = None):
 
 
 CHAPTER_ORDER = ["envelope", "session", "batch", "chunking", "handshake", "profiles", "codecs",
-                 "service", "transport-uds", "transport-shm", "transport-windows", "shim-contract"]
+                 "lookup", "service", "transport-uds", "transport-shm", "transport-windows", "shim-contract"]
 
 
 def parse_range(text):

@@ -16,7 +16,9 @@ from .framing import JsonProcess, TesteeError
 VECTORS = paths.ROOT / "vectors"
 FILE_KEYS = {"schema_version", "family", "spec_revision", "description", "input", "cases"}
 CASE_KEYS = {"id", "name", "requirements", "comment", "result", "flags", "hex", "packets",
-             "context", "fields", "error"}
+             "context", "fields", "error", "revision"}
+# A case's optional "revision": the only protocol revision it belongs to (absent: every one).
+REVISIONS = {"seed", "newest"}
 CASE_REQUIRED = {"id", "name", "requirements", "comment", "result", "flags"}
 RESULTS = {"valid", "invalid", "acceptable"}
 HEX_RE = re.compile(r"^(?:[0-9a-f]{2})*$")
@@ -70,6 +72,9 @@ def load_file(path: Path) -> dict:
             raise VectorFileError("%s: missing keys %s" % (where, sorted(missing)))
         if case["result"] not in RESULTS:
             raise VectorFileError("%s: result %r" % (where, case["result"]))
+        if "revision" in case and case["revision"] not in REVISIONS:
+            raise VectorFileError("%s: revision %r is not one of %s"
+                                  % (where, case["revision"], sorted(REVISIONS)))
         if case["id"] in seen_ids or case["name"] in seen_names:
             raise VectorFileError("%s: duplicate id or name" % where)
         seen_ids.add(case["id"])

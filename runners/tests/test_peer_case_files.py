@@ -11,7 +11,7 @@ MAIN = ROOT / "conformance" / "peer" / "main.cpp"
 # Case id prefix -> the file-name spelling of its chapter (peer/catalogue.cpp, chapter_of).
 CHAPTERS = {"hs": "handshake", "env": "envelope", "sess": "session", "batch": "batch",
             "chunk": "chunking", "svc": "service", "codec": "codecs", "uds": "transport_uds",
-            "shm": "transport_shm", "win": "transport_windows", "shim": "shim"}
+            "shm": "transport_shm", "win": "transport_windows", "shim": "shim", "lookup": "lookup"}
 ROLES = {"srv": "server", "cli": "client"}
 # Cases made from data rather than written in a table: vectors/sessions.json, both roles.
 DATA_FILES = {"session_vectors"}

@@ -78,7 +78,7 @@ func handleCodec(body []byte) (a answer) {
 	switch req.Op {
 	case "hello":
 		return answer{"result": "valid", "implementation": "netipc Go (" + apiRevision + ")",
-			"families": append(append([]string{}, pureFamilies...), sessionFamilies()...)}
+			"families": append(append(append([]string{}, pureFamilies...), lookupFamilies...), sessionFamilies()...)}
 	case "decode":
 		if req.Family == "chunked_message" {
 			var pk [][]byte
@@ -300,6 +300,9 @@ func decodeFamily(family string, b []byte, rawCtx json.RawMessage) answer {
 				"name_hex": hex.EncodeToString(it.Name.Bytes()), "path_hex": hex.EncodeToString(it.Path.Bytes())})
 		}
 		return valid(map[string]any{"systemd_enabled": v.SystemdEnabled, "generation": dec(v.Generation), "items": items})
+	}
+	if a, ok := decodeLookup(family, b); ok {
+		return a
 	}
 	return unsupported("family " + family + " has no public decoder in the library")
 }

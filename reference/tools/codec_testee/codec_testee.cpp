@@ -10,7 +10,9 @@
 
 #include "nipc/codec/batch.h"
 #include "nipc/codec/cgroups_snapshot.h"
+#include "common/lookup_json.h"
 #include "nipc/codec/increment.h"
+#include "nipc/codec/lookup.h"
 #include "nipc/codec/string_reverse.h"
 #include "nipc/transport/win_names.h"
 
@@ -26,12 +28,13 @@
 namespace nipc::tools {
 namespace {
 
-constexpr std::array<std::string_view, 13> kFamilies = {
+constexpr std::array<std::string_view, 17> kFamilies = {
     "outer_header",       "chunk_header",       "hello",
     "hello_ack",          "batch",              "chunked_message",
     "increment",          "string_reverse",     "cgroups_snapshot_request",
     "cgroups_snapshot_response", "handshake_decide", "handshake_check_ack",
-    "windows_names"};
+    "windows_names",      "cgroups_lookup_request", "cgroups_lookup_response",
+    "apps_lookup_request", "apps_lookup_response"};
 
 // A chunked message's payload is buffered whole; a larger declared payload is refused as a
 // request this testee cannot serve rather than allocated.
@@ -188,6 +191,30 @@ Json decode_snapshot_response_family(const Json& request) {
   return view ? valid(snapshot_to_json(owned_snapshot(*view))) : invalid(view.error());
 }
 
+Json decode_cgroups_lookup_request_family(const Json& request) {
+  const Bytes bytes = single_input(request);
+  const auto view = CgroupsLookupRequestView::parse(bytes);
+  return view ? valid(cgroups_lookup_request_to_json(owned_paths(*view))) : invalid(view.error());
+}
+
+Json decode_apps_lookup_request_family(const Json& request) {
+  const Bytes bytes = single_input(request);
+  const auto view = AppsLookupRequestView::parse(bytes);
+  return view ? valid(apps_lookup_request_to_json(owned_pids(*view))) : invalid(view.error());
+}
+
+Json decode_cgroups_lookup_response_family(const Json& request) {
+  const Bytes bytes = single_input(request);
+  const auto view = CgroupsLookupResponseView::parse(bytes);
+  return view ? valid(cgroups_lookup_to_json(owned_cgroups_lookup(*view))) : invalid(view.error());
+}
+
+Json decode_apps_lookup_response_family(const Json& request) {
+  const Bytes bytes = single_input(request);
+  const auto view = AppsLookupResponseView::parse(bytes);
+  return view ? valid(apps_lookup_to_json(owned_apps_lookup(*view))) : invalid(view.error());
+}
+
 // ---- encode, one function per family --------------------------------------------------------
 
 using Encoder = Result<std::size_t> (*)(const Json& fields, const Json& context, Bytes* out);
@@ -248,6 +275,25 @@ Result<std::size_t> encode_snapshot_response_family(const Json& fields, const Js
   const std::vector<SnapshotItem> views = snapshot.views();
   out->resize(static_cast<std::size_t>(snapshot_encoded_size(views)));
   return encode_snapshot(snapshot.systemd_enabled, snapshot.generation, views, *out);
+}
+
+Result<std::size_t> encode_cgroups_lookup_request_family(const Json& fields, const Json&,
+                                                         Bytes* out) {
+  return encode_owned(cgroups_lookup_request_from_json(fields), out);
+}
+
+Result<std::size_t> encode_apps_lookup_request_family(const Json& fields, const Json&, Bytes* out) {
+  return encode_owned(apps_lookup_request_from_json(fields), out);
+}
+
+Result<std::size_t> encode_cgroups_lookup_response_family(const Json& fields, const Json&,
+                                                          Bytes* out) {
+  return encode_owned(cgroups_lookup_from_json(fields), out);
+}
+
+Result<std::size_t> encode_apps_lookup_response_family(const Json& fields, const Json&,
+                                                       Bytes* out) {
+  return encode_owned(apps_lookup_from_json(fields), out);
 }
 
 Json encode_chunked_message(const Json& request) {
@@ -377,6 +423,14 @@ const std::map<std::string_view, FamilyOps>& family_table() {
       {"handshake_decide", {nullptr, nullptr}},
       {"handshake_check_ack", {nullptr, nullptr}},
       {"windows_names", {nullptr, nullptr}},
+      {"cgroups_lookup_request",
+       {decode_cgroups_lookup_request_family, encode_cgroups_lookup_request_family}},
+      {"cgroups_lookup_response",
+       {decode_cgroups_lookup_response_family, encode_cgroups_lookup_response_family}},
+      {"apps_lookup_request",
+       {decode_apps_lookup_request_family, encode_apps_lookup_request_family}},
+      {"apps_lookup_response",
+       {decode_apps_lookup_response_family, encode_apps_lookup_response_family}},
   };
   return table;
 }

@@ -67,6 +67,8 @@ struct Common {
   std::uint32_t packet_size = shim::contract::server::kPacketSize;
   std::uint32_t snapshot_items = shim::contract::server::kSnapshotItems;
   std::uint64_t snapshot_seed = shim::contract::server::kSnapshotSeed;
+  std::uint32_t lookup_keys = shim::contract::server::kLookupKeys;
+  std::uint64_t lookup_seed = shim::contract::server::kLookupSeed;
   std::uint16_t echo_method = shim::contract::server::kEchoMethod;
   std::uint32_t timeout_ms = shim::contract::server::kTimeoutMs;
   std::string spec_revision = shim::contract::server::kSpecRevision;
@@ -99,7 +101,8 @@ void add_common(CLI::App* app, Common& c) {
   app->add_option("--run-dir", c.run_dir, "directory of the endpoint and region files")->required();
   app->add_option("--service", c.service, "service name ([A-Za-z0-9._-])")->required();
   app->add_option("--service-kind", c.kind_name,
-                  "increment | string-reverse | cgroups-snapshot | echo")->required();
+                  "increment | string-reverse | cgroups-snapshot | cgroups-lookup | apps-lookup | echo")
+      ->required();
   app->add_option("--auth-token", c.auth_token, "64-bit token (decimal or 0x-hex)");
   app->add_option("--profiles", c.profiles, "supported profile bits (e.g. 0x07)");
   app->add_option("--preferred", c.preferred, "preferred profile bits");
@@ -110,6 +113,8 @@ void add_common(CLI::App* app, Common& c) {
   app->add_option("--packet-size", c.packet_size, "packet size (0: SO_SNDBUF - 32; pipe 65536)");
   app->add_option("--snapshot-items", c.snapshot_items, "cgroups-snapshot: items K");
   app->add_option("--snapshot-seed", c.snapshot_seed, "cgroups-snapshot: generator seed");
+  app->add_option("--lookup-keys", c.lookup_keys, "cgroups-lookup, apps-lookup: keys per request");
+  app->add_option("--lookup-seed", c.lookup_seed, "cgroups-lookup, apps-lookup: generator seed");
   app->add_option("--echo-method", c.echo_method, "echo: the method code served");
   app->add_option("--timeout-ms", c.timeout_ms, "per-response / handshake timeout (0: none)");
   app->add_option("--spec-revision", c.spec_revision,
@@ -132,6 +137,8 @@ std::optional<Parsed> resolve(const Common& c, std::string* why) {
   p.service.echo_method = c.echo_method;
   p.service.snapshot_items = c.snapshot_items;
   p.service.snapshot_seed = c.snapshot_seed;
+  p.service.lookup_keys = c.lookup_keys;
+  p.service.lookup_seed = c.lookup_seed;
   auto token = parse_u64(c.auth_token);
   auto prof = parse_u64(c.profiles);
   auto pref = parse_u64(c.preferred);
@@ -826,8 +833,8 @@ int run_client(const Common& c, const ClientArgs& a) {
   auto p = resolve(c, &why);
   if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
   static const char* kScenarios[] = {"single", "batch", "pipeline", "large", "snapshot",
-                                     "wrong-method", "connect", "bench", "cache", "overflow", "retry",
-                                     "attach-fail"};
+                                     "lookup", "wrong-method", "connect", "bench", "cache", "overflow",
+                                     "retry", "attach-fail"};
   if (std::find(std::begin(kScenarios), std::end(kScenarios), a.scenario) == std::end(kScenarios))
     return std::cerr << "nipc-ref: unknown --scenario " << a.scenario << "\n", kUsage;
   auto workload = make_workload(p->service);
@@ -845,6 +852,12 @@ int run_client(const Common& c, const ClientArgs& a) {
   };
   if (a.scenario == "snapshot" && p->service.kind != ServiceKind::kCgroupsSnapshot)
     return not_supported("snapshot needs --service-kind cgroups-snapshot");
+  const bool lookup_kind = p->service.kind == ServiceKind::kCgroupsLookup ||
+                           p->service.kind == ServiceKind::kAppsLookup;
+  if (a.scenario == "lookup" && !lookup_kind)
+    return not_supported("lookup needs --service-kind cgroups-lookup or apps-lookup");
+  if (a.scenario == "batch" && lookup_kind)
+    return not_supported("lookup methods are never batched (LOOKUP-MSG-001)");
   if (a.scenario == "cache" && p->service.kind != ServiceKind::kCgroupsSnapshot)
     return not_supported("cache needs --service-kind cgroups-snapshot");
   if (is_l2_scenario(a.scenario)) return run_l2_client(c, a, *p, out);
@@ -902,7 +915,7 @@ int run_client(const Common& c, const ClientArgs& a) {
     out["agreed_max_response_payload"] = s.ack().agreed_max_response_payload_bytes;
     auto timeout = std::chrono::duration_cast<Deadline::Clock::duration>(
         std::chrono::milliseconds(c.timeout_ms ? c.timeout_ms : 24u * 3600u * 1000u));
-    if (a.scenario == "single" || a.scenario == "snapshot")
+    if (a.scenario == "single" || a.scenario == "snapshot" || a.scenario == "lookup")
       scenario_sequential(s, *workload, a.count, 0, timeout, o);
     else if (a.scenario == "large")
       scenario_sequential(s, *workload, a.count, item_size, timeout, o);
@@ -991,7 +1004,7 @@ int main(int argc, char** argv) {
   add_common(client, cc);
   client->add_option("--max-request-batch", cc.max_request_batch, "request batch items proposed");
   client->add_option("--scenario", ca.scenario,
-                     "single | batch | pipeline | large | snapshot | wrong-method | connect | bench | "
+                     "single | batch | pipeline | large | snapshot | lookup | wrong-method | connect | bench | "
                      "cache | overflow | retry | attach-fail (the last three through the typed client)");
   client->add_option("--count", ca.count, "requests (batch: batch requests; cache: refreshes)");
   auto* items_opt = client->add_option("--items", ca.items, "batch: items per request (bench: 1 = no batch)");

@@ -4,7 +4,10 @@
 #include <cstring>
 
 #include "nipc/codec/cgroups_snapshot.h"
+#include "common/lookup_json.h"
+#include "nipc/testing/lookup_fixture.h"
 #include "nipc/codec/increment.h"
+#include "nipc/codec/lookup.h"
 #include "nipc/testing/snapshot_fixture.h"
 #include "nipc/codec/string_reverse.h"
 
@@ -72,6 +75,44 @@ class SnapshotService final : public Service {
 
  private:
   GeneratedSnapshot snap_;
+};
+
+// Lookup servers answer every key with the generator's item for it (spec/shim-contract.md,
+// "Lookup generators"), one item per key in key order (LOOKUP-MSG-002), generation = seed.
+class CgroupsLookupService final : public Service {
+ public:
+  explicit CgroupsLookupService(std::uint64_t seed) : seed_(seed) {}
+  std::uint16_t method() const override { return static_cast<std::uint16_t>(Method::kCgroupsLookup); }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    auto view = CgroupsLookupRequestView::parse(request);
+    if (!view) return HandlerStatus::kBadRequest;
+    tools::OwnedCgroupsLookup answer{seed_, {}};
+    for (std::uint32_t i = 0; i < view->size(); ++i) {
+      answer.items.push_back(lookup_cgroup_answer(seed_, *view->path(i)));
+    }
+    return tools::encode_owned(answer, &out).ok() ? HandlerStatus::kOk : HandlerStatus::kFailed;
+  }
+
+ private:
+  std::uint64_t seed_;
+};
+
+class AppsLookupService final : public Service {
+ public:
+  explicit AppsLookupService(std::uint64_t seed) : seed_(seed) {}
+  std::uint16_t method() const override { return static_cast<std::uint16_t>(Method::kAppsLookup); }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    auto view = AppsLookupRequestView::parse(request);
+    if (!view) return HandlerStatus::kBadRequest;
+    tools::OwnedAppsLookup answer{seed_, {}};
+    for (std::uint32_t i = 0; i < view->size(); ++i) {
+      answer.items.push_back(lookup_pid_answer(seed_, *view->pid(i)));
+    }
+    return tools::encode_owned(answer, &out).ok() ? HandlerStatus::kOk : HandlerStatus::kFailed;
+  }
+
+ private:
+  std::uint64_t seed_;
 };
 
 class EchoService final : public Service {
@@ -174,6 +215,88 @@ class SnapshotWorkload final : public Workload {
   GeneratedSnapshot expected_;
 };
 
+
+bool same_labels(const LookupLabelList& got, const std::vector<tools::OwnedLabel>& want) {
+  if (got.size() != want.size()) return false;
+  for (std::size_t k = 0; k < want.size(); ++k) {
+    if (got[k].key != want[k].key || got[k].value != want[k].value) return false;
+  }
+  return true;
+}
+
+class CgroupsLookupWorkload final : public Workload {
+ public:
+  CgroupsLookupWorkload(std::uint32_t keys, std::uint64_t seed) : keys_(keys), seed_(seed) {}
+  std::uint16_t method() const override { return static_cast<std::uint16_t>(Method::kCgroupsLookup); }
+  std::vector<std::string> keys(std::uint64_t r, std::size_t size) const {
+    (void)size;
+    std::vector<std::string> out;
+    for (std::uint64_t j = 0; j < keys_; ++j) out.push_back(lookup_cgroup_key(r, j));
+    return out;
+  }
+  std::optional<std::vector<std::uint8_t>> request(std::uint64_t r, std::size_t size) const override {
+    if (size != 0) return std::nullopt;  // --lookup-keys keys, not a byte size
+    std::vector<std::uint8_t> out;
+    if (!tools::encode_owned(keys(r, size), &out)) return std::nullopt;
+    return out;
+  }
+  bool verify(std::uint64_t r, std::size_t size, ConstBytes response) const override {
+    const std::vector<std::string> want_keys = keys(r, size);
+    auto view = CgroupsLookupResponseView::parse(response);
+    if (!view || view->size() != want_keys.size() || view->generation() != seed_) return false;
+    for (std::uint32_t i = 0; i < view->size(); ++i) {
+      const auto got = view->item(i);
+      const tools::OwnedCgroupsLookupItem want = lookup_cgroup_answer(seed_, want_keys[i]);
+      if (!got || got->status != want.status || got->orchestrator != want.orchestrator ||
+          got->path != want.path || got->name != want.name || !same_labels(got->labels, want.labels))
+        return false;
+    }
+    return true;
+  }
+
+ private:
+  std::uint32_t keys_;
+  std::uint64_t seed_;
+};
+
+class AppsLookupWorkload final : public Workload {
+ public:
+  AppsLookupWorkload(std::uint32_t keys, std::uint64_t seed) : keys_(keys), seed_(seed) {}
+  std::uint16_t method() const override { return static_cast<std::uint16_t>(Method::kAppsLookup); }
+  std::vector<std::uint32_t> keys(std::uint64_t r, std::size_t size) const {
+    (void)size;
+    std::vector<std::uint32_t> out;
+    for (std::uint64_t j = 0; j < keys_; ++j) out.push_back(lookup_pid_key(r, j, keys_));
+    return out;
+  }
+  std::optional<std::vector<std::uint8_t>> request(std::uint64_t r, std::size_t size) const override {
+    if (size != 0) return std::nullopt;  // --lookup-keys keys, not a byte size
+    std::vector<std::uint8_t> out;
+    if (!tools::encode_owned(keys(r, size), &out)) return std::nullopt;
+    return out;
+  }
+  bool verify(std::uint64_t r, std::size_t size, ConstBytes response) const override {
+    const std::vector<std::uint32_t> want_keys = keys(r, size);
+    auto view = AppsLookupResponseView::parse(response);
+    if (!view || view->size() != want_keys.size() || view->generation() != seed_) return false;
+    for (std::uint32_t i = 0; i < view->size(); ++i) {
+      const auto g = view->item(i);
+      const tools::OwnedAppsLookupItem w = lookup_pid_answer(seed_, want_keys[i]);
+      if (!g || g->status != w.status || g->orchestrator != w.orchestrator ||
+          g->cgroup_status != w.cgroup_status || g->pid != w.pid || g->ppid != w.ppid ||
+          g->uid != w.uid || g->starttime != w.starttime || g->comm != w.comm ||
+          g->cgroup_path != w.cgroup_path || g->cgroup_name != w.cgroup_name ||
+          !same_labels(g->labels, w.labels))
+        return false;
+    }
+    return true;
+  }
+
+ private:
+  std::uint32_t keys_;
+  std::uint64_t seed_;
+};
+
 class EchoWorkload final : public Workload {
  public:
   explicit EchoWorkload(std::uint16_t method) : method_(method) {}
@@ -204,6 +327,8 @@ std::optional<ServiceKind> parse_service_kind(std::string_view name) {
   if (name == "string-reverse") return ServiceKind::kStringReverse;
   if (name == "cgroups-snapshot") return ServiceKind::kCgroupsSnapshot;
   if (name == "echo") return ServiceKind::kEcho;
+  if (name == "cgroups-lookup") return ServiceKind::kCgroupsLookup;
+  if (name == "apps-lookup") return ServiceKind::kAppsLookup;
   return std::nullopt;
 }
 
@@ -213,6 +338,8 @@ std::string_view service_kind_name(ServiceKind kind) {
     case ServiceKind::kStringReverse: return "string-reverse";
     case ServiceKind::kCgroupsSnapshot: return "cgroups-snapshot";
     case ServiceKind::kEcho: return "echo";
+    case ServiceKind::kCgroupsLookup: return "cgroups-lookup";
+    case ServiceKind::kAppsLookup: return "apps-lookup";
   }
   return "?";
 }
@@ -223,6 +350,8 @@ std::uint16_t service_method(const ServiceOptions& o) {
     case ServiceKind::kStringReverse: return static_cast<std::uint16_t>(Method::kStringReverse);
     case ServiceKind::kCgroupsSnapshot: return static_cast<std::uint16_t>(Method::kCgroupsSnapshot);
     case ServiceKind::kEcho: return o.echo_method;
+    case ServiceKind::kCgroupsLookup: return static_cast<std::uint16_t>(Method::kCgroupsLookup);
+    case ServiceKind::kAppsLookup: return static_cast<std::uint16_t>(Method::kAppsLookup);
   }
   return 0;
 }
@@ -234,6 +363,8 @@ std::shared_ptr<Service> make_service(const ServiceOptions& o) {
     case ServiceKind::kCgroupsSnapshot:
       return std::make_shared<SnapshotService>(o.snapshot_items, o.snapshot_seed);
     case ServiceKind::kEcho: return std::make_shared<EchoService>(o.echo_method);
+    case ServiceKind::kCgroupsLookup: return std::make_shared<CgroupsLookupService>(o.lookup_seed);
+    case ServiceKind::kAppsLookup: return std::make_shared<AppsLookupService>(o.lookup_seed);
   }
   return nullptr;
 }
@@ -245,6 +376,10 @@ std::unique_ptr<Workload> make_workload(const ServiceOptions& o) {
     case ServiceKind::kCgroupsSnapshot:
       return std::make_unique<SnapshotWorkload>(o.snapshot_items, o.snapshot_seed);
     case ServiceKind::kEcho: return std::make_unique<EchoWorkload>(o.echo_method);
+    case ServiceKind::kCgroupsLookup:
+      return std::make_unique<CgroupsLookupWorkload>(o.lookup_keys, o.lookup_seed);
+    case ServiceKind::kAppsLookup:
+      return std::make_unique<AppsLookupWorkload>(o.lookup_keys, o.lookup_seed);
   }
   return nullptr;
 }

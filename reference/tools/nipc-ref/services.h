@@ -14,7 +14,7 @@
 
 namespace nipc::ref {
 
-enum class ServiceKind { kIncrement, kStringReverse, kCgroupsSnapshot, kEcho };
+enum class ServiceKind { kIncrement, kStringReverse, kCgroupsSnapshot, kEcho, kCgroupsLookup, kAppsLookup };
 
 std::optional<ServiceKind> parse_service_kind(std::string_view name);
 std::string_view service_kind_name(ServiceKind kind);
@@ -25,6 +25,8 @@ struct ServiceOptions {
   std::uint16_t echo_method = 1;       // the method code an echo endpoint serves
   std::uint32_t snapshot_items = 16;   // K
   std::uint64_t snapshot_seed = 1;
+  std::uint32_t lookup_keys = 8;       // keys per lookup request (cgroups-lookup, apps-lookup)
+  std::uint64_t lookup_seed = 1;       // the lookup generators' seed
 };
 
 /// The method code the endpoint serves.

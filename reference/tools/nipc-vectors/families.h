@@ -1,4 +1,4 @@
-// The thirteen vector families, one builder each (vectors/README.md lists the files).
+// The seventeen vector families, one builder each (vectors/README.md lists the files).
 #ifndef NIPC_TOOLS_NIPC_VECTORS_FAMILIES_H_
 #define NIPC_TOOLS_NIPC_VECTORS_FAMILIES_H_
 
@@ -21,6 +21,10 @@ Family snapshot_response_family();   // snapshot_families.cpp
 Family handshake_decide_family();    // handshake_families.cpp
 Family handshake_check_ack_family(); // handshake_families.cpp
 Family windows_names_family();       // names_family.cpp
+Family cgroups_lookup_request_family();   // lookup_families.cpp
+Family cgroups_lookup_response_family();  // lookup_families.cpp
+Family apps_lookup_request_family();      // lookup_families.cpp
+Family apps_lookup_response_family();     // lookup_families.cpp
 
 /// Every family, in file-table order.
 std::vector<Family> all_families();

@@ -126,6 +126,10 @@ std::vector<Family> all_families() {
   families.push_back(handshake_decide_family());
   families.push_back(handshake_check_ack_family());
   families.push_back(windows_names_family());
+  families.push_back(cgroups_lookup_request_family());
+  families.push_back(cgroups_lookup_response_family());
+  families.push_back(apps_lookup_request_family());
+  families.push_back(apps_lookup_response_family());
   return families;
 }
 

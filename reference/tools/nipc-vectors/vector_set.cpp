@@ -179,6 +179,7 @@ Case& Family::add(std::string_view name, std::string_view comment, Verdict verdi
   c.name = name;
   c.comment = comment;
   c.verdict = verdict;
+  c.revision = revision_;
   return c;
 }
 
@@ -294,6 +295,7 @@ Json to_document(const Family& family) {
            {"comment", c.comment},
            {"result", result_name(c.verdict)},
            {"flags", c.flags}};
+    if (!c.revision.empty()) j["revision"] = c.revision;
     if (c.hex) j["hex"] = tools::to_hex(*c.hex);
     else if (!c.packets.empty()) j["packets"] = hex_list(c.packets);
     if (!c.context.empty()) j["context"] = c.context;

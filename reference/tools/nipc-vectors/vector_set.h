@@ -41,6 +41,9 @@ struct Case {
   std::string error;
   /// The bytes are exactly the canonical encoding of `fields` (verified both ways).
   bool canonical = false;
+  /// The only protocol revision the case belongs to ("newest" for the lookup methods); empty
+  /// for cases that hold in every revision (the key is then not written).
+  std::string revision;
 };
 
 /// Fluent additions to a case just created.
@@ -73,6 +76,8 @@ class Family {
   /// "packets" for chunked_message, "context" for windows_names (no bytes: every input is in
   /// the context), "hex" for every other family.
   std::string_view input() const;
+  /// Tags every case added from now on with `revision` (Case::revision).
+  void set_revision(std::string_view revision) { revision_ = revision; }
 
   /// The bytes decode to `fields`.
   CaseRef valid(std::string_view name, std::string_view comment, Bytes bytes, Json fields);
@@ -105,6 +110,7 @@ class Family {
 
   std::string name_;
   std::string description_;
+  std::string revision_;
   std::vector<Case> cases_;
 };
 

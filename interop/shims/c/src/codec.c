@@ -110,7 +110,55 @@ static const errmap_t ERR_SNAP_ITEM[] = {
 
 static const char *FAMILIES[] = {"outer_header", "chunk_header", "hello", "hello_ack", "batch",
                                  "increment", "string_reverse", "cgroups_snapshot_request",
-                                 "cgroups_snapshot_response", NULL};
+                                 "cgroups_snapshot_response",
+#if SHIM_HAVE_LOOKUP_METHODS
+                                 "cgroups_lookup_request", "cgroups_lookup_response",
+                                 "apps_lookup_request", "apps_lookup_response",
+#endif
+                                 NULL};
+
+#if SHIM_HAVE_LOOKUP_METHODS
+/* The library reports the lookup rules with a few generic errors; each is named by the class
+ * of the first rule (spec/lookup.md, validation order) that can raise it. Truncation below
+ * the 16-byte header and truncation of the directory share NIPC_ERR_TRUNCATED: the payload
+ * length tells them apart. Replays of these families are meaningful with --lenient-errors. */
+static const char *lookup_class(nipc_error_t e, size_t n, bool request) {
+    switch (e) {
+    case NIPC_ERR_TRUNCATED: return n < 16 ? "LookupTruncated" : "LookupDirectoryTruncated";
+    case NIPC_ERR_BAD_LAYOUT: return "LookupBadLayout";
+    case NIPC_ERR_BAD_ITEM_COUNT: return "LookupDirectoryTruncated";
+    case NIPC_ERR_BAD_ALIGNMENT: return "LookupMisalignedOffset";
+    case NIPC_ERR_OUT_OF_BOUNDS: return "LookupEntryOutOfBounds";
+    case NIPC_ERR_MISSING_NUL: return request ? "CgroupsKeyMissingNul" : "LookupStringMissingNul";
+    default: return "LookupBadLayout";
+    }
+}
+
+typedef nipc_error_t (*label_fn)(const void *item, uint32_t index, nipc_lookup_label_view_t *out);
+
+static nipc_error_t cg_label(const void *item, uint32_t i, nipc_lookup_label_view_t *out) {
+    return nipc_cgroups_lookup_item_label((const nipc_cgroups_lookup_item_view_t *)item, i, out);
+}
+static nipc_error_t ap_label(const void *item, uint32_t i, nipc_lookup_label_view_t *out) {
+    return nipc_apps_lookup_item_label((const nipc_apps_lookup_item_view_t *)item, i, out);
+}
+
+static nipc_error_t put_labels(jbuf_t *b, const void *item, uint16_t count, label_fn fn) {
+    jb_key(b, "labels");
+    jb_arr_begin(b);
+    for (uint32_t k = 0; k < count; k++) {
+        nipc_lookup_label_view_t l;
+        nipc_error_t e = fn(item, k, &l);
+        if (e != NIPC_OK) return e;
+        jb_obj_begin(b);
+        jb_key(b, "key_hex"); jb_hex(b, l.key.ptr, l.key.len);
+        jb_key(b, "value_hex"); jb_hex(b, l.value.ptr, l.value.len);
+        jb_obj_end(b);
+    }
+    jb_arr_end(b);
+    return NIPC_OK;
+}
+#endif
 
 /* ---- replies ---- */
 
@@ -285,6 +333,102 @@ static void decode(const char *fam, const uint8_t *d, size_t n, const jval_t *ct
         jb_arr_end(&b);
         return valid_end(&b, true);
     }
+#if SHIM_HAVE_LOOKUP_METHODS
+    if (!strcmp(fam, "cgroups_lookup_request")) {
+        nipc_cgroups_lookup_req_view_t v;
+        if ((e = nipc_cgroups_lookup_req_decode(d, n, &v)) != NIPC_OK) return reply_invalid(lookup_class(e, n, true));
+        valid_begin(&b, "fields");
+        jb_key(&b, "paths_hex");
+        jb_arr_begin(&b);
+        for (uint32_t i = 0; i < v.item_count; i++) {
+            nipc_cgroups_lookup_req_item_t it;
+            if ((e = nipc_cgroups_lookup_req_item(&v, i, &it)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(lookup_class(e, n, true));
+            }
+            jb_hex(&b, it.path.ptr, it.path.len);
+        }
+        jb_arr_end(&b);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "apps_lookup_request")) {
+        nipc_apps_lookup_req_view_t v;
+        if ((e = nipc_apps_lookup_req_decode(d, n, &v)) != NIPC_OK) return reply_invalid(lookup_class(e, n, true));
+        valid_begin(&b, "fields");
+        jb_key(&b, "pids");
+        jb_arr_begin(&b);
+        for (uint32_t i = 0; i < v.item_count; i++) {
+            nipc_apps_lookup_req_item_t it;
+            if ((e = nipc_apps_lookup_req_item(&v, i, &it)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(lookup_class(e, n, true));
+            }
+            jb_u64(&b, it.pid);
+        }
+        jb_arr_end(&b);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "cgroups_lookup_response")) {
+        nipc_cgroups_lookup_resp_view_t v;
+        if ((e = nipc_cgroups_lookup_resp_decode(d, n, &v)) != NIPC_OK) return reply_invalid(lookup_class(e, n, false));
+        valid_begin(&b, "fields");
+        jb_key(&b, "generation"); jb_u64str(&b, v.generation);
+        jb_key(&b, "items");
+        jb_arr_begin(&b);
+        for (uint32_t i = 0; i < v.item_count; i++) {
+            nipc_cgroups_lookup_item_view_t it;
+            if ((e = nipc_cgroups_lookup_resp_item(&v, i, &it)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(lookup_class(e, n, false));
+            }
+            jb_obj_begin(&b);
+            jb_key(&b, "status"); jb_u64(&b, it.status);
+            jb_key(&b, "orchestrator"); jb_u64(&b, it.orchestrator);
+            jb_key(&b, "path_hex"); jb_hex(&b, it.path.ptr, it.path.len);
+            jb_key(&b, "name_hex"); jb_hex(&b, it.name.ptr, it.name.len);
+            if ((e = put_labels(&b, &it, it.label_count, cg_label)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(lookup_class(e, n, false));
+            }
+            jb_obj_end(&b);
+        }
+        jb_arr_end(&b);
+        return valid_end(&b, true);
+    }
+    if (!strcmp(fam, "apps_lookup_response")) {
+        nipc_apps_lookup_resp_view_t v;
+        if ((e = nipc_apps_lookup_resp_decode(d, n, &v)) != NIPC_OK) return reply_invalid(lookup_class(e, n, false));
+        valid_begin(&b, "fields");
+        jb_key(&b, "generation"); jb_u64str(&b, v.generation);
+        jb_key(&b, "items");
+        jb_arr_begin(&b);
+        for (uint32_t i = 0; i < v.item_count; i++) {
+            nipc_apps_lookup_item_view_t it;
+            if ((e = nipc_apps_lookup_resp_item(&v, i, &it)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(lookup_class(e, n, false));
+            }
+            jb_obj_begin(&b);
+            jb_key(&b, "status"); jb_u64(&b, it.status);
+            jb_key(&b, "orchestrator"); jb_u64(&b, it.orchestrator);
+            jb_key(&b, "cgroup_status"); jb_u64(&b, it.cgroup_status);
+            jb_key(&b, "pid"); jb_u64(&b, it.pid);
+            jb_key(&b, "ppid"); jb_u64(&b, it.ppid);
+            jb_key(&b, "uid"); jb_u64(&b, it.uid);
+            jb_key(&b, "starttime"); jb_u64str(&b, it.starttime);
+            jb_key(&b, "comm_hex"); jb_hex(&b, it.comm.ptr, it.comm.len);
+            jb_key(&b, "cgroup_path_hex"); jb_hex(&b, it.cgroup_path.ptr, it.cgroup_path.len);
+            jb_key(&b, "cgroup_name_hex"); jb_hex(&b, it.cgroup_name.ptr, it.cgroup_name.len);
+            if ((e = put_labels(&b, &it, it.label_count, ap_label)) != NIPC_OK) {
+                jb_free(&b);
+                return reply_invalid(lookup_class(e, n, false));
+            }
+            jb_obj_end(&b);
+        }
+        jb_arr_end(&b);
+        return valid_end(&b, true);
+    }
+#endif
     reply_simple("unsupported", "reason", "no public decoder of the library for this family");
 }
 
@@ -447,6 +591,48 @@ static void encode(const char *fam, const jval_t *f, const jval_t *ctx) {
         free(out);
         return;
     }
+#if SHIM_HAVE_LOOKUP_METHODS
+    if (!strcmp(fam, "apps_lookup_request")) {
+        const jval_t *pids = json_get(f, "pids");
+        if (!pids || pids->type != JARR) return bad_fields();
+        uint32_t *list = calloc(pids->count + 1, sizeof(uint32_t));
+        size_t cap = 16 + 16 * pids->count;
+        uint8_t *out = malloc(cap);
+        bool ok = list && out;
+        for (size_t i = 0; ok && i < pids->count; i++) {
+            uint64_t v;
+            ok = json_u64(pids->items[i], &v) && v <= 0xFFFFFFFFu;
+            if (ok) list[i] = (uint32_t)v;
+        }
+        size_t n = ok ? nipc_apps_lookup_req_encode(list, (uint32_t)pids->count, out, cap) : 0;
+        if (!ok) bad_fields(); else if (n) reply_hex(out, n); else reply_invalid("BufferTooSmall");
+        free(list);
+        free(out);
+        return;
+    }
+    if (!strcmp(fam, "cgroups_lookup_request")) {
+        const jval_t *paths = json_get(f, "paths_hex");
+        if (!paths || paths->type != JARR) return bad_fields();
+        nipc_str_view_t *views = calloc(paths->count + 1, sizeof(nipc_str_view_t));
+        uint8_t **owned = calloc(paths->count + 1, sizeof(uint8_t *));
+        size_t cap = 16;
+        bool ok = views && owned;
+        for (size_t i = 0; ok && i < paths->count; i++) {
+            size_t l = 0;
+            owned[i] = unhex(paths->items[i], &l);
+            ok = owned[i] != NULL;
+            if (ok) { views[i].ptr = (const char *)owned[i]; views[i].len = (uint32_t)l; cap += 16 + l + 8; }
+        }
+        uint8_t *out = ok ? malloc(cap) : NULL;
+        size_t n = out ? nipc_cgroups_lookup_req_encode(views, (uint32_t)paths->count, out, cap) : 0;
+        if (!ok) bad_fields(); else if (n) reply_hex(out, n); else reply_invalid("ValueOutOfRange");
+        for (size_t i = 0; owned && i < paths->count; i++) free(owned[i]);
+        free(owned);
+        free(views);
+        free(out);
+        return;
+    }
+#endif
     (void)ctx;
     reply_simple("unsupported", "reason", "no public encoder of the library for this family");
 }

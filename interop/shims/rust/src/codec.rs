@@ -386,7 +386,10 @@ fn handle(req: &Json) -> Json {
         let mut j = Json::obj();
         j.set("result", "valid");
         j.set("implementation", format!("netipc Rust crate ({})", crate::REVISION));
-        j.set("families", Json::Arr(FAMILIES.iter().map(|f| Json::from(*f)).collect()));
+        j.set(
+            "families",
+            Json::Arr(FAMILIES.iter().chain(crate::lookup::FAMILIES).map(|f| Json::from(*f)).collect()),
+        );
         return j;
     }
     let Some(family) = req.get("family").and_then(Json::as_str) else {
@@ -395,7 +398,7 @@ fn handle(req: &Json) -> Json {
     if let Some(why) = family_unsupported(family) {
         return unsupported(why);
     }
-    if !FAMILIES.contains(&family) {
+    if !FAMILIES.contains(&family) && !crate::lookup::FAMILIES.contains(&family) {
         return unsupported("unknown family");
     }
     let empty = Json::obj();
@@ -433,6 +436,7 @@ fn handle(req: &Json) -> Json {
                 "increment" => decode_increment(&b),
                 "string_reverse" => decode_string_reverse(&b),
                 "cgroups_snapshot_request" => decode_snapshot_request(&b),
+                f if crate::lookup::FAMILIES.contains(&f) => crate::lookup::decode(f, &b),
                 _ => decode_snapshot_response(&b),
             };
             let mut j = Json::obj();
@@ -447,6 +451,9 @@ fn handle(req: &Json) -> Json {
                 }
             }
             j
+        }
+        "encode" if crate::lookup::FAMILIES.contains(&family) => {
+            unsupported("the shim does not encode the lookup families")
         }
         "encode" => {
             let Some(fields) = req.get("fields") else { return error("encode needs fields".into()) };

@@ -15,6 +15,7 @@ mod handshake;
 mod json;
 mod l2;
 mod link;
+mod lookup;
 mod server;
 
 /// The crate revision this binary was built against (chosen by the build).

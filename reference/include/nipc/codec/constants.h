@@ -46,6 +46,8 @@ enum class Method : std::uint16_t {
   kIncrement = 1,
   kCgroupsSnapshot = 2,
   kStringReverse = 3,
+  kCgroupsLookup = 4,  // newest revision (spec/lookup.md)
+  kAppsLookup = 5,     // newest revision (spec/lookup.md)
 };
 
 /// Profile bits offered and selected in the handshake.

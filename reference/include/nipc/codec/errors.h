@@ -143,7 +143,78 @@ namespace nipc {
   X(SnapshotStringMissingNul, "CODEC-SNAP-013", NONE,                                             \
     "snapshot item byte after the string is not NUL")                                             \
   X(SnapshotStringsOverlap, "CODEC-SNAP-014", NONE,                                               \
-    "snapshot item name and path (with their NULs) overlap")
+    "snapshot item name and path (with their NULs) overlap")                                      \
+  /* CGROUPS_LOOKUP and APPS_LOOKUP (spec/lookup.md, newest revision) */                          \
+  X(LookupTruncated, "LOOKUP-HDR-001", BAD_ENVELOPE,                                              \
+    "lookup payload shorter than its 16-byte header")                                             \
+  X(LookupBadLayout, "LOOKUP-HDR-002", BAD_ENVELOPE,                                              \
+    "lookup header layout_version is not 1")                                                      \
+  X(LookupNonzeroFlags, "LOOKUP-HDR-003", BAD_ENVELOPE,                                           \
+    "lookup header flags are not 0")                                                              \
+  X(LookupNonzeroReserved, "LOOKUP-HDR-004", BAD_ENVELOPE,                                        \
+    "lookup request reserved0 or reserved1 is not 0")                                             \
+  X(LookupDirectoryTruncated, "LOOKUP-HDR-005", BAD_ENVELOPE,                                     \
+    "lookup payload shorter than its directory")                                                  \
+  X(LookupMisalignedOffset, "LOOKUP-DIR-001", BAD_ENVELOPE,                                       \
+    "lookup directory offset is not a multiple of 8")                                             \
+  X(LookupEntryOutOfBounds, "LOOKUP-DIR-002", BAD_ENVELOPE,                                       \
+    "lookup key or item extends past the packed area")                                            \
+  X(LookupEntriesOverlap, "LOOKUP-DIR-003", BAD_ENVELOPE,                                         \
+    "lookup directory entry starts before the previous one ends")                                 \
+  X(CgroupsKeyTooShort, "LOOKUP-CGKEY-001", BAD_ENVELOPE,                                         \
+    "CGROUPS_LOOKUP key shorter than 2 bytes (empty path)")                                       \
+  X(CgroupsKeyMissingNul, "LOOKUP-CGKEY-002", BAD_ENVELOPE,                                       \
+    "CGROUPS_LOOKUP key does not end with NUL")                                                   \
+  X(CgroupsKeyInteriorNul, "LOOKUP-CGKEY-003", BAD_ENVELOPE,                                      \
+    "CGROUPS_LOOKUP key has a NUL before its last byte")                                          \
+  X(AppsKeyBadLength, "LOOKUP-APKEY-001", BAD_ENVELOPE,                                           \
+    "APPS_LOOKUP key length is not 8")                                                            \
+  X(AppsKeyNonzeroReserved, "LOOKUP-APKEY-002", BAD_ENVELOPE,                                     \
+    "APPS_LOOKUP key reserved field is not 0")                                                    \
+  X(LookupItemTruncated, "LOOKUP-ITEM-001", NONE,                                                 \
+    "lookup item shorter than its fixed part")                                                    \
+  X(LookupItemBadLayout, "LOOKUP-ITEM-002", NONE,                                                 \
+    "lookup item layout_version is not 1")                                                        \
+  X(LookupItemNonzeroReserved, "LOOKUP-ITEM-003", NONE,                                           \
+    "lookup item reserved field is not 0")                                                        \
+  X(LookupItemTrailingBytes, "LOOKUP-ITEM-004", NONE,                                             \
+    "lookup item does not end at its last NUL")                                                   \
+  X(CgroupsItemBadStatus, "LOOKUP-CGITEM-001", NONE,                                              \
+    "CGROUPS_LOOKUP item status is not 0-4")                                                      \
+  X(CgroupsItemEmptyPath, "LOOKUP-CGITEM-002", NONE,                                              \
+    "CGROUPS_LOOKUP item path is empty")                                                          \
+  X(CgroupsItemUnknownNotEmpty, "LOOKUP-CGITEM-003", NONE,                                        \
+    "CGROUPS_LOOKUP item not KNOWN but carries orchestrator, name or labels")                     \
+  X(AppsItemBadStatus, "LOOKUP-APITEM-001", NONE,                                                 \
+    "APPS_LOOKUP item status is not 0-3")                                                         \
+  X(AppsItemBadCgroupStatus, "LOOKUP-APITEM-002", NONE,                                           \
+    "APPS_LOOKUP item cgroup_status is not 0-3")                                                  \
+  X(AppsItemCommTooLong, "LOOKUP-APITEM-003", NONE,                                               \
+    "APPS_LOOKUP item comm longer than 15 bytes")                                                 \
+  X(AppsItemUnknownNotEmpty, "LOOKUP-APITEM-004", NONE,                                           \
+    "APPS_LOOKUP item not KNOWN but carries process or cgroup data")                              \
+  X(AppsItemCommEmpty, "LOOKUP-APITEM-005", NONE,                                                 \
+    "KNOWN APPS_LOOKUP item has an empty comm")                                                   \
+  X(AppsItemCgroupMismatch, "LOOKUP-APITEM-006", NONE,                                            \
+    "KNOWN APPS_LOOKUP item's cgroup fields disagree with cgroup_status")                         \
+  X(LookupStringOffsetLow, "LOOKUP-STR-001", NONE,                                                \
+    "lookup item string starts inside the fixed part")                                            \
+  X(LookupStringOutOfBounds, "LOOKUP-STR-002", NONE,                                              \
+    "lookup item string and its NUL extend past the item")                                        \
+  X(LookupStringMissingNul, "LOOKUP-STR-003", NONE,                                               \
+    "lookup item byte after a string is not NUL")                                                 \
+  X(LookupStringInteriorNul, "LOOKUP-STR-004", NONE,                                              \
+    "lookup item string contains a NUL")                                                          \
+  X(LookupStringsOverlap, "LOOKUP-STR-005", NONE,                                                 \
+    "lookup item strings (with their NULs) overlap")                                              \
+  X(LookupLabelTableOutOfBounds, "LOOKUP-LABEL-001", NONE,                                        \
+    "lookup item label table does not fit in the item")                                           \
+  X(LookupLabelPaddingNonzero, "LOOKUP-LABEL-002", NONE,                                          \
+    "lookup item padding before the label table is not zero")                                     \
+  X(LookupLabelKeyEmpty, "LOOKUP-LABEL-003", NONE,                                                \
+    "lookup item label key is empty")                                                             \
+  X(LookupLabelNotPacked, "LOOKUP-LABEL-004", NONE,                                               \
+    "lookup item label string is not where the previous one ends")
 
 /// A codec error: the rule a structure broke. Never `kOk`-like: a result holds a value or
 /// an Error, not both.
