@@ -89,6 +89,9 @@ func flagTable(o *options) map[string]flagSpec {
 		"--timeout-ms":           {"sc", u32(&o.timeoutMs)},
 		"--snapshot-items":       {"sc", u32(&o.snapItems)},
 		"--snapshot-seed":        {"sc", func(_ *options, v string) (err error) { o.snapSeed, err = parseNum(v, 64); return }},
+		// The lookup knobs are accepted and unused: this shim serves no lookup service kind.
+		"--lookup-keys": {"sc", func(_ *options, v string) (err error) { _, err = parseNum(v, 32); return }},
+		"--lookup-seed": {"sc", func(_ *options, v string) (err error) { _, err = parseNum(v, 64); return }},
 		"--echo-method": {"sc", func(_ *options, v string) error {
 			n, err := parseNum(v, 16)
 			o.echoMethod = uint16(n)

@@ -119,6 +119,8 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
         NUM("--timeout-ms", UINT32_MAX, a->timeout_ms)
         NUM("--snapshot-items", UINT32_MAX, a->snapshot_items)
         NUM("--snapshot-seed", UINT64_MAX, a->snapshot_seed)
+        NUM("--lookup-keys", UINT32_MAX, a->lookup_keys)
+        NUM("--lookup-seed", UINT64_MAX, a->lookup_seed)
         NUM("--echo-method", UINT16_MAX, a->echo_method)
         else if (!strcmp(f, "--sessions")) {
             ONLY('s');

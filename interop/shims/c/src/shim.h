@@ -43,6 +43,8 @@ typedef struct {
     uint32_t timeout_ms;
     uint32_t snapshot_items;
     uint64_t snapshot_seed;
+    uint32_t lookup_keys;   /* accepted, unused: this shim serves no lookup kind */
+    uint64_t lookup_seed;
     uint32_t echo_method;
     uint64_t sessions; /* 0 = forever */
     const char *scenario;

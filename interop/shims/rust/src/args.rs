@@ -131,6 +131,13 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
             "--timeout-ms" => a.timeout_ms = num(u32max)? as u32,
             "--snapshot-items" => a.snapshot_items = num(u32max)? as u32,
             "--snapshot-seed" => a.snapshot_seed = num(u64::MAX)?,
+            // Accepted and unused: this shim serves no lookup service kind.
+            "--lookup-keys" => {
+                num(u32max)?;
+            }
+            "--lookup-seed" => {
+                num(u64::MAX)?;
+            }
             "--echo-method" => a.echo_method = num(u16::MAX as u64)? as u16,
             "--sessions" if role == "server" => {
                 a.sessions = if value == "forever" {
