@@ -20,25 +20,15 @@ def cmd_setup(args) -> int:
     return 0 if ok else 1
 
 
+# The dependency checks live in deps (the run needs them too); the old names stay here.
+windows_available = deps.windows_available
+_ensure_deps = deps.ensure_for_build
+
+
 # The Windows preset's share of `./cts test` is bounded: its tests stop being started once this
 # much wall time has passed since its build finished (CTest --stop-time).
 WINDOWS_TEST_BUDGET_S = 900
 WARMUP_TIMEOUT_S = 300
-
-
-def windows_available(install: bool) -> bool:
-    """Whether the mingw-w64 toolchain and wine are there; installs them first when `install`
-    and root (as the other dependencies). Otherwise says exactly what to install."""
-    missing = deps.missing_packages(deps.WINDOWS_PACKAGES)
-    if not missing:
-        return True
-    if install and deps.is_root():
-        print("cts: installing the Windows toolchain and wine")
-        return deps.ensure(deps.WINDOWS_PACKAGES)
-    print("cts: skipping the windows preset: missing %s; install them with\n"
-          "  sudo apt-get install -y %s   (or: sudo ./cts setup --windows)"
-          % (" ".join(missing), " ".join(missing)), file=sys.stderr)
-    return False
 
 
 def warm_up_wine(preset="windows") -> float:
@@ -73,13 +63,6 @@ def run_windows_preset(args):
     stop = time.strftime("%H:%M:%S", time.localtime(time.time() + WINDOWS_TEST_BUDGET_S))
     return build.ctest("windows", ["--stop-time", stop] +
                        (["-L", args.label] if args.label else []))
-
-
-def _ensure_deps() -> bool:
-    if not deps.missing_packages():
-        return True
-    print("cts: required packages are missing; running setup first")
-    return deps.ensure()
 
 
 def cmd_test(args) -> int:

@@ -5,7 +5,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import expected, junit, manifest, matrix, paths, textsafe
+from . import expected, hostplatform, junit, manifest, matrix, paths, textsafe
+from .report_model import headline, profile_names  # noqa: F401 (report.headline)
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
 SCHEMA_VERSION = 1
@@ -129,18 +130,7 @@ def bounded_row(row):
     return walk(row)
 
 
-def headline(summary):
-    """The run's counts as the command line and the HTML badges both show them: environment
-    errors are counted apart from failures (they are not conformance results)."""
-    o = summary["outcomes"]
-    env = len(summary.get("environment_errors", []))
-    return {"pass": o["pass"], "fail": o["fail"] - env, "environment": env,
-            "xfail": o["xfail"], "xpass": o["xpass"], "skip": o["skip"],
-            "not run": len(summary.get("not_run", []))}
-
-
 def document(rows, manifests, lists, notes, started, seconds, args, interrupted=False):
-    from .run import host_info
     from . import traceability
     rows = [bounded_row(r) for r in rows]
     revision, requirements = load_requirements()
@@ -157,7 +147,7 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
         "options": {"jobs": args.jobs, "shard": "%d/%d" % args.shard, "strict": args.strict,
                     "diagnose": args.diagnose, "capture": args.capture,
                     "only": args.only or "", "scenarios": args.scenario or []},
-        "host": host_info(),
+        "host": hostplatform.host_info(),
         "implementations": [_impl_doc(m, lists) for m in manifests],
         "scenarios": [{"id": s.id, "title": s.title, "service_kind": s.service_kind,
                        "client_scenario": s.client_scenario,
@@ -205,13 +195,6 @@ def junit_rows(rows):
                 r.get("expected_reason", ""))
         out.append(j)
     return out
-
-
-def profile_names(impl_doc):
-    """The profile names of an implementation document, as its platform names them."""
-    names = manifest.PROFILE_NAMES[manifest.PLATFORMS.get(impl_doc.get("platform", "linux"),
-                                                          "posix")]
-    return [names.get(p, str(p)) for p in impl_doc["profiles"]]
 
 
 def markdown(doc):

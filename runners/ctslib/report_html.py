@@ -6,7 +6,7 @@ assets and no scripts: everything is inline."""
 import html
 from pathlib import Path
 
-from . import expected, matrix, report, wire
+from . import expected, matrix, report_model, wire
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
@@ -59,8 +59,8 @@ def has_page(row):
 # ---- index ----------------------------------------------------------------------------------
 
 def _counts(summary):
-    """The badges: the same counts as the command line's summary (report.headline)."""
-    h = report.headline(summary)
+    """The badges: the same counts as the command line's summary (report_model.headline)."""
+    h = report_model.headline(summary)
     css = {"environment": "error", "not run": "skip"}
     return "<p class=\"counts\">" + "".join(
         "<span class=\"v-%s\" data-count=\"%s\">%s %d</span>" % (css.get(k, k), k, k, n)
@@ -120,7 +120,7 @@ def index(doc):
                      "<td>%s</td><td>%d</td></tr>" % (
                          esc(i["name"]), esc(i["language"]), esc(i["version"]), esc(platform),
                          esc(", ".join(i["roles"])),
-                         esc(", ".join(report.profile_names(i))),
+                         esc(", ".join(report_model.profile_names(i))),
                          esc(conf), len(i["expected_failures"])))
     parts.append("</table>")
     per = s.get("per_implementation", [])

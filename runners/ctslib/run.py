@@ -11,7 +11,6 @@ import concurrent.futures as futures
 import datetime
 import importlib
 import os
-import platform as pyplatform
 import re
 import shutil
 import subprocess
@@ -20,9 +19,10 @@ import threading
 import time
 from pathlib import Path
 
-from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
+from . import build, deps, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
 from . import hostplatform as host
 from . import textsafe, vectors
+from .procs import PROBE_TIMEOUT, probe  # noqa: F401 (run.probe, its old home)
 
 REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
 REFERENCE_NAME = "reference"
@@ -134,37 +134,6 @@ def vector_tasks(manifests, out_dir):
 
 
 # ---- launcher probe -------------------------------------------------------------------------
-
-PROBE_TIMEOUT = 120.0  # a cold wine prefix can take a while to come up
-
-
-def probe(m, timeout=PROBE_TIMEOUT):
-    """Runs the manifest's probe (launcher first) once. Returns "" when it exits 0, else why
-    not. Only the probe process itself is killed on a timeout: what the launcher starts for
-    itself (wineserver and wine's own services) is shared and left alone."""
-    if not m.probe:
-        return ""
-    try:
-        proc = host.popen(m.probe, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
-    except OSError as e:
-        return "cannot start %s: %s" % (m.probe[0], e)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return "%s did not finish within %.0f s" % (" ".join(m.probe), timeout)
-    except BaseException:  # Ctrl-C: the probe must not outlive the run
-        proc.kill()
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-        return "%s: %s%s" % (" ".join(m.probe), host.describe_exit(proc.returncode),
-                             ("; " + " / ".join(tail)) if tail else "")
-    return ""
-
 
 def environment_error_row(task_id, m, reason, kind):
     """The row standing for a task that could not run because the launcher or the build of
@@ -661,10 +630,9 @@ def _run(args, started, t0, stop) -> int:
         presets = build_presets(manifests) if args.build else []
         if presets:
             phase = "build"
-            from .cli import _ensure_deps, windows_available
-            if not _ensure_deps():
+            if not deps.ensure_for_build():
                 return EXIT_SETUP
-            if any(p == "windows" for p, _ in presets) and not windows_available(install=True):
+            if any(p == "windows" for p, _ in presets) and not deps.windows_available(install=True):
                 return EXIT_SETUP
             for preset, targets in presets:
                 if not build.configure_and_build(preset, targets):
@@ -883,8 +851,3 @@ def add_arguments(p):
                    help="connect clients to servers directly (no recording relay)")
     p.set_defaults(func=cmd_run)
 
-
-def host_info():
-    return {"platform": host.NAME, "system": pyplatform.system(),
-            "machine": pyplatform.machine(), "python": pyplatform.python_version(),
-            "cpus": os.cpu_count()}

@@ -411,7 +411,7 @@ def cmd_replay(args) -> int:
     if m.launcher:
         procs.quiet_wine()
     if m.probe:
-        from .run import probe
+        from .procs import probe
         why = probe(m)
         if why:
             print("vector replay: environment: %s could not start %s: %s (not a conformance "
