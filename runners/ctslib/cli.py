@@ -124,6 +124,16 @@ def cmd_bench(args) -> int:
                       *args.bench_args])
 
 
+def _remember_parsers(parser):
+    """Every (sub)parser records itself as the default `cts_parser`; the innermost one that
+    parsed wins, so an error can print that subcommand's usage."""
+    parser.set_defaults(cts_parser=parser)
+    for action in parser._actions:  # argparse offers no public walk of its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _remember_parsers(sub)
+
+
 def main(argv) -> int:
     parser = argparse.ArgumentParser(
         prog="cts", description="netipc conformance test suite and reference implementation")
@@ -202,7 +212,11 @@ def main(argv) -> int:
     conformance.add_parser(sub)
     shims.add_parser(sub)
 
-    args = parser.parse_args(argv)
+    _remember_parsers(parser)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # An option the subcommand does not know: its own usage, not the top-level one.
+        args.cts_parser.error("unrecognized arguments: %s" % " ".join(extra))
     try:
         return args.func(args)
     except KeyboardInterrupt:
