@@ -159,9 +159,13 @@ def main(argv) -> int:
 
     repro.add_parser(sub)
 
-    p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
-    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
-                   help="what changed between two runs, regressions first")
+    p = sub.add_parser("report", help="work with report.json files: --compare, --merge")
+    p.add_argument("--compare", nargs="*", metavar="REPORT",
+                   help="what changed between two runs (report.json files or report "
+                        "directories; none: the last two under out/runs): a summary per "
+                        "implementation and chapter, then regressions first")
+    p.add_argument("--verbose", action="store_true",
+                   help="with --compare: also list every new and removed case")
     p.set_defaults(func=report.cmd_report)
 
     expectations.add_parser(sub)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import build, deps, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
 from . import hostplatform as host
-from . import textsafe, vectors
+from . import history, textsafe, vectors
 from .procs import PROBE_TIMEOUT, probe  # noqa: F401 (run.probe, its old home)
 
 REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
@@ -778,7 +778,7 @@ def _run(args, started, t0, stop) -> int:
         manifests = load_manifests(impl)
         lists = expected.load([m.name for m in manifests],
                               Path(args.expected_dir) if args.expected_dir else None)
-        out_dir = check_out_dir(Path(args.out) if args.out else paths.OUT / "report")
+        out_dir = check_out_dir(Path(args.out) if args.out else history.new_run_dir(started))
     except (manifest_mod.ManifestError, expected.ExpectedListError, OutDirError) as e:
         print("cts run: %s" % e, file=sys.stderr)
         return EXIT_SETUP
@@ -929,6 +929,11 @@ def _run(args, started, t0, stop) -> int:
     if not (out_dir / REPORT_MARKER).exists():  # interrupted before the probes
         prepare_out_dir(out_dir)
     report.write_all(out_dir, doc)
+    if not args.out:
+        why = history.point_latest(out_dir)
+        if why:
+            notes.append(why)
+            print("cts run: %s" % why, file=sys.stderr)
     report.print_summary(doc, out_dir)
     if bundles["written"]:
         print("repro bundles: %d under %s (`./cts repro %s` runs one again)%s" % (
@@ -1056,7 +1061,9 @@ def add_arguments(p):
     p.add_argument("--diagnose", type=int, nargs="?", const=1, default=0, metavar="N",
                    help="rerun each failed cell N times alone (default 1) and report the "
                         "reruns beside the first failure")
-    p.add_argument("--out", metavar="DIR", help="report directory (default out/report)")
+    p.add_argument("--out", metavar="DIR",
+                   help="report directory (default: a new out/runs/<UTC time>/, with "
+                        "out/report pointing at the latest)")
     p.add_argument("--only", metavar="REGEX", type=parse_regex,
                    help="only rows whose id matches: matrix cells, catalogue cases "
                         "(conformance/<impl>/<role>/<profile>/<case>) and vector cases alike; "

@@ -252,8 +252,12 @@ class CompareTest(unittest.TestCase):
             p = subprocess.run([sys.executable, str(ROOT / "cts"), "report", "--compare",
                                 str(a), str(b)], capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 1)
-        self.assertTrue(p.stdout.startswith("Regressions (1):"), p.stdout)
-        self.assertIn("a", p.stdout.splitlines()[1])
+        lines = p.stdout.splitlines()
+        # The summary table comes first, then the regressions before every other list.
+        first_list = [n for n, line in enumerate(lines) if line.endswith(":")][0]
+        self.assertEqual(lines[first_list], "Regressions (1):", p.stdout)
+        self.assertTrue(lines[first_list + 1].endswith(" a"), p.stdout)
+        self.assertTrue(lines[1].startswith("implementation"), p.stdout)
 
     def test_identical_runs_have_no_differences(self):
         doc = {"results": [self.row("a", "pass")]}
