@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import expected, hostplatform, junit, manifest, matrix, paths, textsafe
+from . import expected, hostplatform, junit, manifest, matrix, paths, spec_index, textsafe
 from .report_model import headline, profile_names  # noqa: F401 (report.headline)
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
@@ -45,10 +45,18 @@ def _row_roles(row, name):
     return {row.get("role") or "codec"}
 
 
-def compliance(rows, manifests, requirements):
+def compliance(rows, manifests, requirements, named=None):
     """implementation -> [{id, level, chapter, statement, verdict, cases}] for every
     requirement that applies to a role the implementation plays. verdict: pass, fail,
-    expected-failure, not-applicable or untested; cases: the rows behind it."""
+    expected-failure, not-applicable, inconclusive, or, with no row behind it, one of two
+    words that never mean the same thing:
+      untested       no test of the suite names the requirement (what `./cts spec untested`
+                     lists: `named`, default spec_index.evidence(), lacks it);
+      not-exercised  tests name it, but no row of this run exercised it for this
+                     implementation (filtered out, another role, a shard, a skipped suite).
+    cases: the rows behind it."""
+    if named is None:
+        named = set(spec_index.evidence())
     out = {}
     for m in manifests:
         roles = set(m.capabilities.roles)
@@ -83,7 +91,8 @@ def compliance(rows, manifests, requirements):
                 else:
                     verdicts.add("not-applicable")
             verdict = next((v for v in ("fail", "expected-failure", "pass", "not-applicable")
-                            if v in verdicts), "untested" if not cases else "inconclusive")
+                            if v in verdicts), "inconclusive" if cases else
+                           "not-exercised" if req["id"] in named else "untested")
             table.append({"id": req["id"], "level": req.get("level", ""),
                           "chapter": req.get("chapter", ""),
                           "statement": req.get("statement", ""), "verdict": verdict,

@@ -16,7 +16,7 @@ text-align:left;vertical-align:top;font-size:.92em} th{background:#f0f0f0}
 .grid td{text-align:center;min-width:5.5em;font-weight:600}
 .v-pass{background:#b7e4b7} .v-fail,.v-error{background:#f3a5a5} .v-xfail{background:#f7d08a}
 .v-xpass{background:#c9b3f0} .v-unsupported,.v-not-applicable,.v-skip{background:#e4e4e4;color:#666}
-.v-untested,.v-inconclusive{background:#fff;color:#888}
+.v-untested,.v-not-exercised,.v-inconclusive{background:#fff;color:#888}
 .grids{display:flex;flex-wrap:wrap;gap:1.5em} .grids>div{flex:0 0 auto}
 .counts span{display:inline-block;padding:.2em .6em;margin-right:.4em;border-radius:.3em}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;font-size:.85em}
@@ -210,22 +210,27 @@ def index(doc):
     parts.append("<h2 id=\"compliance\">Compliance by implementation</h2>")
     parts.append(_compliance_matrix_html(doc))
     for name, table in doc["compliance"].items():
-        tested = [t for t in table if t["verdict"] != "untested"]
-        untested = [t for t in table if t["verdict"] == "untested"]
+        idle = ("untested", "not-exercised")
+        tested = [t for t in table if t["verdict"] not in idle]
         parts.append("<h3 id=\"compliance-%s\">%s</h3>" % (esc(name), esc(name)))
         parts.append("<table class=\"compliance\"><tr><th>requirement</th><th>level</th>"
                      "<th>verdict</th><th>cases</th><th>statement</th></tr>")
         for t in tested:
             parts.append(_compliance_row(t))
         parts.append("</table>")
-        if untested:
-            parts.append("<details><summary>%d applicable requirements no case of this run "
-                         "exercised</summary><table><tr><th>requirement</th><th>level</th>"
-                         "<th>statement</th></tr>%s</table></details>" % (
-                             len(untested), "".join(
-                                 "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                                     _req_link(t["id"]), esc(t["level"]), esc(t["statement"]))
-                                 for t in untested)))
+        for word, summary in (
+                ("not-exercised", "%d applicable requirements tests name but no row of this "
+                 "run exercised (not exercised)"),
+                ("untested", "%d applicable requirements no test of the suite names "
+                 "(untested, as <code>./cts spec untested</code> lists them)")):
+            idle_rows = [t for t in table if t["verdict"] == word]
+            if idle_rows:
+                parts.append("<details><summary>%s</summary><table><tr><th>requirement</th>"
+                             "<th>level</th><th>statement</th></tr>%s</table></details>" % (
+                                 summary % len(idle_rows), "".join(
+                                     "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                                         _req_link(t["id"]), esc(t["level"]),
+                                         esc(t["statement"])) for t in idle_rows)))
     if doc["notes"]:
         parts.append("<h2>Notes</h2><ul>%s</ul>" % "".join("<li>%s</li>" % esc(n)
                                                             for n in doc["notes"]))
@@ -400,7 +405,8 @@ def write_site(out_dir: Path, doc):
 OUTCOME_CLASS = {"pass": "pass", "fail": "fail", "xfail": "xfail", "xpass": "xpass",
                  "skip": "skip"}
 MATRIX_COLUMNS = (("met", "pass"), ("failed", "fail"), ("expected-failure", "xfail"),
-                  ("untested", "untested"), ("unsupported", "unsupported"),
+                  ("untested", "untested"), ("not-exercised", "not-exercised"),
+                  ("unsupported", "unsupported"),
                   ("inconclusive", "inconclusive"))
 
 

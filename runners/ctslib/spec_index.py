@@ -193,7 +193,9 @@ def cmd_untested(args) -> int:
         if ident not in seen:
             missing.setdefault(entry["chapter"], []).append(ident)
     total = sum(len(v) for v in missing.values())
-    print("untested requirement IDs: %d of %d" % (total, len(reqs)))
+    print("untested requirement IDs: %d of %d (no test of the suite names them; a run's "
+          "report calls a requirement tests name but that run did not reach "
+          "\"not exercised\")" % (total, len(reqs)))
     for chapter in sorted(missing):
         print("  %-12s %s" % (chapter + ":", " ".join(missing[chapter])))
     gate = set(args.fail_on or [])
