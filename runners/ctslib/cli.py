@@ -4,7 +4,7 @@ import sys
 import time
 
 from . import build, conformance, deps, expectations, fuzz, procs, report, repro, run
-from . import schema_check, shims
+from . import merge, schema_check, shims
 from . import spec_index, vectors
 
 
@@ -134,6 +134,16 @@ def _remember_parsers(parser):
                 _remember_parsers(sub)
 
 
+def cmd_report(args) -> int:
+    """`./cts report`: --merge joins shard reports, --compare compares two runs."""
+    if args.merge:
+        if args.compare is not None:
+            print("cts report: --merge and --compare are separate steps", file=sys.stderr)
+            return 2
+        return merge.cmd_merge(args)
+    return report.cmd_report(args)
+
+
 def main(argv) -> int:
     parser = argparse.ArgumentParser(
         prog="cts", description="netipc conformance test suite and reference implementation")
@@ -166,7 +176,13 @@ def main(argv) -> int:
                         "implementation and chapter, then regressions first")
     p.add_argument("--verbose", action="store_true",
                    help="with --compare: also list every new and removed case")
-    p.set_defaults(func=report.cmd_report)
+    p.add_argument("--merge", nargs="+", metavar="DIR",
+                   help="join the reports of the shards of one run (report directories or "
+                        "report.json files of `./cts run --shard K/N`) into one report")
+    p.add_argument("--out", metavar="DIR",
+                   help="with --merge: the merged report's directory (default: a new "
+                        "out/runs/<UTC time>/, with out/report pointing at it)")
+    p.set_defaults(func=cmd_report)
 
     expectations.add_parser(sub)
 

@@ -373,7 +373,10 @@ class PhaseLine:
         self.stream.flush()
 
     def step(self, k, n):
-        """Step k of n finished (from ninja's counter)."""
+        """Step k of n finished (from ninja's counter; a new n starts the count again)."""
+        if n != getattr(self, "n", n):
+            self.shown_tenth = -1
+        self.n = n
         tenth = 10 * k // max(1, n)
         if self.tty or tenth > self.shown_tenth:
             self.shown_tenth = tenth
