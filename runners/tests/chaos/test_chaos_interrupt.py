@@ -88,7 +88,7 @@ class InterruptTest(ChaosTest):
     def self_check_phase(self, sig):
         m = self.manifest("reference", server="ok", client="ok")
         proc = self.start(["run", "--impl", m, "--out", self.out, "--no-conformance",
-                           "--no-build", "--progress", "lines"],
+                           "--no-build", "--self-check", "--progress", "lines"],
                           env=self.env(PATH=self.slow_tools()))
         self.wait_for("the self-check", lambda: marker_processes(self.marker + "-grandchild"))
         doc = self.interrupt(proc, sig, "the self-check")
