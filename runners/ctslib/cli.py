@@ -163,8 +163,8 @@ def main(argv) -> int:
                    help="skip the windows preset (mingw-w64 cross-build under wine)")
     p.set_defaults(func=cmd_test)
 
-    p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
-                       "conformance and vector replay for every --impl, into out/report/")
+    p = sub.add_parser("run", help="the main job: interop matrix, conformance and vector "
+                       "replay for every --impl, into out/runs/<time>/ (out/report: the latest)")
     run.add_arguments(p)
 
     repro.add_parser(sub)

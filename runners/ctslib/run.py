@@ -1,5 +1,6 @@
-"""`./cts run`: the reference self-check, the interop matrix, the conformance catalogue and
-vector replay for every implementation given, in parallel, into one report.
+"""`./cts run`: the interop matrix, the conformance catalogue and vector replay for every
+implementation given (and, with --self-check, the reference's own tests), in parallel, into
+one report.
 
 Every result is a row of the same shape (see runners/schema/report.schema.json): id, kind,
 suite, name, verdict (pass | fail | unsupported | not-applicable | error), seconds, message,
