@@ -37,11 +37,18 @@ def configure_and_build_quietly(preset: str, targets=None, step=None) -> bool:
         tail = []
         proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
-        for line in proc.stdout:
-            tail = (tail + [line.rstrip("\n")])[-80:]
-            m = NINJA_STEP.match(line)
-            if m and step is not None:
-                step(int(m.group(1)), int(m.group(2)))
+        try:
+            for line in proc.stdout:
+                tail = (tail + [line.rstrip("\n")])[-80:]
+                m = NINJA_STEP.match(line)
+                if m and step is not None:
+                    step(int(m.group(1)), int(m.group(2)))
+        except BaseException:  # a stop: the build must not outlive it, nor its pipe stay open
+            proc.kill()
+            proc.stdout.close()
+            proc.wait()
+            raise
+        proc.stdout.close()
         if proc.wait() != 0:
             print("+ " + " ".join(cmd) + "\n" + "\n".join(tail), file=sys.stderr, flush=True)
             return False
