@@ -139,7 +139,9 @@ class FixedCliGoServerTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-2000:])
         rows = [r for r in doc["results"] if r["id"].startswith("conformance/go-fixed/")]
         self.assertGreater(sum(r["verdict"] == "pass" for r in rows), 50)
-        listed = [r for r in rows if r.get("expectation") == "expected-failure"]
+        # Every entry of the list is met, or (a timing-dependent one) passed this time.
+        listed = [r for r in rows if r.get("expectation") in ("expected-failure",
+                                                              "unexpected-pass")]
         self.assertEqual(len(listed), 14, [r["id"] for r in listed])
         one_session = [r for r in rows if r["verdict"] in ("fail", "error")
                        and "second connection" in r.get("message", "")]
