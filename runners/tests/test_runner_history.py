@@ -75,40 +75,36 @@ class HistoryTest(unittest.TestCase):
 
 
 class RunHistoryTest(unittest.TestCase):
-    """Two real runs of fake implementations into the checkout's out/runs."""
+    """Two real runs of fake implementations into a run history of their own (NIPC_OUT_DIR)."""
 
     def test_two_runs_keep_their_reports_and_compare_defaults_to_them(self):
         marker = new_marker()
         with tempfile.TemporaryDirectory(prefix="cts-t-", dir="/tmp") as d:
+            out = Path(d) / "out"
+            env = dict(os.environ, NIPC_OUT_DIR=str(out))
             s = fake_manifest(Path(d), "hist-srv", marker, server="ok")
             c = fake_manifest(Path(d), "hist-cli", marker, client="ok")
-            before = set(history.runs_with_reports())
-            made = []
             try:
-                for _ in range(2):
+                for n in (1, 2):
                     p = subprocess.run(
                         [sys.executable, str(ROOT / "cts"), "run", "--no-build",
                          "--no-conformance", "--progress", "lines", "--scenario", "single",
                          "--impl", str(s), "--impl", str(c)],
-                        capture_output=True, text=True, timeout=240, cwd=ROOT)
+                        capture_output=True, text=True, timeout=240, cwd=ROOT, env=env)
                     self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-                    now = set(history.runs_with_reports()) - before - set(made)
-                    self.assertEqual(len(now), 1, now)
-                    made += list(now)
-                    self.assertEqual(history.LATEST.resolve(), made[-1].resolve())
+                    made = history.runs_with_reports(out / "runs")
+                    self.assertEqual(len(made), n)
+                    self.assertTrue((out / "report").is_symlink())
+                    self.assertEqual((out / "report").resolve(), made[-1].resolve())
                 p = subprocess.run([sys.executable, str(ROOT / "cts"), "report", "--compare"],
-                                   capture_output=True, text=True, timeout=60, cwd=ROOT)
+                                   capture_output=True, text=True, timeout=60, cwd=ROOT,
+                                   env=env)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
                 self.assertIn(str(made[0] / "report.json"), p.stdout.splitlines()[0])
                 self.assertIn(str(made[1] / "report.json"), p.stdout.splitlines()[0])
                 self.assertIn("no differences in 1 cases", p.stdout)
             finally:
                 kill_marker(marker)
-                for run_dir in made:
-                    import shutil
-                    shutil.rmtree(run_dir, ignore_errors=True)
-                if history.LATEST.is_symlink() and not history.LATEST.exists():
-                    history.LATEST.unlink()
 
 
 class CompareOutputTest(unittest.TestCase):
