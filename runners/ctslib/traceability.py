@@ -167,8 +167,8 @@ def document(rows, requirements, compliance, lists, sources):
 
 def compliance_matrix(compliance):
     """implementation -> level -> {met, failed, expected-failure, untested, not-exercised,
-    unsupported, inconclusive, total}: the requirements that apply to the roles it plays, counted by their
-    compliance verdict."""
+    unsupported, inconclusive, total}: the requirements that apply to the roles it plays,
+    counted by their compliance verdict."""
     out = {}
     for name, table in compliance.items():
         levels = {lv: dict({col: 0 for _, col in MATRIX_COLUMNS}, total=0) for lv in LEVELS}
