@@ -20,7 +20,7 @@ add_test(NAME shims.build
 set_tests_properties(shims.build PROPERTIES LABELS shims FIXTURES_SETUP nipc_shims TIMEOUT 1800
                      SKIP_RETURN_CODE 2)
 foreach(lang c rust go)
-  foreach(part vectors matrix)
+  foreach(part vectors matrix bench)
     add_test(NAME shims.${lang}.${part}
              COMMAND ${NIPC_SHIMS_CHECK} --source ${NIPC_IMPL_SOURCE} --lang ${lang} --part ${part}
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

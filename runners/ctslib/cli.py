@@ -3,8 +3,8 @@ import argparse
 import sys
 import time
 
-from . import build, conformance, deps, expectations, fuzz, procs, report, repro, run
-from . import merge, schema_check, shims
+from . import bench, build, conformance, deps, expectations, fuzz, merge, procs, report, repro
+from . import run, schema_check, shims
 from . import spec_index, vectors
 
 
@@ -117,13 +117,6 @@ def shims_status() -> str:
             "shown as a skipped test with the reason)" % source)
 
 
-def cmd_bench(args) -> int:
-    if not _ensure_deps() or not build.configure_and_build("default", ["nipc_codec_bench"]):
-        return 1
-    return build.run([build.paths.host_binary("default", "reference/bench/nipc_codec_bench"),
-                      *args.bench_args])
-
-
 def _remember_parsers(parser):
     """Every (sub)parser records itself as the default `cts_parser`; the innermost one that
     parsed wins, so an error can print that subcommand's usage."""
@@ -186,9 +179,7 @@ def main(argv) -> int:
 
     expectations.add_parser(sub)
 
-    p = sub.add_parser("bench", help="run the codec micro-benchmarks")
-    p.add_argument("bench_args", nargs="*", help="arguments passed to Google Benchmark")
-    p.set_defaults(func=cmd_bench)
+    bench.add_parser(sub)
 
     fuzz.add_parser(sub)
 

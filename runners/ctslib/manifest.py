@@ -45,8 +45,9 @@ PROFILE_NAMES = {"posix": {0x01: "uds", 0x02: "shm-hybrid", 0x04: "shm-futex"},
 EXE_SUFFIX = {"posix": "", "windows": ".exe"}
 SERVICE_KINDS = ("increment", "string-reverse", "cgroups-snapshot", "echo")
 SCENARIOS = ("single", "batch", "pipeline", "large", "snapshot")
-# Scenarios a client may list beyond the defaults: "connect" (the handshake alone).
-EXTRA_SCENARIOS = ("connect",)
+# Scenarios a client may list beyond the defaults: "connect" (the handshake alone) and
+# "bench" (SHIM-BENCH-001, run by `./cts bench` only).
+EXTRA_SCENARIOS = ("connect", "bench")
 PROFILE_BITS = (0x01, 0x02, 0x04)
 # line: a stdout line matches ready_pattern; socket: the endpoint file appears (nothing
 # connects to it, so a one-session server keeps its session); connect: the endpoint accepts a
@@ -61,7 +62,11 @@ SUCCESS_MODES = ("exit-code", "line")
 CONFIG_PLACEHOLDERS = ("run_dir", "service", "auth_token", "profiles", "preferred",
                        "max_request_payload", "max_request_batch", "max_response_payload",
                        "packet_size", "service_kind", "sessions", "scenario", "count", "items",
-                       "depth", "size", "snapshot_items", "snapshot_seed")
+                       "depth", "size", "snapshot_items", "snapshot_seed",
+                       # bench only (SHIM-BENCH-001); other runners leave the defaults below
+                       "duration_ms", "rate")
+# Values of placeholders that only some runners set.
+PLACEHOLDER_DEFAULTS = {"duration_ms": "1000", "rate": "0"}
 PATH_PLACEHOLDERS = ("root", "build_dir", "exe", "source", "fixtures")
 # Path placeholders filled from the environment: a user's checkout of an implementation and
 # the build tree of its own programs (interop/examples/plugin-ipc-fixtures/).
@@ -204,7 +209,8 @@ class Manifest:
         spec = self.server if role == "server" else self.client
         if spec is None:
             raise ManifestError("%s has no [%s] section" % (self.name, role))
-        values = {k: str(v) for k, v in self.effective_config(config, role).items()}
+        values = dict(PLACEHOLDER_DEFAULTS)
+        values.update({k: str(v) for k, v in self.effective_config(config, role).items()})
         return list(self.launcher) + [expand(part, values, self.path) for part in spec.command]
 
 

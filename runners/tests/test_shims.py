@@ -22,7 +22,7 @@ CAPS = {"roles": ["server", "client", "codec"], "service_kinds": ["increment", "
         "scenarios": ["connect", "single"], "profiles": [1, 2], "configurable": True}
 
 
-def fake_language(language, fail=None, notes=()):
+def fake_language(language, fail=None, notes=(), caps=None):
     """A language build module that 'builds' a shell script as the shim."""
     mod = types.ModuleType("ctslib.shims." + language)
     mod.LANGUAGE = language
@@ -36,7 +36,7 @@ def fake_language(language, fail=None, notes=()):
         exe.write_text("#!/bin/sh\nexit 0\n")
         exe.chmod(0o755)
         return shims.BuiltShim(language=language, platform=platform, exe=exe,
-                               revision="0d17a9d-era API", capabilities=dict(CAPS),
+                               revision="0d17a9d-era API", capabilities=dict(caps or CAPS),
                                notes=list(notes))
     mod.build = build
     return mod
@@ -93,10 +93,23 @@ class BuildingShims(ShimTest):
         ref = manifest.load(shims.REFERENCE_MANIFEST)
         self.assertEqual(m.server.command[0:2], [exe, "server"])
         self.assertEqual(m.server.command[2:], ref.server.command[2:])
-        self.assertEqual(m.client.command[2:], ref.client.command[2:])
+        # A shim that does not play bench is not given the bench-only flags.
+        self.assertEqual(m.client.command[2:],
+                         shims._without_flags(ref.client.command[2:], shims.BENCH_FLAGS))
+        self.assertNotIn("--duration-ms", m.client.command)
         self.assertEqual(m.capabilities.service_kinds, CAPS["service_kinds"])
         self.assertEqual(m.capabilities.profiles, [1, 2])
         self.assertIn("the packet size is hard-coded", o.manifest.read_text())
+
+    def test_a_shim_that_plays_bench_gets_the_bench_flags_of_the_reference(self):
+        caps = dict(CAPS, scenarios=["connect", "single", "bench"])
+        self.install("c", fake_language("c", caps=caps))
+        _, outcomes = self.build(["c"])
+        m = manifest.load(outcomes[0].manifest)
+        ref = manifest.load(shims.REFERENCE_MANIFEST)
+        self.assertEqual(m.client.command[2:], ref.client.command[2:])
+        self.assertIn("--duration-ms", m.client.command)
+        self.assertIn("bench", m.capabilities.scenarios)
 
     def test_a_windows_build_runs_under_wine_with_a_probe(self):
         self.install("go", fake_language("go"))

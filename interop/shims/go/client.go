@@ -263,7 +263,7 @@ func runClient(o *options) int {
 		}
 	}
 	batchItems := uint32(1)
-	if o.scenario == "batch" {
+	if o.scenario == "batch" || (o.scenario == "bench" && o.items > 1) {
 		batchItems = o.items
 		largest = 8*uint64(o.items) + uint64(o.items)*((largest+7)&^7)
 	}
@@ -281,6 +281,16 @@ func runClient(o *options) int {
 			return notSupported("this service kind has fixed-size requests")
 		}
 		largest = size
+	}
+	if o.scenario == "bench" && o.size > 0 {
+		size = o.size
+		if _, ok := w.request(0, size); !ok {
+			return notSupported("this service kind has fixed-size requests")
+		}
+		largest = size
+		if o.items > 1 {
+			largest = 8*uint64(o.items) + uint64(o.items)*((size+7)&^7)
+		}
 	}
 	cfg := clientConfig{profiles: o.profiles, preferred: o.preferred, packetSize: o.packetSize,
 		authToken: o.authToken, maxReqBatch: batchItems, maxResp: 65536}
@@ -317,6 +327,8 @@ func runClient(o *options) int {
 			c.pipeline()
 		case "wrong-method":
 			c.wrongMethod()
+		case "bench":
+			c.bench(out)
 		}
 		l.close()
 	} else {
@@ -347,6 +359,9 @@ func runClient(o *options) int {
 	}
 	if o.scenario == "connect" {
 		want = 0
+	}
+	if o.scenario == "bench" { // SHIM-BENCH-001: at least one request, every item verified
+		want = max(c.o.items, 1)
 	}
 	switch {
 	case o.expectError != "":

@@ -43,6 +43,8 @@ type options struct {
 	items, depth                        uint32
 	size                                uint64
 	expectError                         string
+	durationMs                          uint64  // bench: measuring time
+	rate                                float64 // bench: target requests/s, 0 = as fast as possible
 }
 
 type flagSpec struct {
@@ -108,6 +110,18 @@ func flagTable(o *options) map[string]flagSpec {
 		"--size":              {"c", func(_ *options, v string) (err error) { o.size, err = parseNum(v, 64); return }},
 		"--max-request-batch": {"c", u32(&o.maxBat)},
 		"--expect-error":      {"c", str(&o.expectError)},
+		"--duration-ms": {"c", func(_ *options, v string) (err error) {
+			if o.durationMs, err = parseNum(v, 32); err == nil && o.durationMs == 0 {
+				err = fmt.Errorf("must be > 0")
+			}
+			return
+		}},
+		"--rate": {"c", func(_ *options, v string) (err error) {
+			if o.rate, err = strconv.ParseFloat(v, 64); err == nil && !(o.rate >= 0) {
+				err = fmt.Errorf("must be >= 0")
+			}
+			return
+		}},
 	}
 }
 
@@ -122,7 +136,7 @@ flags and exit codes: spec/shim-contract.md of netipc-cts
 func parseArgs(role string, args []string) (*options, error) {
 	o := &options{role: role, transport: defaultTransport, profiles: 1, timeoutMs: 10000,
 		snapItems: 16, snapSeed: 1, echoMethod: 1, sessions: "forever", scenario: "single",
-		count: 1, items: 4, depth: 16}
+		count: 1, items: 4, depth: 16, durationMs: 1000}
 	table := flagTable(o)
 	r := role[:1]
 	seen := map[string]bool{}
@@ -156,9 +170,18 @@ func parseArgs(role string, args []string) (*options, error) {
 	}
 	if role == "client" {
 		switch o.scenario {
-		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect":
+		case "single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench":
 		default:
 			return nil, fmt.Errorf("unknown --scenario %q", o.scenario)
+		}
+		// bench: one item per request, one request in flight, unless the flags say otherwise.
+		if o.scenario == "bench" {
+			if !seen["--items"] {
+				o.items = 1
+			}
+			if !seen["--depth"] {
+				o.depth = 1
+			}
 		}
 	}
 	return o, nil

@@ -12,6 +12,7 @@
 #include <windows.h>
 #else
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -139,6 +141,29 @@ bool is_environment(const TransportError& e) {
 // ---------------------------------------------------------------------------------------
 // server
 
+#if defined(NIPC_REF_REPLY_DELAY_US)
+// The slowed mutant of the benchmark (nipc-ref-slow, built with the tests only): the same
+// service, but every answer waits NIPC_REF_REPLY_DELAY_US microseconds first. It answers
+// correctly, so only a performance verdict can tell it from the reference.
+class SlowedService final : public Service {
+ public:
+  explicit SlowedService(std::shared_ptr<Service> inner) : inner_(std::move(inner)) {}
+  std::uint16_t method() const override { return inner_->method(); }
+  HandlerStatus handle(ConstBytes request, std::vector<std::uint8_t>& out) override {
+    std::this_thread::sleep_for(std::chrono::microseconds(NIPC_REF_REPLY_DELAY_US));
+    return inner_->handle(request, out);
+  }
+
+ private:
+  std::shared_ptr<Service> inner_;
+};
+std::shared_ptr<Service> served(const ServiceOptions& o) {
+  return std::make_shared<SlowedService>(make_service(o));
+}
+#else
+std::shared_ptr<Service> served(const ServiceOptions& o) { return make_service(o); }
+#endif
+
 // The transports this build has: UDS on POSIX, the named pipe on Windows.
 bool transport_available(const Common& c) {
 #if defined(_WIN32)
@@ -200,7 +225,7 @@ int run_server(const Common& c, const std::string& sessions) {
   cfg.max_response_payload_bytes = c.max_response_payload;
   cfg.packet_size = c.packet_size;
   cfg.handshake_timeout_ms = c.timeout_ms;
-  auto server = Server::start(cfg, make_service(p->service));
+  auto server = Server::start(cfg, served(p->service));
   if (!server) {
     std::cerr << "nipc-ref server: " << server.error().describe() << "\n";
     return server.error().kind == TransportErrorKind::kBadParameter ? kUsage : kEnvironment;
@@ -265,6 +290,8 @@ struct ClientArgs {
   std::uint32_t items = 4;      // batch
   std::uint32_t depth = 16;     // pipeline
   std::uint64_t size = 0;       // large (0: 4 packets' worth)
+  std::uint64_t duration_ms = 1000;  // bench: how long to measure
+  double rate = 0;                   // bench: target requests/s, 0 = as fast as possible
   std::string expect_error;     // exit 0 only if the run fails with this kind or rule
 };
 
@@ -391,6 +418,148 @@ void scenario_wrong_method(ClientSession& s, const Workload& w, std::uint64_t co
   }
 }
 
+// --- bench -------------------------------------------------------------------------------
+
+struct BenchFigures {
+  std::uint64_t requests = 0, items = 0;
+  double seconds = 0;
+  std::vector<double> latency_us;  // one entry per request (a batch request is one entry)
+};
+
+double cpu_seconds() {
+#if defined(_WIN32)
+  FILETIME created, exited, kernel, user;
+  if (!::GetProcessTimes(::GetCurrentProcess(), &created, &exited, &kernel, &user)) return -1;
+  auto secs = [](const FILETIME& f) {
+    return static_cast<double>((static_cast<std::uint64_t>(f.dwHighDateTime) << 32) | f.dwLowDateTime) / 1e7;
+  };
+  return secs(kernel) + secs(user);
+#else
+  rusage u{};
+  if (::getrusage(RUSAGE_SELF, &u) != 0) return -1;
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+#endif
+}
+
+// The nearest-rank percentile of sorted values; 0 for none.
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// Runs requests for `duration` with up to `depth` in flight (1: ping-pong), each of `n` items
+// (n > 1: BATCH requests), every response verified as in the other scenarios. With a target
+// rate, request i is not sent before start + i / rate. Stops at the first failure.
+void scenario_bench(ClientSession& s, const Workload& w, const ClientArgs& a, std::uint32_t n,
+                    std::size_t size, Deadline::Clock::duration timeout, Outcome& o,
+                    BenchFigures& f) {
+  using Clock = std::chrono::steady_clock;
+  std::uint32_t limit = s.max_in_flight();
+  std::uint32_t depth = std::max<std::uint32_t>(1, a.depth);
+  o.effective_depth = (limit != 0 && limit < depth) ? limit : depth;
+  // Requests are prepared before the clock starts: the figure is the IPC's, not the encoder's.
+  constexpr std::uint64_t kDistinct = 64;
+  std::vector<std::vector<std::uint8_t>> payloads(kDistinct);
+  for (std::uint64_t r = 0; r < kDistinct; ++r) {
+    if (n <= 1) {
+      payloads[r] = *w.request(r, size);
+      continue;
+    }
+    std::vector<std::vector<std::uint8_t>> items(n);
+    std::vector<ConstBytes> views(n);
+    for (std::uint32_t k = 0; k < n; ++k) {
+      items[k] = *w.request(r * n + k, size);
+      views[k] = ConstBytes(items[k]);
+    }
+    payloads[r].resize(batch_encoded_size(views));
+    auto len = encode_batch(views, MutableBytes(payloads[r]));
+    if (!len) return void(o.failure = "batch encode failed");
+    payloads[r].resize(*len);
+  }
+  auto header = [&](std::uint64_t index) {
+    Header h = request_header(w.method(), index + 1);
+    if (n > 1) {
+      h.flags = kFlagBatch;
+      h.item_count = n;
+    }
+    return h;
+  };
+  auto check = [&](const InboundMessage& m, std::uint64_t index) {
+    if (!status_ok(m, o)) return false;
+    std::uint64_t r = index % kDistinct;
+    if (n <= 1) {
+      if (m.header.code != w.method() || m.header.flags != 0 || m.header.item_count != 1 ||
+          !w.verify(r, size, m.payload))
+        return o.failure = "response " + std::to_string(index) + " did not verify", false;
+      ++o.verified;
+      return true;
+    }
+    if (!m.header.is_batch() || m.header.item_count != n)
+      return o.failure = "batch response is not a batch of " + std::to_string(n), false;
+    auto view = BatchView::parse(m.payload, n);
+    if (!view) return o.failure = "batch response does not parse", false;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      auto item = view->item(k);
+      if (!item || !w.verify(r * n + k, size, *item))
+        return o.failure = "batch item " + std::to_string(k) + " did not verify", false;
+      ++o.verified;
+    }
+    return true;
+  };
+  f.latency_us.reserve(1 << 20);
+  // Request i occupies slot i % depth until its response arrives; the response is matched by
+  // message_id (i + 1) in any order (SESS-PIPELINE-001).
+  const std::uint32_t depth_n = o.effective_depth;
+  std::vector<Clock::time_point> sent(depth_n);
+  std::vector<std::uint64_t> slot_index(depth_n);
+  std::vector<bool> busy(depth_n, false);
+  auto start = Clock::now();
+  auto end = start + std::chrono::milliseconds(a.duration_ms);
+  auto due = [&](std::uint64_t i) {
+    return start + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(i) / a.rate));
+  };
+  std::uint64_t next = 0, in_flight = 0;
+  for (;;) {
+    // Fill the window while there is time left; with a target rate, only requests that are due.
+    while (in_flight < depth_n && Clock::now() < end) {
+      std::uint64_t slot = next % depth_n;
+      if (busy[slot]) break;
+      if (a.rate > 0) {
+        auto when = due(next);
+        if (when >= end || (in_flight > 0 && Clock::now() < when)) break;
+        std::this_thread::sleep_until(when);
+      }
+      sent[slot] = Clock::now();
+      slot_index[slot] = next;
+      busy[slot] = true;
+      if (auto r = s.send_request(header(next), ConstBytes(payloads[next % kDistinct])); !r)
+        return void(o.error = r.error());
+      ++next;
+      ++in_flight;
+      ++o.requests;
+      o.items += n;
+    }
+    if (in_flight == 0) break;
+    auto resp = s.receive_response(Deadline::after(timeout));
+    if (!resp) return void(o.error = resp.error());
+    auto now = Clock::now();
+    std::uint64_t id = resp->header.message_id;
+    std::uint64_t slot = id == 0 ? 0 : (id - 1) % depth_n;
+    if (id == 0 || !busy[slot] || slot_index[slot] != id - 1)
+      return void(o.failure = "response with unexpected message_id " + std::to_string(id));
+    if (!check(*resp, id - 1)) return;
+    f.latency_us.push_back(std::chrono::duration<double, std::micro>(now - sent[slot]).count());
+    busy[slot] = false;
+    --in_flight;
+  }
+  f.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  f.requests = o.requests;
+  f.items = o.items;
+}
+
 int run_client(const Common& c, const ClientArgs& a) {
   if (!transport_available(c)) {
     std::cout << json{{"role", "client"}, {"ok", false}, {"scenario", a.scenario},
@@ -403,7 +572,7 @@ int run_client(const Common& c, const ClientArgs& a) {
   auto p = resolve(c, &why);
   if (!p) return std::cerr << "nipc-ref: " << why << "\n", kUsage;
   static const char* kScenarios[] = {"single", "batch", "pipeline", "large", "snapshot",
-                                     "wrong-method", "connect"};
+                                     "wrong-method", "connect", "bench"};
   if (std::find(std::begin(kScenarios), std::end(kScenarios), a.scenario) == std::end(kScenarios))
     return std::cerr << "nipc-ref: unknown --scenario " << a.scenario << "\n", kUsage;
   auto workload = make_workload(p->service);
@@ -427,7 +596,7 @@ int run_client(const Common& c, const ClientArgs& a) {
   std::uint64_t largest = workload->request(0, 0) ? workload->request(0, 0)->size() : 0;
   for (std::uint64_t i = 1; i < 64; ++i) largest = std::max<std::uint64_t>(largest, workload->request(i, 0)->size());
   std::uint32_t batch_items = 1;
-  if (a.scenario == "batch") {
+  if (a.scenario == "batch" || (a.scenario == "bench" && a.items > 1)) {
     batch_items = a.items;
     largest = 8ull * a.items + a.items * (align8(largest));
   }
@@ -442,6 +611,11 @@ int run_client(const Common& c, const ClientArgs& a) {
   cfg.max_request_batch_items = c.max_request_batch ? c.max_request_batch : batch_items;
   cfg.max_response_payload_bytes = c.max_response_payload ? c.max_response_payload : 65536;
 
+  if (a.scenario == "bench" && a.size > 0) {
+    item_size = a.size;
+    if (!workload->request(0, item_size)) return not_supported("this service kind has fixed-size requests");
+    largest = a.items > 1 ? 8ull * a.items + a.items * align8(item_size) : item_size;
+  }
   if (a.scenario == "large") {
     // By default four of this side's packets: the agreed size is at most that, so it chunks.
     item_size = a.size;
@@ -457,6 +631,8 @@ int run_client(const Common& c, const ClientArgs& a) {
   auto start = std::chrono::steady_clock::now();
   auto session = client.connect();
   Outcome o;
+  BenchFigures bench;
+  double cpu_before = cpu_seconds();
   if (session) {
     auto& s = **session;
     out["profile"] = s.profile();
@@ -476,6 +652,8 @@ int run_client(const Common& c, const ClientArgs& a) {
       scenario_pipeline(s, *workload, a.count, a.depth, timeout, o);
     else if (a.scenario == "wrong-method")
       scenario_wrong_method(s, *workload, a.count, timeout, o);
+    else if (a.scenario == "bench")
+      scenario_bench(s, *workload, a, std::max<std::uint32_t>(1, a.items), item_size, timeout, o, bench);
     // "connect": the handshake (and SHM attach) is the whole scenario.
     if (auto* pl = dynamic_cast<PacketLink*>(&s.link())) out["chunked_messages"] = pl->chunked_messages();
     else out["chunked_messages"] = 0;
@@ -490,6 +668,24 @@ int run_client(const Common& c, const ClientArgs& a) {
   out["shm_attach_failures"] = client.shm_attach_failures();
   if (client.last_attach_error()) out["shm_attach_error"] = error_json(*client.last_attach_error());
   out["elapsed_ms"] = ms;
+  if (a.scenario == "bench") {
+    // SHIM-BENCH-001: figures of the measured window only (the handshake is outside it).
+    std::sort(bench.latency_us.begin(), bench.latency_us.end());
+    double secs = bench.seconds > 0 ? bench.seconds : 1e-9;
+    out["duration_ms"] = a.duration_ms;
+    out["target_rate"] = a.rate;
+    out["depth"] = a.depth;
+    out["batch_items"] = std::max<std::uint32_t>(1, a.items);
+    out["size"] = item_size;
+    out["seconds"] = bench.seconds;
+    out["rate"] = static_cast<double>(bench.requests) / secs;
+    out["items_rate"] = static_cast<double>(bench.items) / secs;
+    out["p50_us"] = percentile(bench.latency_us, 0.50);
+    out["p95_us"] = percentile(bench.latency_us, 0.95);
+    out["p99_us"] = percentile(bench.latency_us, 0.99);
+    double cpu_after = cpu_seconds();
+    out["client_cpu_s"] = cpu_before >= 0 && cpu_after >= 0 ? json(cpu_after - cpu_before) : json(nullptr);
+  }
   out["error"] = o.error ? error_json(*o.error) : json(nullptr);
   out["failure"] = o.failure.empty() ? json(nullptr) : json(o.failure);
 
@@ -504,6 +700,8 @@ int run_client(const Common& c, const ClientArgs& a) {
            : o.error->kind == TransportErrorKind::kNotSupported ? kNotSupported
            : o.error->kind == TransportErrorKind::kRejected     ? kRejected
                                                                 : kFailed;
+  } else if (a.scenario == "bench") {
+    code = (o.failure.empty() && o.requests > 0 && o.verified == o.items) ? kOk : kFailed;
   } else if (!o.failure.empty() || o.verified < (a.scenario == "connect" ? 0 : a.count * (a.scenario == "batch" ? a.items : 1))) {
     code = kFailed;
   }
@@ -535,9 +733,12 @@ int main(int argc, char** argv) {
   client->add_option("--scenario", ca.scenario,
                      "single | batch | pipeline | large | snapshot | wrong-method | connect");
   client->add_option("--count", ca.count, "requests (batch: batch requests)");
-  client->add_option("--items", ca.items, "batch: items per request");
-  client->add_option("--depth", ca.depth, "pipeline: requests in flight");
-  client->add_option("--size", ca.size, "large: request payload bytes (0: 4 packets)");
+  auto* items_opt = client->add_option("--items", ca.items, "batch: items per request (bench: 1 = no batch)");
+  auto* depth_opt = client->add_option("--depth", ca.depth, "pipeline, bench: requests in flight");
+  client->add_option("--size", ca.size, "large: request payload bytes (0: 4 packets); bench: item bytes (0: small)");
+  client->add_option("--duration-ms", ca.duration_ms, "bench: measuring time in milliseconds");
+  client->add_option("--rate", ca.rate, "bench: target requests/s (0: as fast as possible)")
+      ->check(CLI::NonNegativeNumber);
   client->add_option("--expect-error", ca.expect_error,
                      "succeed only if the run fails with this error kind or rule name");
   auto* codec = app.add_subcommand(
@@ -549,6 +750,12 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kUsage;
   }
   if (server->parsed()) return run_server(sc, sessions);
+  // bench: one item per request and one request in flight unless the flags say otherwise.
+  if (ca.scenario == "bench") {
+    if (items_opt->count() == 0) ca.items = 1;
+    if (depth_opt->count() == 0) ca.depth = 1;
+    if (ca.duration_ms == 0) return std::cerr << "nipc-ref: --duration-ms must be > 0\n", kUsage;
+  }
   if (codec->parsed()) return nipc::tools::run_codec_testee_on_stdio();
   return run_client(cc, ca);
 }

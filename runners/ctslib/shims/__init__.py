@@ -23,6 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import manifest as manifest_mod
 from .. import paths
 
 
@@ -125,6 +126,23 @@ def _reference_templates():
     return server[2:], client[2:]
 
 
+# The client flags only the bench scenario uses (SHIM-BENCH-001): a shim that does not play
+# bench is not given them, so it never sees a flag it does not know.
+BENCH_FLAGS = ("--duration-ms", "--rate")
+
+
+def _without_flags(args, flags):
+    out, skip = [], False
+    for part in args:
+        if skip:
+            skip = False
+        elif part in flags:
+            skip = True
+        else:
+            out.append(part)
+    return out
+
+
 def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
     """The manifest that runs `shim` through the whole shim contract: the command templates
     of interop/reference.toml with the shim's executable, exit code 4 for "unsupported", the
@@ -134,6 +152,8 @@ def manifest_text(shim: BuiltShim, name: str, source: Path) -> str:
     windows = shim.platform == "windows"
     caps = dict(shim.capabilities)
     caps.setdefault("configurable", True)
+    if "bench" not in caps.get("scenarios", ()):
+        client_args = _without_flags(client_args, BENCH_FLAGS)
     lines = ["# Written by `./cts shims build` from %s; rebuilt on every build." % source,
              "# Shim: interop/shims/%s/, built against that checkout." % shim.language]
     lines += ["# Library limitation: %s" % note for note in shim.notes]
@@ -307,6 +327,8 @@ def cmd_check(args) -> int:
         cmd = cts + ["run", "--no-build", "--no-self-check", "--no-conformance",
                      "--impl", str(manifest_path), "--only", "^vectors/",
                      "--progress", "lines", "--out", str(root / (label + "-vectors"))]
+    elif args.part == "bench":
+        return _check_bench(cts, manifest_path, root / (label + "-bench"))
     else:
         cmd = cts + ["run", "--no-build", "--no-self-check", "--no-conformance",
                      "--impl", str(REFERENCE_MANIFEST), "--impl", str(manifest_path),
@@ -314,6 +336,35 @@ def cmd_check(args) -> int:
                      "--progress", "lines", "--out", str(root / (label + "-matrix"))]
     print("+ " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=paths.ROOT, check=False).returncode
+
+
+def _check_bench(cts, manifest_path, out):
+    """The bench part: a short `./cts bench` (ping-pong and batch over UDS) with the reference.
+    Passes when every cell with the shim as server or client ran and verified every sample;
+    the performance verdicts are in the report but do not decide this check (a loaded machine
+    makes them unstable, and judging the implementation is `./cts bench`'s job)."""
+    cmd = cts + ["bench", "--quick", "--no-build", "--scenario", "ping-pong", "--scenario",
+                 "batch-64", "--profile", "uds", "--impl", str(REFERENCE_MANIFEST),
+                 "--impl", str(manifest_path), "--out", str(out)]
+    print("+ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=paths.ROOT, check=False)
+    try:
+        rows = json.loads((out / "bench.json").read_text())["rows"]
+    except (OSError, ValueError, KeyError) as e:
+        print("shims bench: no report (%s)" % e)
+        return 1
+    name = manifest_mod.load(manifest_path).name
+    mine = [r for r in rows if name in (r["server"], r["client"]) and r["verdict"] != "skip"]
+    bad = [r["id"] for r in mine if r["functional"] != "pass"]
+    for r in rows:
+        if name in (r["server"], r["client"]):
+            print("  %-60s functional %-5s performance %s" % (r["id"], r["functional"],
+                                                               r["verdict"]))
+    if not mine:
+        print("shims bench: no cell with %s ran" % name)
+        return 1
+    print("shims bench: %d cells, %d failed functionally" % (len(mine), len(bad)))
+    return 1 if bad else 0
 
 
 def add_parser(sub):
@@ -337,7 +388,7 @@ def add_parser(sub):
                    "with the default name")
     q.add_argument("--lang", choices=LANGUAGES)
     q.add_argument("--platform", choices=PLATFORMS, default="linux")
-    q.add_argument("--part", choices=("vectors", "matrix"))
+    q.add_argument("--part", choices=("vectors", "matrix", "bench"))
     q.add_argument("--skip-reason", help="print this reason and exit 77 (skipped)")
     q.set_defaults(func=cmd_check)
 

@@ -22,7 +22,7 @@ HEADER = Path("src/libnetdata/netipc/include/netipc/netipc_protocol.h")
 CAPABILITIES = {
     "roles": ["server", "client", "codec"],
     "service_kinds": ["increment", "string-reverse", "cgroups-snapshot", "echo"],
-    "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot"],
+    "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot", "bench"],
     "profiles": [1, 2, 4],
     "configurable": True,
 }

@@ -160,7 +160,7 @@ def build(source: Path, out: Path, platform: str, log) -> BuiltShim:
     caps = {
         "roles": ["server", "client", "codec"],
         "service_kinds": ["increment", "string-reverse", "cgroups-snapshot", "echo"],
-        "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot"],
+        "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot", "bench"],
         "profiles": [1, 2, 4],
         "configurable": True,
     }

@@ -104,7 +104,7 @@ def capabilities() -> dict:
     return {
         "roles": ["server", "client", "codec"],
         "service_kinds": ["increment", "string-reverse", "cgroups-snapshot", "echo"],
-        "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot"],
+        "scenarios": ["connect", "single", "batch", "pipeline", "large", "snapshot", "bench"],
         "profiles": [1, 2, 4],
         "configurable": True,
     }

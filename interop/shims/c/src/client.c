@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #if !defined(_WIN32)
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #endif
 
@@ -21,6 +23,9 @@ typedef struct {
     char failure[256];
     bool connected;
     link_info_t info;
+    /* bench (SHIM-BENCH-001) */
+    bool bench;
+    double seconds, client_cpu_s, p50_us, p95_us, p99_us;
 } outcome_t;
 
 static const shim_args_t *g_a;
@@ -44,6 +49,7 @@ static bool expected(const shim_args_t *a, const outcome_t *o) {
 static uint64_t wanted_verified(const shim_args_t *a) {
     if (!strcmp(a->scenario, "connect")) return 0;
     if (!strcmp(a->scenario, "batch")) return a->count * a->items;
+    if (!strcmp(a->scenario, "bench")) return 1;
     return a->count;
 }
 
@@ -54,6 +60,7 @@ static int finish(const shim_args_t *a, const outcome_t *o, const char *not_supp
     else if (a->expect_error) code = expected(a, o) ? 0 : EXIT_FAILED;
     else if (o->have_err) code = o->err.exit_code ? o->err.exit_code : EXIT_FAILED;
     else if (o->failure[0] || o->verified < wanted_verified(a)) code = EXIT_FAILED;
+    else if (!strcmp(a->scenario, "bench") && o->verified != o->items) code = EXIT_FAILED;
     else code = 0;
 
     jbuf_t b;
@@ -95,6 +102,20 @@ static int finish(const shim_args_t *a, const outcome_t *o, const char *not_supp
         jb_obj_end(&b);
     } else {
         jb_null(&b);
+    }
+    if (o->bench) {
+        double secs = o->seconds > 0 ? o->seconds : 1e-9;
+        jb_key(&b, "duration_ms"); jb_u64(&b, a->duration_ms);
+        jb_key(&b, "depth"); jb_u64(&b, a->depth);
+        jb_key(&b, "batch_items"); jb_u64(&b, a->items ? a->items : 1);
+        jb_key(&b, "seconds"); jb_f64(&b, o->seconds);
+        jb_key(&b, "rate"); jb_f64(&b, (double)o->requests / secs);
+        jb_key(&b, "items_rate"); jb_f64(&b, (double)o->items / secs);
+        jb_key(&b, "p50_us"); jb_f64(&b, o->p50_us);
+        jb_key(&b, "p95_us"); jb_f64(&b, o->p95_us);
+        jb_key(&b, "p99_us"); jb_f64(&b, o->p99_us);
+        jb_key(&b, "client_cpu_s");
+        if (o->client_cpu_s >= 0) jb_f64(&b, o->client_cpu_s); else jb_null(&b);
     }
     jb_key(&b, "failure"); if (o->failure[0]) jb_str(&b, o->failure); else jb_null(&b);
     if (a->expect_error) { jb_key(&b, "expected_error"); jb_str(&b, a->expect_error); }
@@ -311,6 +332,182 @@ static void pipeline(shim_link_t *l, const snapshot_t *snap, outcome_t *o) {
     free(seen);
 }
 
+/* ---- bench (SHIM-BENCH-001) ---- */
+#if !defined(_WIN32)
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return -1;
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double pct(const double *v, size_t n, double q) {
+    if (!n) return 0;
+    size_t rank = (size_t)(q * (double)n + 0.999999999);
+    if (rank == 0) rank = 1;
+    if (rank > n) rank = n;
+    return v[rank - 1];
+}
+
+#define BENCH_DISTINCT 64
+
+/* Builds request r of the bench: one item, or a batch of n items (request indexes r*n+k). */
+static int bench_payload(const snapshot_t *snap, uint64_t r, uint32_t n, size_t size,
+                         uint8_t **out, size_t *len, outcome_t *o) {
+    (void)snap;
+    if (n <= 1) {
+        int rc = wl_request(g_a, r, size, out, len);
+        if (rc != 0) fail_req(o, rc);
+        return rc;
+    }
+    uint8_t *items[1024];
+    size_t lens[1024];
+    if (n > 1024) { snprintf(o->failure, sizeof(o->failure), "bench batches hold at most 1024 items"); return -2; }
+    size_t total = (size_t)n * 8 + 8;
+    for (uint32_t k = 0; k < n; k++) {
+        int rc = wl_request(g_a, r * n + k, size, &items[k], &lens[k]);
+        if (rc != 0) { for (uint32_t j = 0; j < k; j++) free(items[j]); fail_req(o, rc); return rc; }
+        total += nipc_align8(lens[k]);
+    }
+    uint8_t *buf = malloc(total);
+    int rc = buf ? 0 : -2;
+    if (buf) {
+        nipc_batch_builder_t b;
+        nipc_batch_builder_init(&b, buf, total, n);
+        for (uint32_t k = 0; k < n; k++)
+            if (nipc_batch_builder_add(&b, items[k], lens[k]) != NIPC_OK) rc = -2;
+        uint32_t cnt = 0;
+        *len = nipc_batch_builder_finish(&b, &cnt);
+    }
+    for (uint32_t k = 0; k < n; k++) free(items[k]);
+    if (rc != 0) { free(buf); snprintf(o->failure, sizeof(o->failure), "batch encoding failed"); return rc; }
+    *out = buf;
+    return 0;
+}
+
+/* For --duration-ms: up to --depth requests in flight (1 on SHM), each of --items items,
+ * paced to --rate when it is not 0; every response verified. Requests are encoded before
+ * the window opens. */
+static void bench(shim_link_t *l, const snapshot_t *snap, size_t size, outcome_t *o) {
+    uint16_t m = kind_method(g_a);
+    uint32_t n = g_a->items ? g_a->items : 1;
+    uint32_t depth = g_a->depth ? g_a->depth : 1;
+    if (link_is_shm(l)) depth = 1; /* SHM-ONEINFLIGHT-001 */
+    o->effective_depth = depth;
+    o->bench = true;
+    o->client_cpu_s = -1;
+    uint8_t *pl[BENCH_DISTINCT] = {0};
+    size_t pll[BENCH_DISTINCT] = {0};
+    double *sent = calloc(depth, sizeof(double));
+    uint64_t *slot_id = calloc(depth, sizeof(uint64_t)); /* message_id in the slot, 0 = free */
+    size_t cap = 1 << 16, nlat = 0;
+    double *lat = malloc(cap * sizeof(double));
+    double cpu0 = cpu_s();
+    if (!sent || !slot_id || !lat) { snprintf(o->failure, sizeof(o->failure), "out of memory"); goto out; }
+    for (uint64_t r = 0; r < BENCH_DISTINCT; r++)
+        if (bench_payload(snap, r, n, size, &pl[r], &pll[r], o) != 0) goto out;
+    double start = now_s(), end = start + (double)g_a->duration_ms / 1000.0;
+    uint64_t next = 0, inflight = 0;
+    for (;;) {
+        while (inflight < depth && now_s() < end) {
+            uint64_t slot = next % depth;
+            if (slot_id[slot]) break;
+            if (g_a->rate > 0) {
+                double due = start + (double)next / g_a->rate;
+                if (due >= end || (inflight > 0 && now_s() < due)) break;
+                while (now_s() < due) {
+                    double left = due - now_s();
+                    if (left > 0.0005) {
+                        struct timespec ts = {0, (long)((left - 0.0002) * 1e9)};
+                        nanosleep(&ts, NULL);
+                    }
+                }
+            }
+            nipc_header_t h = request_header(m, next + 1);
+            if (n > 1) { h.flags = NIPC_FLAG_BATCH; h.item_count = n; }
+            sent[slot] = now_s();
+            slot_id[slot] = next + 1;
+            if (link_send(l, &h, pl[next % BENCH_DISTINCT], pll[next % BENCH_DISTINCT], &o->err) != 0) {
+                o->have_err = true;
+                goto out;
+            }
+            next++;
+            inflight++;
+            o->requests++;
+            o->items += n;
+        }
+        if (!inflight) break;
+        nipc_header_t rh;
+        const uint8_t *p;
+        size_t pn;
+        if (link_recv(l, g_a->timeout_ms, NULL, &rh, &p, &pn, &o->err) != 0) { o->have_err = true; goto out; }
+        double t = now_s();
+        uint64_t id = rh.message_id;
+        uint64_t slot = id ? (id - 1) % depth : 0;
+        if (id == 0 || slot_id[slot] != id) {
+            snprintf(o->failure, sizeof(o->failure), "response with message_id %llu was not in flight",
+                     (unsigned long long)id);
+            goto out;
+        }
+        if (!check_header(o, &rh, m, id, n > 1 ? NIPC_FLAG_BATCH : 0, n)) goto out;
+        uint64_t r = (id - 1) % BENCH_DISTINCT;
+        char why[200];
+        if (n <= 1) {
+            if (!wl_verify(g_a, snap, r, size, p, pn, why, sizeof(why))) {
+                snprintf(o->failure, sizeof(o->failure), "response %llu: %s", (unsigned long long)id, why);
+                goto out;
+            }
+            o->verified++;
+        } else {
+            for (uint32_t k = 0; k < n; k++) {
+                const void *ip;
+                uint32_t il;
+                if (nipc_batch_item_get(p, pn, n, k, &ip, &il) != NIPC_OK ||
+                    !wl_verify(g_a, snap, r * n + k, size, ip, il, why, sizeof(why))) {
+                    snprintf(o->failure, sizeof(o->failure), "batch item %u of response %llu did not verify",
+                             k, (unsigned long long)id);
+                    goto out;
+                }
+                o->verified++;
+            }
+        }
+        if (nlat == cap) {
+            double *bigger = realloc(lat, 2 * cap * sizeof(double));
+            if (!bigger) { snprintf(o->failure, sizeof(o->failure), "out of memory"); goto out; }
+            lat = bigger;
+            cap *= 2;
+        }
+        lat[nlat++] = (t - sent[slot]) * 1e6;
+        slot_id[slot] = 0;
+        inflight--;
+    }
+    o->seconds = now_s() - start;
+    qsort(lat, nlat, sizeof(double), cmp_double);
+    o->p50_us = pct(lat, nlat, 0.50);
+    o->p95_us = pct(lat, nlat, 0.95);
+    o->p99_us = pct(lat, nlat, 0.99);
+    if (cpu0 >= 0) o->client_cpu_s = cpu_s() - cpu0;
+out:
+    for (int r = 0; r < BENCH_DISTINCT; r++) free(pl[r]);
+    free(sent);
+    free(slot_id);
+    free(lat);
+}
+#endif /* !_WIN32 */
+
 static void wrong_method(shim_link_t *l, const snapshot_t *snap, outcome_t *o) {
     uint16_t m = kind_method(g_a);
     uint16_t wrong = m == 1 ? 3 : 1;
@@ -382,7 +579,10 @@ int run_client(const shim_args_t *a) {
         free(r);
     }
     uint32_t batch_items = 1;
-    if (!strcmp(sc, "batch")) {
+#if defined(_WIN32)
+    if (!strcmp(sc, "bench")) return finish(a, &o, "bench is played on POSIX builds only");
+#endif
+    if (!strcmp(sc, "batch") || (!strcmp(sc, "bench") && a->items > 1)) {
         batch_items = a->items;
         largest = (size_t)8 * a->items + (size_t)a->items * nipc_align8(largest);
     }
@@ -396,6 +596,15 @@ int run_client(const shim_args_t *a) {
         free(r);
         if (rc == -1) return finish(a, &o, "this service kind has fixed-size requests");
         largest = item_size;
+    }
+    if (!strcmp(sc, "bench") && a->size > 0) {
+        item_size = a->size;
+        uint8_t *r = NULL;
+        size_t len;
+        int rc = wl_request(a, 0, item_size, &r, &len);
+        free(r);
+        if (rc == -1) return finish(a, &o, "this service kind has fixed-size requests");
+        largest = a->items > 1 ? (size_t)8 * a->items + (size_t)a->items * nipc_align8(item_size) : item_size;
     }
     snapshot_t snap;
     memset(&snap, 0, sizeof(snap));
@@ -433,6 +642,9 @@ int run_client(const shim_args_t *a) {
         else if (!strcmp(sc, "batch")) batch(l, &snap, &o);
         else if (!strcmp(sc, "pipeline")) pipeline(l, &snap, &o);
         else if (!strcmp(sc, "wrong-method")) wrong_method(l, &snap, &o);
+#if !defined(_WIN32)
+        else if (!strcmp(sc, "bench")) bench(l, &snap, item_size, &o);
+#endif
         /* "connect": the handshake (and SHM attach) is the whole scenario. */
         link_close(l);
     }

@@ -298,6 +298,13 @@ void jb_u64(jbuf_t *b, uint64_t v) {
     jb_raw(b, t);
 }
 
+void jb_f64(jbuf_t *b, double v) {
+    char t[64];
+    value_sep(b);
+    snprintf(t, sizeof(t), "%.6f", v);
+    jb_raw(b, t);
+}
+
 void jb_u64str(jbuf_t *b, uint64_t v) {
     char t[32];
     snprintf(t, sizeof(t), "%" PRIu64, v);

@@ -47,6 +47,7 @@ void jb_key(jbuf_t *b, const char *key);         /* emits "key": (with a comma i
 void jb_str(jbuf_t *b, const char *s);            /* a string value */
 void jb_strn(jbuf_t *b, const char *s, size_t n);
 void jb_u64(jbuf_t *b, uint64_t v);
+void jb_f64(jbuf_t *b, double v);                /* a finite number, six decimals */
 void jb_u64str(jbuf_t *b, uint64_t v);            /* a 64-bit value as a decimal string */
 void jb_bool(jbuf_t *b, bool v);
 void jb_null(jbuf_t *b);

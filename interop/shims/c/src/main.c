@@ -69,6 +69,8 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
     a->count = 1;
     a->items = 4;
     a->depth = 16;
+    a->duration_ms = 1000;
+    bool items_given = false, depth_given = false;
     bool max_resp_given = false, max_req_given = false;
     for (int i = 2; i < argc; i++) {
         const char *f = argv[i];
@@ -128,7 +130,7 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
         } else if (!strcmp(f, "--scenario")) {
             ONLY('c');
             static const char *known[] = {"single", "batch", "pipeline", "large", "snapshot",
-                                          "wrong-method", "connect"};
+                                          "wrong-method", "connect", "bench"};
             bool ok = false;
             for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) ok |= !strcmp(v, known[k]);
             if (!ok) { fprintf(stderr, "netipc-shim-c: --scenario: bad value '%s'\n", v); return -1; }
@@ -139,9 +141,11 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
         } else if (!strcmp(f, "--items")) { ONLY('c');
             if (parse_num(v, UINT32_MAX, &n) != 0) { fprintf(stderr, "netipc-shim-c: bad --items\n"); return -1; }
             a->items = (uint32_t)n;
+            items_given = true;
         } else if (!strcmp(f, "--depth")) { ONLY('c');
             if (parse_num(v, UINT32_MAX, &n) != 0) { fprintf(stderr, "netipc-shim-c: bad --depth\n"); return -1; }
             a->depth = (uint32_t)n;
+            depth_given = true;
         } else if (!strcmp(f, "--size")) { ONLY('c');
             if (parse_num(v, UINT32_MAX, &n) != 0) { fprintf(stderr, "netipc-shim-c: bad --size\n"); return -1; }
             a->size = n;
@@ -150,6 +154,14 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
             a->max_request_batch = (uint32_t)n;
         } else if (!strcmp(f, "--expect-error")) { ONLY('c');
             a->expect_error = v;
+        } else if (!strcmp(f, "--duration-ms")) { ONLY('c');
+            if (parse_num(v, UINT32_MAX, &n) != 0 || n == 0) { fprintf(stderr, "netipc-shim-c: bad --duration-ms\n"); return -1; }
+            a->duration_ms = n;
+        } else if (!strcmp(f, "--rate")) { ONLY('c');
+            char *end = NULL;
+            errno = 0;
+            a->rate = strtod(v, &end);
+            if (errno || !end || *end || !(a->rate >= 0)) { fprintf(stderr, "netipc-shim-c: bad --rate\n"); return -1; }
         } else {
             fprintf(stderr, "netipc-shim-c: unknown flag %s\n", f);
             return -1;
@@ -160,6 +172,11 @@ static int parse_args(int argc, char **argv, shim_args_t *a) {
     if (!a->run_dir || !a->service || !a->kind_name) {
         fprintf(stderr, "netipc-shim-c: --run-dir, --service and --service-kind are required\n");
         return -1;
+    }
+    /* bench: one item per request, one request in flight, unless the flags say otherwise. */
+    if (a->role == 'c' && !strcmp(a->scenario, "bench")) {
+        if (!items_given) a->items = 1;
+        if (!depth_given) a->depth = 1;
     }
     if (a->role == 's') {
         if (!max_req_given) a->max_request_payload = 1048576;

@@ -51,6 +51,8 @@ typedef struct {
     uint64_t size;
     uint32_t max_request_batch;
     const char *expect_error;
+    uint64_t duration_ms; /* bench: measuring time */
+    double rate;          /* bench: target requests/s, 0 = as fast as possible */
 } shim_args_t;
 
 /* The method code a service kind serves. */

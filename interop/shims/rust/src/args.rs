@@ -29,6 +29,10 @@ pub struct Args {
     pub depth: u32,
     pub size: u64,
     pub expect_error: Option<String>,
+    /// bench: measuring time in milliseconds.
+    pub duration_ms: u64,
+    /// bench: target requests per second, 0 = as fast as possible.
+    pub rate: f64,
 }
 
 /// Decimal or 0x-prefixed hexadecimal, no sign.
@@ -46,7 +50,7 @@ pub fn parse_num(s: &str) -> Option<u64> {
     }
 }
 
-const SCENARIOS: &[&str] = &["single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect"];
+const SCENARIOS: &[&str] = &["single", "batch", "pipeline", "large", "snapshot", "wrong-method", "connect", "bench"];
 
 /// Parses `argv[1..]` (role first). Err is the usage message (exit 2).
 pub fn parse(argv: &[String]) -> Result<Args, String> {
@@ -79,7 +83,10 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
         depth: 16,
         size: 0,
         expect_error: None,
+        duration_ms: 1000,
+        rate: 0.0,
     };
+    let (mut items_given, mut depth_given) = (false, false);
     let mut i = 1;
     while i < argv.len() {
         let flag = argv[i].as_str();
@@ -94,7 +101,15 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
         let u32max = u32::MAX as u64;
         let client_only = matches!(
             flag,
-            "--scenario" | "--count" | "--items" | "--depth" | "--size" | "--max-request-batch" | "--expect-error"
+            "--scenario"
+                | "--count"
+                | "--items"
+                | "--depth"
+                | "--size"
+                | "--max-request-batch"
+                | "--expect-error"
+                | "--duration-ms"
+                | "--rate"
         );
         if client_only && role != "client" {
             return Err(format!("flag {flag} is for the client role"));
@@ -131,8 +146,22 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
                 a.scenario = value
             }
             "--count" => a.count = num(u64::MAX)?,
-            "--items" => a.items = num(u32max)? as u32,
-            "--depth" => a.depth = num(u32max)? as u32,
+            "--items" => {
+                a.items = num(u32max)? as u32;
+                items_given = true
+            }
+            "--depth" => {
+                a.depth = num(u32max)? as u32;
+                depth_given = true
+            }
+            "--duration-ms" => match num(u32max)? {
+                0 => return Err("--duration-ms must be > 0".into()),
+                v => a.duration_ms = v,
+            },
+            "--rate" => match value.parse::<f64>() {
+                Ok(v) if v >= 0.0 && v.is_finite() => a.rate = v,
+                _ => return Err(format!("bad value for --rate: {value}")),
+            },
             "--size" => a.size = num(u32max)?,
             "--max-request-batch" => a.max_request_batch = num(u32max)? as u32,
             "--expect-error" => a.expect_error = Some(value),
@@ -147,6 +176,15 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
     }
     if a.kind_name.is_empty() {
         return Err("missing --service-kind".into());
+    }
+    // bench: one item per request, one request in flight, unless the flags say otherwise.
+    if a.scenario == "bench" {
+        if !items_given {
+            a.items = 1;
+        }
+        if !depth_given {
+            a.depth = 1;
+        }
     }
     a.kind = Kind::parse(&a.kind_name).ok_or_else(|| format!("unknown service kind {}", a.kind_name))?;
     if a.transport != "uds" && a.transport != "pipe" {

@@ -212,6 +212,151 @@ fn wrong_method(link: &mut Link, w: &Workload, count: u64, o: &mut Outcome) {
     }
 }
 
+/// Requests encoded before the window opens and sent in turn, so the figure is the IPC's and
+/// the service's, not the encoder's.
+const BENCH_DISTINCT: u64 = 64;
+
+/// This process's user + system CPU seconds, None when they cannot be read.
+fn cpu_seconds() -> Option<f64> {
+    // SAFETY: getrusage fills the struct it is given.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut u) != 0 {
+            return None;
+        }
+        Some((u.ru_utime.tv_sec + u.ru_stime.tv_sec) as f64 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) as f64 / 1e6)
+    }
+}
+
+/// Nearest-rank percentile of sorted values (0 for none).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64) + 0.999_999_999) as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The bench scenario (SHIM-BENCH-001): for --duration-ms, up to --depth requests in flight
+/// (1 on shared memory), each of --items items, paced to --rate when it is not 0; every
+/// response verified. The figures go into `out`.
+fn bench(link: &mut Link, w: &Workload, a: &Args, size: usize, o: &mut Outcome, out: &mut Json) {
+    let n = a.items.max(1);
+    let depth = if link.is_shm() { 1 } else { a.depth.max(1) };
+    o.effective_depth = depth;
+    let mut payloads = Vec::with_capacity(BENCH_DISTINCT as usize);
+    for r in 0..BENCH_DISTINCT {
+        if n == 1 {
+            payloads.push(w.request(r, size).expect("request"));
+            continue;
+        }
+        let items: Vec<Vec<u8>> = (0..n as u64).map(|k| w.request(r * n as u64 + k, size).expect("request")).collect();
+        let cap = align8(n as usize * 8) + items.iter().map(|x| align8(x.len())).sum::<usize>();
+        let mut buf = vec![0u8; cap.max(8)];
+        let mut b = BatchBuilder::new(&mut buf, n);
+        for it in &items {
+            if b.add(it).is_err() {
+                o.failure = Some("the library's batch builder refused an item".into());
+                return;
+            }
+        }
+        let (len, _) = b.finish();
+        buf.truncate(len);
+        payloads.push(buf);
+    }
+    let cpu0 = cpu_seconds();
+    let mut sent = vec![Instant::now(); depth as usize];
+    let mut slot_id = vec![0u64; depth as usize]; // message_id in the slot, 0 = free
+    let mut lat: Vec<f64> = Vec::with_capacity(1 << 16);
+    let start = Instant::now();
+    let end = start + std::time::Duration::from_millis(a.duration_ms);
+    let (mut next, mut inflight) = (0u64, 0u32);
+    loop {
+        while inflight < depth && Instant::now() < end {
+            let slot = (next % depth as u64) as usize;
+            if slot_id[slot] != 0 {
+                break;
+            }
+            if a.rate > 0.0 {
+                let due = start + std::time::Duration::from_secs_f64(next as f64 / a.rate);
+                if due >= end || (inflight > 0 && Instant::now() < due) {
+                    break;
+                }
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+            let mut h = request_header(w.method, next + 1);
+            if n > 1 {
+                h.flags = FLAG_BATCH;
+                h.item_count = n;
+            }
+            sent[slot] = Instant::now();
+            slot_id[slot] = next + 1;
+            if let Err(e) = link.send(&h, &payloads[(next % BENCH_DISTINCT) as usize]) {
+                return o.error = Some(e);
+            }
+            next += 1;
+            inflight += 1;
+            o.requests += 1;
+            o.items += n as u64;
+        }
+        if inflight == 0 {
+            break;
+        }
+        let (h, p) = match link.receive() {
+            Ok(x) => x,
+            Err(e) => return o.error = Some(e),
+        };
+        let now = Instant::now();
+        let id = h.message_id;
+        let slot = if id == 0 { 0 } else { ((id - 1) % depth as u64) as usize };
+        if id == 0 || slot_id[slot] != id {
+            return o.failure = Some(format!("response message_id {id} is not in flight"));
+        }
+        if !check_response(&h, w.method, id, if n > 1 { Some(n) } else { None }, o) {
+            return;
+        }
+        let r = (id - 1) % BENCH_DISTINCT;
+        if n == 1 {
+            if let Err(why) = w.verify(r, size, &p) {
+                return o.failure = Some(format!("response {id}: {why}"));
+            }
+            o.verified += 1;
+        } else {
+            for k in 0..n {
+                let item = match batch_item_get(&p, n, k) {
+                    Ok((s, _)) => s,
+                    Err(e) => return o.failure = Some(format!("batch response {id} item {k}: {e}")),
+                };
+                if let Err(why) = w.verify(r * n as u64 + k as u64, size, item) {
+                    return o.failure = Some(format!("batch response {id} item {k}: {why}"));
+                }
+                o.verified += 1;
+            }
+        }
+        lat.push(now.duration_since(sent[slot]).as_secs_f64() * 1e6);
+        slot_id[slot] = 0;
+        inflight -= 1;
+    }
+    let secs = start.elapsed().as_secs_f64().max(1e-9);
+    lat.sort_by(|x, y| x.total_cmp(y));
+    out.set("duration_ms", a.duration_ms);
+    out.set("target_rate", a.rate);
+    out.set("depth", a.depth);
+    out.set("batch_items", n);
+    out.set("seconds", secs);
+    out.set("rate", o.requests as f64 / secs);
+    out.set("items_rate", o.items as f64 / secs);
+    out.set("p50_us", percentile(&lat, 0.50));
+    out.set("p95_us", percentile(&lat, 0.95));
+    out.set("p99_us", percentile(&lat, 0.99));
+    match (cpu0, cpu_seconds()) {
+        (Some(a0), Some(a1)) => out.set("client_cpu_s", a1 - a0),
+        _ => out.set("client_cpu_s", Json::Null),
+    }
+}
+
 fn print(out: &Json) {
     println!("{}", out.dump());
 }
@@ -241,7 +386,7 @@ pub fn run(a: &Args) -> i32 {
 
     let mut largest = (0..64).filter_map(|i| w.request(i, 0)).map(|r| r.len() as u64).max().unwrap_or(0);
     let mut batch_items = 1u32;
-    if a.scenario == "batch" {
+    if a.scenario == "batch" || (a.scenario == "bench" && a.items > 1) {
         batch_items = a.items;
         largest = 8 * a.items as u64 + a.items as u64 * align8(largest as usize) as u64;
     }
@@ -253,6 +398,14 @@ pub fn run(a: &Args) -> i32 {
             (4 * if a.packet_size != 0 { a.packet_size as u64 } else { native_packet_size() } + 100) as usize
         };
         match w.request(0, size) {
+            Some(r) => largest = r.len() as u64,
+            None => return not_supported(out, "this service kind has fixed-size requests"),
+        }
+    }
+    if a.scenario == "bench" && a.size > 0 {
+        size = a.size as usize;
+        match w.request(0, size) {
+            Some(r) if a.items > 1 => largest = 8 * a.items as u64 + a.items as u64 * align8(r.len()) as u64,
             Some(r) => largest = r.len() as u64,
             None => return not_supported(out, "this service kind has fixed-size requests"),
         }
@@ -288,6 +441,7 @@ pub fn run(a: &Args) -> i32 {
                 "batch" => batch(&mut link, &w, a.count, a.items, &mut o),
                 "pipeline" => pipeline(&mut link, &w, a.count, a.depth, &mut o),
                 "wrong-method" => wrong_method(&mut link, &w, a.count, &mut o),
+                "bench" => bench(&mut link, &w, a, size, &mut o, &mut out),
                 _ => {} // connect: the handshake (and attach) is the whole scenario
             }
             out.set("chunked_messages", link.chunked);
@@ -310,6 +464,8 @@ pub fn run(a: &Args) -> i32 {
         0
     } else if a.scenario == "batch" {
         a.count.saturating_mul(a.items as u64)
+    } else if a.scenario == "bench" {
+        o.items.max(1) // SHIM-BENCH-001: at least one request, every item verified
     } else {
         a.count
     };
