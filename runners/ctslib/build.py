@@ -1,5 +1,6 @@
 """CMake configure / build / CTest through the presets in CMakePresets.json."""
 import json
+import re
 import subprocess
 import sys
 import time
@@ -21,6 +22,37 @@ def configure_and_build(preset: str, targets=None) -> bool:
     if targets:
         cmd += ["--target", *targets]
     return run(cmd) == 0
+
+
+NINJA_STEP = re.compile(r"^\[(\d+)/(\d+)\]")
+
+
+def configure_and_build_quietly(preset: str, targets=None, step=None) -> bool:
+    """Configures and builds like configure_and_build, but prints nothing while it works:
+    `step(k, n)` is called as ninja reports step k of n. On failure the command and the
+    tail of its output go to stderr. Returns True when both succeeded."""
+    commands = [["cmake", "--preset", preset], ["cmake", "--build", "--preset", preset] +
+                (["--target", *targets] if targets else [])]
+    for cmd in commands:
+        tail = []
+        proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        try:
+            for line in proc.stdout:
+                tail = (tail + [line.rstrip("\n")])[-80:]
+                m = NINJA_STEP.match(line)
+                if m and step is not None:
+                    step(int(m.group(1)), int(m.group(2)))
+        except BaseException:  # a stop: the build must not outlive it, nor its pipe stay open
+            proc.kill()
+            proc.stdout.close()
+            proc.wait()
+            raise
+        proc.stdout.close()
+        if proc.wait() != 0:
+            print("+ " + " ".join(cmd) + "\n" + "\n".join(tail), file=sys.stderr, flush=True)
+            return False
+    return True
 
 
 class CtestOutcome:
@@ -110,13 +142,20 @@ def _labels(preset: str):
     return labels
 
 
-def ctest(preset: str, extra=()) -> CtestOutcome:
-    """Runs CTest for `preset`, returning counts by label (from its JUnit output)."""
+def ctest(preset: str, extra=(), quiet=False) -> CtestOutcome:
+    """Runs CTest for `preset`, returning counts by label (from its JUnit output). `quiet`:
+    CTest's own output is not shown (the outcome holds what failed)."""
     junit = paths.build_dir(preset) / "ctest-junit.xml"
     if junit.exists():
         junit.unlink()
     start = time.monotonic()
-    returncode = run(["ctest", "--preset", preset, "--output-junit", junit, *extra])
+    cmd = ["ctest", "--preset", preset, "--output-junit", junit, *extra]
+    if quiet:
+        returncode = subprocess.run([str(c) for c in cmd], cwd=paths.ROOT, check=False,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                                    ).returncode
+    else:
+        returncode = run(cmd)
     seconds = time.monotonic() - start
     labels = _labels(preset)
     if not junit.exists():

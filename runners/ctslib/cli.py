@@ -3,8 +3,8 @@ import argparse
 import sys
 import time
 
-from . import bench, build, conformance, deps, expectations, fuzz, procs, report, repro, run
-from . import schema_check, shims
+from . import bench, build, conformance, deps, expectations, fuzz, merge, procs, report, repro
+from . import run, schema_check, shims
 from . import knobs, revisions, spec_index, vectors
 
 
@@ -30,25 +30,15 @@ def cmd_setup(args) -> int:
     return 0 if ok else 1
 
 
+# The dependency checks live in deps (the run needs them too); the old names stay here.
+windows_available = deps.windows_available
+_ensure_deps = deps.ensure_for_build
+
+
 # The Windows preset's share of `./cts test` is bounded: its tests stop being started once this
 # much wall time has passed since its build finished (CTest --stop-time).
 WINDOWS_TEST_BUDGET_S = 900
 WARMUP_TIMEOUT_S = 300
-
-
-def windows_available(install: bool) -> bool:
-    """Whether the mingw-w64 toolchain and wine are there; installs them first when `install`
-    and root (as the other dependencies). Otherwise says exactly what to install."""
-    missing = deps.missing_packages(deps.WINDOWS_PACKAGES)
-    if not missing:
-        return True
-    if install and deps.is_root():
-        print("cts: installing the Windows toolchain and wine")
-        return deps.ensure(deps.WINDOWS_PACKAGES)
-    print("cts: skipping the windows preset: missing %s; install them with\n"
-          "  sudo apt-get install -y %s   (or: sudo ./cts setup --windows)"
-          % (" ".join(missing), " ".join(missing)), file=sys.stderr)
-    return False
 
 
 def warm_up_wine(preset="windows") -> float:
@@ -83,13 +73,6 @@ def run_windows_preset(args):
     stop = time.strftime("%H:%M:%S", time.localtime(time.time() + WINDOWS_TEST_BUDGET_S))
     return build.ctest("windows", ["--stop-time", stop] +
                        (["-L", args.label] if args.label else []))
-
-
-def _ensure_deps() -> bool:
-    if not deps.missing_packages():
-        return True
-    print("cts: required packages are missing; running setup first")
-    return deps.ensure()
 
 
 def cmd_test(args) -> int:
@@ -144,6 +127,26 @@ def shims_status() -> str:
             "shown as a skipped test with the reason)" % source)
 
 
+def _remember_parsers(parser):
+    """Every (sub)parser records itself as the default `cts_parser`; the innermost one that
+    parsed wins, so an error can print that subcommand's usage."""
+    parser.set_defaults(cts_parser=parser)
+    for action in parser._actions:  # argparse offers no public walk of its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _remember_parsers(sub)
+
+
+def cmd_report(args) -> int:
+    """`./cts report`: --merge joins shard reports, --compare compares two runs."""
+    if args.merge:
+        if args.compare is not None:
+            print("cts report: --merge and --compare are separate steps", file=sys.stderr)
+            return 2
+        return merge.cmd_merge(args)
+    return report.cmd_report(args)
+
+
 def main(argv) -> int:
     parser = argparse.ArgumentParser(
         prog="cts", description="netipc conformance test suite and reference implementation")
@@ -163,19 +166,29 @@ def main(argv) -> int:
                    help="skip the windows preset (mingw-w64 cross-build under wine)")
     p.set_defaults(func=cmd_test)
 
-    p = sub.add_parser("run", help="the main job: reference self-check, interop matrix, "
-                       "conformance and vector replay for every --impl, into out/report/")
+    p = sub.add_parser("run", help="the main job: interop matrix, conformance and vector "
+                       "replay for every --impl, into out/runs/<time>/ (out/report: the latest)")
     run.add_arguments(p)
 
     repro.add_parser(sub)
 
-    p = sub.add_parser("report", help="work with report.json files (--compare OLD NEW)")
-    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
-                   help="what changed between two runs, regressions first")
+    p = sub.add_parser("report", help="work with report.json files: --compare, --merge")
+    p.add_argument("--compare", nargs="*", metavar="REPORT",
+                   help="what changed between two runs (report.json files or report "
+                        "directories; none: the last two under out/runs): a summary per "
+                        "implementation and chapter, then regressions first")
+    p.add_argument("--verbose", action="store_true",
+                   help="with --compare: also list every new and removed case")
+    p.add_argument("--merge", nargs="+", metavar="DIR",
+                   help="join the reports of the shards of one run (report directories or "
+                        "report.json files of `./cts run --shard K/N`) into one report")
+    p.add_argument("--out", metavar="DIR",
+                   help="with --merge: the merged report's directory (default: a new "
+                        "out/runs/<UTC time>/, with out/report pointing at it)")
     p.add_argument("--spec-revision", type=revisions.argparse_type,
                    metavar="|".join(revisions.REVISIONS),
-                   help="require both reports to have been judged at this protocol revision")
-    p.set_defaults(func=report.cmd_report)
+                   help="with --compare: require both reports to have been judged at this protocol revision")
+    p.set_defaults(func=cmd_report)
 
     expectations.add_parser(sub)
 
@@ -238,7 +251,11 @@ def main(argv) -> int:
     conformance.add_parser(sub)
     shims.add_parser(sub)
 
-    args = parser.parse_args(argv)
+    _remember_parsers(parser)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # An option the subcommand does not know: its own usage, not the top-level one.
+        args.cts_parser.error("unrecognized arguments: %s" % " ".join(extra))
     try:
         return args.func(args)
     except KeyboardInterrupt:

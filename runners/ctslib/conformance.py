@@ -461,8 +461,10 @@ def selected_cases(catalogue, args):
     return out
 
 
-def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=False):
-    work = [(c, p) for p in profiles for c in cases]
+def run_all(runner: Runner, cases, profiles, jobs: int, levels: dict, quiet=False, select=None):
+    """Runs every case on every profile (only the pairs `select(case, profile)` accepts, when
+    given) `jobs` at a time; returns their results in that order."""
+    work = [(c, p) for p in profiles for c in cases if select is None or select(c, p)]
     results = [None] * len(work)
     lock = threading.Lock()
     done = [0]
@@ -547,10 +549,12 @@ def summarize(results, catalogue, coverage_report, seconds, title):
 
 
 def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 2,
-                  revision: str = revisions.DEFAULT) -> list:
+                  revision: str = revisions.DEFAULT, select=None) -> list:
     """The whole catalogue for one IUT role, on every profile the manifest supports, as
     result rows of the shape the matrix runner and its reports use (ctslib.run), judged at
-    protocol `revision`. The peer and the IUT's binaries come from the default build tree."""
+    protocol `revision`. The peer and the IUT's binaries come from the default build tree.
+    `select(row_id, profile)`, when given, must be true for a case to run on a profile (the
+    run's filters)."""
     del run_base  # each case makes its own short-lived run dir
     peer = peer_command(manifest)
     cases = [c for c in load_catalogue(peer) if c["role"] == role]
@@ -559,8 +563,9 @@ def run_catalogue(manifest, role: str, run_base=None, out_dir=None, jobs: int = 
     levels = {k: v["level"] for k, v in requirements.items()}
     prefix = "conformance/%s/%s/" % (manifest.name, role)
     try:
-        results = run_all(Runner(manifest, peer, revision=revision), cases, profiles, jobs,
-                          levels, quiet=True)
+        results = run_all(Runner(manifest, peer, revision=revision), cases, profiles, jobs, levels, quiet=True,
+                          select=None if select is None else
+                          (lambda c, p: select(prefix + p + "/" + c["id"], p)))
     except procs.Interrupted as stop:  # keep the cases that finished, name those that did not
         raise procs.Interrupted(rows=catalogue_rows(manifest, role, stop.rows),
                                 not_run=[prefix + x for x in stop.not_run])

@@ -85,3 +85,27 @@ def ensure(packages=None, quiet=False) -> bool:
         print("cts setup: still missing after install: " + " ".join(still), file=sys.stderr)
         return False
     return True
+
+
+def ensure_for_build() -> bool:
+    """True when every build package is there, installing what is missing first (as root) or
+    printing the apt-get line; False when something is still missing."""
+    if not missing_packages():
+        return True
+    print("cts: required packages are missing; running setup first")
+    return ensure()
+
+
+def windows_available(install: bool) -> bool:
+    """Whether the mingw-w64 toolchain and wine are there; installs them first when `install`
+    and root (as the other dependencies). Otherwise says exactly what to install."""
+    missing = missing_packages(WINDOWS_PACKAGES)
+    if not missing:
+        return True
+    if install and is_root():
+        print("cts: installing the Windows toolchain and wine")
+        return ensure(WINDOWS_PACKAGES)
+    print("cts: skipping the windows preset: missing %s; install them with\n"
+          "  sudo apt-get install -y %s   (or: sudo ./cts setup --windows)"
+          % (" ".join(missing), " ".join(missing)), file=sys.stderr)
+    return False

@@ -174,6 +174,18 @@ class Manifest:
                     targets.append(name)
         return targets
 
+    def build_outputs(self):
+        """The files under its build tree this manifest's commands run, relative to that tree
+        (ninja builds a file named so, whatever its CMake target is called)."""
+        tree = str(paths.build_dir(self.build)) + "/"
+        commands = [self.probe] + [spec.command for spec in (self.codec, self.server,
+                                                             self.client) if spec]
+        outputs = []
+        for part in (p for cmd in commands for p in cmd):
+            if part.startswith(tree) and part[len(tree):] not in outputs:
+                outputs.append(part[len(tree):])
+        return outputs
+
     def supports(self, role: str) -> bool:
         return role in self.capabilities.roles
 

@@ -1,12 +1,15 @@
 """Well-known locations in the source tree and the build trees."""
 import functools
 import json
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
 BUILD = ROOT / "build"
-OUT = ROOT / "out"
+# Where the commands write by default; NIPC_OUT_DIR moves it (the runner's own tests use a
+# temporary one, so that they never touch a developer's run history).
+OUT = Path(os.environ["NIPC_OUT_DIR"]) if os.environ.get("NIPC_OUT_DIR") else ROOT / "out"
 
 
 def build_dir(preset: str) -> Path:

@@ -443,3 +443,36 @@ class ManagedServer:
 
     def children(self):
         return self.previous + ([self.child] if self.child else [])
+
+
+# ---- launcher probe ------------------------------------------------------------------------
+
+PROBE_TIMEOUT = 120.0  # a cold wine prefix can take a while to come up
+
+
+def probe(m, timeout=PROBE_TIMEOUT):
+    """Runs the manifest's probe (launcher first) once. Returns "" when it exits 0, else why
+    not. Only the probe process itself is killed on a timeout: what the launcher starts for
+    itself (wineserver and wine's own services) is shared and left alone."""
+    if not m.probe:
+        return ""
+    try:
+        proc = host.popen(m.probe, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    except OSError as e:
+        return "cannot start %s: %s" % (m.probe[0], e)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return "%s did not finish within %.0f s" % (" ".join(m.probe), timeout)
+    except BaseException:  # Ctrl-C: the probe must not outlive the run
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        return "%s: %s%s" % (" ".join(m.probe), host.describe_exit(proc.returncode),
+                             ("; " + " / ".join(tail)) if tail else "")
+    return ""

@@ -5,7 +5,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import expected, junit, manifest, matrix, paths, revisions, textsafe
+from . import expected, hostplatform, junit, manifest, matrix, paths, revisions, spec_index, textsafe
+from .report_model import headline, profile_names  # noqa: F401 (report.headline)
 
 SCHEMA = paths.ROOT / "runners" / "schema" / "report.schema.json"
 SCHEMA_VERSION = 1
@@ -45,10 +46,18 @@ def _row_roles(row, name):
     return {row.get("role") or "codec"}
 
 
-def compliance(rows, manifests, requirements):
+def compliance(rows, manifests, requirements, named=None):
     """implementation -> [{id, level, chapter, statement, verdict, cases}] for every
     requirement that applies to a role the implementation plays. verdict: pass, fail,
-    expected-failure, not-applicable or untested; cases: the rows behind it."""
+    expected-failure, not-applicable, inconclusive, or, with no row behind it, one of two
+    words that never mean the same thing:
+      untested       no test of the suite names the requirement (what `./cts spec untested`
+                     lists: `named`, default spec_index.evidence(), lacks it);
+      not-exercised  tests name it, but no row of this run exercised it for this
+                     implementation (filtered out, another role, a shard, a skipped suite).
+    cases: the rows behind it."""
+    if named is None:
+        named = set(spec_index.evidence())
     out = {}
     for m in manifests:
         roles = set(m.capabilities.roles)
@@ -83,7 +92,8 @@ def compliance(rows, manifests, requirements):
                 else:
                     verdicts.add("not-applicable")
             verdict = next((v for v in ("fail", "expected-failure", "pass", "not-applicable")
-                            if v in verdicts), "untested" if not cases else "inconclusive")
+                            if v in verdicts), "inconclusive" if cases else
+                           "not-exercised" if req["id"] in named else "untested")
             table.append({"id": req["id"], "level": req.get("level", ""),
                           "chapter": req.get("chapter", ""),
                           "statement": req.get("statement", ""), "verdict": verdict,
@@ -130,18 +140,7 @@ def bounded_row(row):
     return walk(row)
 
 
-def headline(summary):
-    """The run's counts as the command line and the HTML badges both show them: environment
-    errors are counted apart from failures (they are not conformance results)."""
-    o = summary["outcomes"]
-    env = len(summary.get("environment_errors", []))
-    return {"pass": o["pass"], "fail": o["fail"] - env, "environment": env,
-            "xfail": o["xfail"], "xpass": o["xpass"], "skip": o["skip"],
-            "not run": len(summary.get("not_run", []))}
-
-
 def document(rows, manifests, lists, notes, started, seconds, args, interrupted=False):
-    from .run import host_info
     from . import traceability
     rows = [bounded_row(r) for r in rows]
     revision, requirements = load_requirements()
@@ -162,7 +161,7 @@ def document(rows, manifests, lists, notes, started, seconds, args, interrupted=
         "options": {"jobs": args.jobs, "shard": "%d/%d" % args.shard, "strict": args.strict,
                     "diagnose": args.diagnose, "capture": args.capture,
                     "only": args.only or "", "scenarios": args.scenario or []},
-        "host": host_info(),
+        "host": hostplatform.host_info(),
         "implementations": [_impl_doc(m, lists) for m in manifests],
         "scenarios": [{"id": s.id, "title": s.title, "service_kind": s.service_kind,
                        "client_scenario": s.client_scenario,
@@ -210,13 +209,6 @@ def junit_rows(rows):
                 r.get("expected_reason", ""))
         out.append(j)
     return out
-
-
-def profile_names(impl_doc):
-    """The profile names of an implementation document, as its platform names them."""
-    names = manifest.PROFILE_NAMES[manifest.PLATFORMS.get(impl_doc.get("platform", "linux"),
-                                                          "posix")]
-    return [names.get(p, str(p)) for p in impl_doc["profiles"]]
 
 
 def markdown(doc):
@@ -414,12 +406,109 @@ def _label(r):
     return r["verdict"] if o in ("pass", "fail", "skip") else o
 
 
+COMPARE_TITLES = (("regressions", "Regressions"), ("new_failures", "New failing cases"),
+                  ("fixed", "Fixed"), ("changed", "Other changes"), ("added", "New cases"),
+                  ("removed", "Removed cases"))
+# Listed one per line only with --verbose (a new catalogue can add thousands of cases).
+COMPARE_COUNTED = ("added", "removed")
+
+
+def row_chapter(row) -> str:
+    """The part of the suite a row belongs to, for the comparison's summary: the spec
+    chapter of a catalogue case, the family of a vector case, the scenario of a matrix cell."""
+    suite = row.get("suite", "") or ""
+    row_id = row.get("id", "")
+    kind = row.get("kind") or (row_id.split("/", 1)[0] if "/" in row_id else "other")
+    if kind == "matrix":
+        return "matrix/%s" % (row.get("scenario") or row.get("id", "").rsplit("/", 1)[-1])
+    if kind == "conformance" and suite.count(".") >= 2:
+        return "conformance/%s" % suite.split(".", 2)[2]
+    if kind == "vectors" and "." in suite:
+        return "vectors/%s" % suite.split(".", 1)[1]
+    return kind or "other"
+
+
+def row_implementations(row) -> list:
+    return list(row.get("implementations") or [row.get("implementation") or "?"])
+
+
+def compare_summary(old, new, changes):
+    """Counts of each kind of change per (implementation, chapter), sorted."""
+    rows = {r["id"]: r for r in old.get("results", [])}
+    rows.update({r["id"]: r for r in new.get("results", [])})
+    table = {}
+    for key, _ in COMPARE_TITLES:
+        for entry in changes[key]:
+            r = rows[entry[0]]
+            for impl in row_implementations(r):
+                counts = table.setdefault((impl, row_chapter(r)),
+                                          {k: 0 for k, _ in COMPARE_TITLES})
+                counts[key] += 1
+    return sorted(table.items())
+
+
+def compare_lines(old, new, changes, verbose=False, width=100):
+    """The comparison as text: the summary table first (changes per implementation and
+    chapter), then the regressions, new failures, fixes and other changes one per entry,
+    then the new and removed cases as counts (listed with `verbose`). Fixed-width columns
+    come first on a line and the id last, so that a long id never shifts a column."""
+    lines = []
+    summary = compare_summary(old, new, changes)
+    if summary:
+        keys = [k for k, _ in COMPARE_TITLES]
+        heads = ("regress", "new-fail", "fixed", "other", "new", "removed")
+        impl_w = min(24, max(len("implementation"), *(len(i) for (i, _), _ in summary)))
+        lines.append("%-*s %s  %s" % (impl_w, "implementation",
+                                      " ".join("%8s" % h for h in heads), "chapter"))
+        for (impl, chapter), counts in summary:
+            lines.append("%-*s %s  %s" % (impl_w, _cut(impl, impl_w),
+                                          " ".join("%8d" % counts[k] for k in keys), chapter))
+        lines.append("")
+    for key, title in COMPARE_TITLES:
+        items = changes[key]
+        if not items:
+            continue
+        if key in COMPARE_COUNTED and not verbose:
+            lines.append("%s: %d (listed with --verbose)" % (title, len(items)))
+            continue
+        lines.append("%s (%d):" % (title, len(items)))
+        for i, va, vb, msg in items:
+            lines.append("  %-14s -> %-14s %s" % (va, vb, i))
+            if msg:
+                lines.append("      " + _cut(" ".join(textsafe.visible(msg, True).split()),
+                                                 width - 6))
+    return lines
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` on at most `width` characters: cut, with an ellipsis, when longer."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def cmd_report(args) -> int:
-    if not args.compare:
-        print("cts report: nothing to do (use --compare OLD NEW)", file=sys.stderr)
+    """`./cts report --compare [OLD NEW]`: what changed between two report.json files (by
+    default the last two runs under out/runs). Exit 1 when something regressed or a new
+    case fails, 0 otherwise, 2 when the reports cannot be read."""
+    from . import history
+    compare_args = args.compare
+    if compare_args is None:
+        print("cts report: nothing to do (use --compare [OLD NEW] or --merge DIR...)",
+              file=sys.stderr)
+        return 2
+    if not compare_args:
+        pair = history.last_two()
+        if pair is None:
+            print("cts report: --compare without files compares the last two runs under %s, "
+                  "but there are fewer than two (give OLD NEW)" % history.RUNS,
+                  file=sys.stderr)
+            return 2
+        compare_args = [str(p) for p in pair]
+    elif len(compare_args) != 2:
+        print("cts report: --compare takes no file (the last two runs) or two: OLD NEW",
+              file=sys.stderr)
         return 2
     try:
-        old, new = (json.loads(Path(p).read_text()) for p in args.compare)
+        old, new = (json.loads(_report_json(Path(p)).read_text()) for p in compare_args)
     except (OSError, ValueError) as e:
         print("cts report: %s" % e, file=sys.stderr)
         return 2
@@ -433,20 +522,17 @@ def cmd_report(args) -> int:
         print("note: the reports were judged at different revisions (%s, %s): verdicts of "
               "revision-specific rules are not comparable" % tuple(judged))
     ch = compare(old, new)
-    titles = (("regressions", "Regressions"), ("new_failures", "New failing cases"),
-              ("fixed", "Fixed"), ("changed", "Other changes"), ("added", "New cases"),
-              ("removed", "Removed cases"))
-    total = 0
-    for key, title in titles:
-        items = ch[key]
-        if not items:
-            continue
-        total += len(items)
-        print("%s (%d):" % (title, len(items)))
-        for i, va, vb, msg in items:
-            print("  %-60s %s -> %s%s" % (i, va, vb, "  " + msg[:100] if msg else ""))
-    if not total:
+    print("compare: %s (%s) -> %s (%s)" % (compare_args[0], old.get("started_at", "?"),
+                                          compare_args[1], new.get("started_at", "?")))
+    for line in compare_lines(old, new, ch, verbose=getattr(args, "verbose", False)):
+        print(line)
+    if not any(ch.values()):
         print("no differences in %d cases" % len(new.get("results", [])))
-    print("compare: %d regressions, %d new failures, %d fixed" % (
-        len(ch["regressions"]), len(ch["new_failures"]), len(ch["fixed"])))
+    print("compare: %d regressions, %d new failures, %d fixed, %d other changes, %d new "
+          "cases, %d removed" % tuple(len(ch[k]) for k, _ in COMPARE_TITLES))
     return 1 if ch["regressions"] or ch["new_failures"] else 0
+
+
+def _report_json(path: Path) -> Path:
+    """A report.json, or the one inside a report directory."""
+    return path / "report.json" if path.is_dir() else path

@@ -6,7 +6,7 @@ assets and no scripts: everything is inline."""
 import html
 from pathlib import Path
 
-from . import expected, matrix, report, wire
+from . import expected, matrix, report_model, wire
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
@@ -16,7 +16,7 @@ text-align:left;vertical-align:top;font-size:.92em} th{background:#f0f0f0}
 .grid td{text-align:center;min-width:5.5em;font-weight:600}
 .v-pass{background:#b7e4b7} .v-fail,.v-error{background:#f3a5a5} .v-xfail{background:#f7d08a}
 .v-xpass{background:#c9b3f0} .v-unsupported,.v-not-applicable,.v-skip{background:#e4e4e4;color:#666}
-.v-untested,.v-inconclusive{background:#fff;color:#888}
+.v-untested,.v-not-exercised,.v-inconclusive{background:#fff;color:#888}
 .grids{display:flex;flex-wrap:wrap;gap:1.5em} .grids>div{flex:0 0 auto}
 .counts span{display:inline-block;padding:.2em .6em;margin-right:.4em;border-radius:.3em}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;font-size:.85em}
@@ -59,8 +59,8 @@ def has_page(row):
 # ---- index ----------------------------------------------------------------------------------
 
 def _counts(summary):
-    """The badges: the same counts as the command line's summary (report.headline)."""
-    h = report.headline(summary)
+    """The badges: the same counts as the command line's summary (report_model.headline)."""
+    h = report_model.headline(summary)
     css = {"environment": "error", "not run": "skip"}
     return "<p class=\"counts\">" + "".join(
         "<span class=\"v-%s\" data-count=\"%s\">%s %d</span>" % (css.get(k, k), k, k, n)
@@ -98,6 +98,121 @@ def _grid(rows_by_key, clients, servers, profile, scenario, platforms=None):
     return "<table class=\"grid\">%s%s</table>" % (head, "".join(body))
 
 
+def overview_chapter(row) -> str:
+    """The column of the overview a row counts in: the spec chapter of a catalogue case,
+    else its kind (matrix, vectors, self-check)."""
+    suite = row.get("suite", "") or ""
+    if row.get("kind") == "conformance" and suite.count(".") >= 2:
+        return suite.split(".", 2)[2]
+    return row.get("kind") or "other"
+
+
+def overview_counts(doc):
+    """(chapters, {implementation: {chapter: {pass, fail, unsupported}}}): every row counts
+    for each implementation taking part in it; a failing row counts as a failure of those it
+    is held against (blame) and of nobody else, an unsupported or not-applicable one as
+    unsupported; expected failures and errors of the environment are not counted."""
+    names = [i["name"] for i in doc["implementations"]]
+    table = {n: {} for n in names}
+    chapters = []
+    for r in doc["results"]:
+        chapter = overview_chapter(r)
+        outcome = expected.outcome(r)
+        if r.get("environment") or outcome not in ("pass", "fail", "xpass", "skip"):
+            continue
+        if chapter not in chapters:
+            chapters.append(chapter)
+        for n in r.get("implementations", []):
+            if n not in table:
+                continue
+            cell = table[n].setdefault(chapter, {"pass": 0, "fail": 0, "unsupported": 0})
+            if outcome == "fail":
+                if n in r.get("blame", [n]):
+                    cell["fail"] += 1
+            elif r["verdict"] in ("unsupported", "not-applicable"):
+                cell["unsupported"] += 1
+            elif outcome in ("pass", "xpass"):
+                cell["pass"] += 1
+    order = {"matrix": 0, "vectors": 2, "self-check": 3}
+    chapters.sort(key=lambda c: (order.get(c, 1), c))
+    return chapters, table
+
+
+def _overview(doc):
+    """The first screen: who fails what (an implementation x chapter table of pass, fail and
+    unsupported counts), then why (the failing rows grouped by requirement, with the
+    implementations that break it)."""
+    chapters, table = overview_counts(doc)
+    if not chapters:
+        return ""
+    parts = ["<h2 id=\"overview\">Who fails what</h2>",
+             "<table class=\"overview\"><tr><th>implementation</th>%s</tr>" % "".join(
+                 "<th>%s</th>" % esc(c) for c in chapters)]
+    for name, cells in table.items():
+        tds = []
+        for c in chapters:
+            cell = cells.get(c)
+            if not cell:
+                tds.append("<td class=\"v-skip\">—</td>")
+                continue
+            cls = "fail" if cell["fail"] else "pass" if cell["pass"] else "skip"
+            tds.append("<td class=\"v-%s\" data-impl=\"%s\" data-chapter=\"%s\" "
+                       "title=\"pass / fail / unsupported\">%d / %d / %d</td>" % (
+                           cls, esc(name), esc(c), cell["pass"], cell["fail"],
+                           cell["unsupported"]))
+        parts.append("<tr><th>%s</th>%s</tr>" % (esc(name), "".join(tds)))
+    parts.append("</table><p class=\"note\">Each cell: pass / fail / unsupported rows. A "
+                 "failing matrix cell counts against the side it is held against.</p>")
+    groups = {}
+    for r in doc["results"]:
+        if expected.outcome(r) != "fail" or r.get("environment"):
+            continue
+        for rid in r.get("requirements") or ["(no requirement named)"]:
+            groups.setdefault(rid, []).append(r)
+    parts.append("<h2 id=\"by-requirement\">Failures by requirement (%d)</h2>" % len(groups))
+    if not groups:
+        parts.append("<p>No requirement is broken.</p>")
+        return "\n".join(parts)
+    parts.append("<table class=\"by-requirement\"><tr><th>requirement</th><th>broken by</th>"
+                 "<th>rows</th><th>first failures</th></tr>")
+    for rid, grp in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        who = sorted({n for r in grp for n in (r.get("blame") or r.get("implementations", []))})
+        first = ", ".join("<a href=\"failures/%s\">%s</a>" % (failure_slug(r["id"]),
+                                                                esc(r["id"]))
+                          for r in grp[:3])
+        link = _req_link(rid) if not rid.startswith("(") else esc(rid)
+        parts.append("<tr data-requirement=\"%s\"><td>%s</td><td>%s</td><td>%d</td>"
+                     "<td>%s</td></tr>" % (esc(rid), link, esc(", ".join(who)), len(grp),
+                                           first))
+    parts.append("</table>")
+    return "\n".join(parts)
+
+
+def _single_table(rows_by_key, name, profiles, scenarios):
+    """With one implementation playing both sides: one scenario x profile table instead of
+    a one-cell grid per scenario and profile."""
+    head = "<tr><th>scenario \\ profile</th>%s</tr>" % "".join(
+        "<th>%s</th>" % esc(p) for p in profiles)
+    body = []
+    for sc in scenarios:
+        tds = []
+        for p in profiles:
+            r = rows_by_key.get((name, name, p, sc["id"]))
+            if r is None:
+                tds.append("<td class=\"v-skip\" title=\"not planned\">—</td>")
+                continue
+            cls = display_class(r)
+            label = esc(SHORT.get(cls, cls))
+            if has_page(r):
+                label = "<a href=\"failures/%s\">%s</a>" % (failure_slug(r["id"]), label)
+            tds.append("<td class=\"v-%s\" data-cell=\"%s\" data-verdict=\"%s\" title=\"%s\">"
+                       "%s</td>" % (cls, esc(r["id"]), esc(cls), esc(r.get("message", "")),
+                                    label))
+        body.append("<tr><th id=\"scenario-%s\">%s <span class=\"note\">— %s</span></th>%s"
+                    "</tr>" % (esc(sc["id"]), esc(sc["id"]), esc(sc["title"]), "".join(tds)))
+    return "<table class=\"grid single\">%s%s</table>" % (head, "".join(body))
+
+
 def index(doc):
     rows = doc["results"]
     s = doc["summary"]
@@ -108,6 +223,7 @@ def index(doc):
                  s["exit_code"], " · <b>interrupted</b>" if doc["interrupted"] else "",
                  esc(", ".join("%s=%s" % kv for kv in doc["options"].items()))),
              _counts(s)]
+    parts.append(_overview(doc))
     parts.append("<h2>Implementations</h2><table><tr><th>name</th><th>language</th>"
                  "<th>version</th><th>platform</th><th>roles</th><th>profiles</th>"
                  "<th>configuration</th><th>revisions claimed</th>"
@@ -123,7 +239,7 @@ def index(doc):
                      "<td>%s</td><td>%s</td><td>%d</td></tr>" % (
                          esc(i["name"]), esc(i["language"]), esc(i["version"]), esc(platform),
                          esc(", ".join(i["roles"])),
-                         esc(", ".join(report.profile_names(i))),
+                         esc(", ".join(report_model.profile_names(i))),
                          esc(conf), esc(", ".join(i.get("revisions", []))),
                          len(i["expected_failures"])))
     parts.append("</table>")
@@ -175,7 +291,11 @@ def index(doc):
         platforms = {i["name"]: i.get("platform", "linux") for i in doc["implementations"]}
         if len(set(platforms.values())) < 2:
             platforms = None
-        for sc in doc["scenarios"]:
+        if clients == servers and len(clients) == 1:
+            scenarios = [sc for sc in doc["scenarios"]
+                         if any(r["scenario"] == sc["id"] for r in mrows)]
+            parts.append(_single_table(by_key, clients[0], profiles, scenarios))
+        for sc in doc["scenarios"] if not (clients == servers and len(clients) == 1) else []:
             if not any(r["scenario"] == sc["id"] for r in mrows):
                 continue
             parts.append("<h3 id=\"scenario-%s\">%s <span class=\"note\">— %s</span></h3>"
@@ -216,22 +336,27 @@ def index(doc):
     parts.append("<h2 id=\"compliance\">Compliance by implementation</h2>")
     parts.append(_compliance_matrix_html(doc))
     for name, table in doc["compliance"].items():
-        tested = [t for t in table if t["verdict"] != "untested"]
-        untested = [t for t in table if t["verdict"] == "untested"]
+        idle = ("untested", "not-exercised")
+        tested = [t for t in table if t["verdict"] not in idle]
         parts.append("<h3 id=\"compliance-%s\">%s</h3>" % (esc(name), esc(name)))
         parts.append("<table class=\"compliance\"><tr><th>requirement</th><th>level</th>"
                      "<th>verdict</th><th>cases</th><th>statement</th></tr>")
         for t in tested:
             parts.append(_compliance_row(t))
         parts.append("</table>")
-        if untested:
-            parts.append("<details><summary>%d applicable requirements no case of this run "
-                         "exercised</summary><table><tr><th>requirement</th><th>level</th>"
-                         "<th>statement</th></tr>%s</table></details>" % (
-                             len(untested), "".join(
-                                 "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                                     _req_link(t["id"]), esc(t["level"]), esc(t["statement"]))
-                                 for t in untested)))
+        for word, summary in (
+                ("not-exercised", "%d applicable requirements tests name but no row of this "
+                 "run exercised (not exercised)"),
+                ("untested", "%d applicable requirements no test of the suite names "
+                 "(untested, as <code>./cts spec untested</code> lists them)")):
+            idle_rows = [t for t in table if t["verdict"] == word]
+            if idle_rows:
+                parts.append("<details><summary>%s</summary><table><tr><th>requirement</th>"
+                             "<th>level</th><th>statement</th></tr>%s</table></details>" % (
+                                 summary % len(idle_rows), "".join(
+                                     "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                                         _req_link(t["id"]), esc(t["level"]),
+                                         esc(t["statement"])) for t in idle_rows)))
     if doc["notes"]:
         parts.append("<h2>Notes</h2><ul>%s</ul>" % "".join("<li>%s</li>" % esc(n)
                                                             for n in doc["notes"]))
@@ -407,7 +532,8 @@ def write_site(out_dir: Path, doc):
 OUTCOME_CLASS = {"pass": "pass", "fail": "fail", "xfail": "xfail", "xpass": "xpass",
                  "skip": "skip"}
 MATRIX_COLUMNS = (("met", "pass"), ("failed", "fail"), ("expected-failure", "xfail"),
-                  ("untested", "untested"), ("unsupported", "unsupported"),
+                  ("untested", "untested"), ("not-exercised", "not-exercised"),
+                  ("unsupported", "unsupported"),
                   ("inconclusive", "inconclusive"))
 
 

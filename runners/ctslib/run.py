@@ -1,5 +1,6 @@
-"""`./cts run`: the reference self-check, the interop matrix, the conformance catalogue and
-vector replay for every implementation given, in parallel, into one report.
+"""`./cts run`: the interop matrix, the conformance catalogue and vector replay for every
+implementation given (and, with --self-check, the reference's own tests), in parallel, into
+one report.
 
 Every result is a row of the same shape (see runners/schema/report.schema.json): id, kind,
 suite, name, verdict (pass | fail | unsupported | not-applicable | error), seconds, message,
@@ -11,7 +12,6 @@ import concurrent.futures as futures
 import datetime
 import importlib
 import os
-import platform as pyplatform
 import re
 import shutil
 import subprocess
@@ -20,10 +20,11 @@ import threading
 import time
 from pathlib import Path
 
-from . import build, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
+from . import build, deps, expected, manifest as manifest_mod, matrix, paths, procs, report, repro
 from . import revisions
 from . import hostplatform as host
-from . import textsafe, vectors
+from . import history, textsafe, vectors
+from .procs import PROBE_TIMEOUT, probe  # noqa: F401 (run.probe, its old home)
 
 REFERENCE_MANIFEST = paths.ROOT / "interop" / "reference.toml"
 REFERENCE_NAME = "reference"
@@ -42,9 +43,107 @@ class Task:
         self.wall_seconds = None   # how long its last run took (None until it ran)
 
 
+# ---- what the filters select ----------------------------------------------------------------
+
+TRANSPORTS = sorted({name for names in manifest_mod.PROFILE_NAMES.values()
+                     for name in names.values()})
+
+
+class Selection:
+    """What `--only REGEX`, `--scenario S` and `--transport T` select, the same way for every
+    kind of row: a matrix cell, a catalogue case on one profile, a vector case. A row is
+    selected when it passes every filter given:
+      --only       its row id matches (matrix/<client>/<server>/<profile>/<scenario>,
+                   conformance/<impl>/<role>/<profile>/<case>, vectors/<impl>/<family>/<case>);
+      --scenario   it is a matrix cell of that scenario (catalogue and vector cases have none);
+      --transport  it runs over that profile (vector cases run over none).
+    No filter selects everything."""
+
+    def __init__(self, only=None, scenarios=None, transports=None):
+        self.only = only
+        self.scenarios = list(scenarios or [])
+        self.transports = list(transports or [])
+
+    @property
+    def active(self) -> bool:
+        return bool(self.only or self.scenarios or self.transports)
+
+    def describe(self) -> str:
+        parts = ["--only %r" % self.only] if self.only else []
+        parts += ["--scenario %s" % s for s in self.scenarios]
+        parts += ["--transport %s" % t for t in self.transports]
+        return " ".join(parts)
+
+    def row(self, row_id, profile=None, scenario=None) -> bool:
+        """Whether a row with this id, profile name (None: no transport) and matrix scenario
+        (None: not a matrix cell) is selected."""
+        if self.only and not re.search(self.only, row_id):
+            return False
+        if self.scenarios and scenario not in self.scenarios:
+            return False
+        return not self.transports or profile in self.transports
+
+    def alone(self):
+        """Each filter given as a selection of its own, with its name: to tell which one
+        selects nothing."""
+        out = []
+        if self.only:
+            out.append(("--only %r" % self.only, Selection(only=self.only)))
+        if self.scenarios:
+            out.append((" ".join("--scenario %s" % s for s in self.scenarios),
+                        Selection(scenarios=self.scenarios)))
+        if self.transports:
+            out.append((" ".join("--transport %s" % t for t in self.transports),
+                        Selection(transports=self.transports)))
+        return out
+
+
+def selection_of(args) -> Selection:
+    return Selection(getattr(args, "only", None), getattr(args, "scenario", None),
+                     getattr(args, "transport", None))
+
+
+# ---- programs named by the manifests ---------------------------------------------------------
+
+def missing_programs(manifests, skip_build_tree=False):
+    """Every program a manifest names that cannot be started, as "manifest: key: why" lines
+    (empty: all there). Checked: the launcher, the probe, and the first word of each [codec],
+    [server] and [client] command (after the launcher). A word with a "/" must be an
+    executable file (a program run under a launcher need only exist: the launcher reads it);
+    a bare name must be on PATH (under a launcher it is the launcher's business). With
+    `skip_build_tree`, programs under build/ are not checked (the build makes them)."""
+    import shutil as _shutil
+    problems = []
+
+    def check(m, key, word, launched):
+        if skip_build_tree and word.startswith(str(paths.BUILD) + os.sep):
+            return
+        if os.sep not in word:
+            if not launched and _shutil.which(word) is None:
+                problems.append("%s: %s: %s is not on PATH" % (m.path, key, word))
+            return
+        if not os.path.isfile(word):
+            problems.append("%s: %s: %s does not exist" % (m.path, key, word))
+        elif not launched and not os.access(word, os.X_OK):
+            problems.append("%s: %s: %s is not executable" % (m.path, key, word))
+
+    for m in manifests:
+        n = len(m.launcher)
+        if m.launcher:
+            check(m, "[implementation] launcher", m.launcher[0], False)
+        if m.probe and len(m.probe) > n:
+            check(m, "[implementation] probe", m.probe[n], bool(n))
+        if m.codec is not None and len(m.codec.command) > n:
+            check(m, "[codec] command", m.codec.command[n], bool(n))
+        for key, spec in (("[server] command", m.server), ("[client] command", m.client)):
+            if spec is not None and spec.command:
+                check(m, key, spec.command[0], bool(n))
+    return problems
+
+
 # ---- conformance seam -----------------------------------------------------------------------
 
-def conformance_tasks(manifests, ctx, revision=revisions.DEFAULT):
+def conformance_tasks(manifests, ctx, selection=None, cheap=False, revision=revisions.DEFAULT):
     """Tasks running the conformance catalogue against each implementation in each role.
 
     The catalogue lives in ctslib.conformance (built on its own branch). When that module
@@ -63,11 +162,22 @@ def conformance_tasks(manifests, ctx, revision=revisions.DEFAULT):
     if entry is None:
         return [], ["conformance catalogue: ctslib.conformance has no run_catalogue(); "
                     "no conformance rows"]
+    selection = selection or Selection()
+    if selection.scenarios:
+        return [], ["conformance catalogue: not run (%s selects matrix cells; catalogue cases "
+                    "have no scenario)" % " ".join("--scenario " + s
+                                                  for s in selection.scenarios)]
     tasks = []
     for m in manifests:
         for role in ("server", "client"):
             if not m.supports(role):
                 continue
+            select = None
+            if selection.active:
+                def select(row_id, profile, selection=selection):
+                    return selection.row(row_id, profile=profile)
+                if not cheap and not catalogue_selects(conformance, m, role, select):
+                    continue
 
             def complete(rows, m=m, role=role):
                 for r in rows:
@@ -78,10 +188,12 @@ def conformance_tasks(manifests, ctx, revision=revisions.DEFAULT):
                     r.setdefault("platform", m.platform)
                 return rows
 
-            def run(attempt, m=m, role=role, complete=complete):
+            def run(attempt, m=m, role=role, complete=complete, select=select):
                 try:
-                    return complete(entry(m, role, ctx.run_base, ctx.out_dir,
-                                          revision=revision))
+                    return complete(entry(m, role, ctx.run_base, ctx.out_dir, revision=revision)
+                                    if select is None else
+                                    entry(m, role, ctx.run_base, ctx.out_dir, revision=revision,
+                                          select=select))
                 except procs.Interrupted as stop:  # the cases finished before the stop count
                     complete(stop.rows)
                     raise
@@ -90,9 +202,24 @@ def conformance_tasks(manifests, ctx, revision=revisions.DEFAULT):
     return tasks, []
 
 
+def catalogue_selects(conformance, m, role, select) -> bool:
+    """Whether `select` accepts any catalogue case of `role` on a profile of `m`. True when
+    the catalogue cannot be listed here (its peer is not built): the task then runs and says
+    why it cannot."""
+    try:
+        cases = conformance.load_catalogue(conformance.peer_command(m))
+        profiles = [p for p, bit in conformance.run_profiles(m).items()
+                    if bit in m.capabilities.profiles]
+    except (AttributeError, OSError, ValueError, subprocess.CalledProcessError):
+        return True
+    prefix = "conformance/%s/%s/" % (m.name, role)
+    return any(select(prefix + p + "/" + c["id"], p) for c in cases if c["role"] == role
+               for p in profiles)
+
+
 # ---- vector replay --------------------------------------------------------------------------
 
-def vector_tasks(manifests, out_dir):
+def vector_tasks(manifests, out_dir, selection=None):
     files = vectors.vector_files()
     codec_impls = [m for m in manifests if m.supports("codec")]
     if not codec_impls:
@@ -100,10 +227,23 @@ def vector_tasks(manifests, out_dir):
     if not files:
         return [], ["vector replay: no golden vectors (vectors/*.json) in this tree; "
                     "no vector rows"]
+    selection = selection or Selection()
+    if selection.scenarios or selection.transports:
+        return [], ["vector replay: not run (%s: vector cases have no scenario and run over "
+                    "no transport)" % selection.describe()]
     tasks = []
     for m in codec_impls:
-        def run(attempt, m=m):
-            rows = vectors.replay(m, out_dir / "vectors" / m.name)
+        select = None
+        if selection.active:
+            def select(family, case, m=m):
+                return selection.row("vectors/%s/%s/%d-%s" % (m.name, family, case["id"],
+                                                              case["name"]))
+            if not any(select(doc["family"], case) for doc in vectors.load_all()
+                       for case in doc["cases"]):
+                continue
+
+        def run(attempt, m=m, select=select):
+            rows = vectors.replay(m, out_dir / "vectors" / m.name, case_select=select)
             for r in rows:
                 r["kind"] = "vectors"
                 r["id"] = "vectors/%s/%s/%s" % (m.name, r["family"], r["name"])
@@ -136,37 +276,6 @@ def vector_tasks(manifests, out_dir):
 
 
 # ---- launcher probe -------------------------------------------------------------------------
-
-PROBE_TIMEOUT = 120.0  # a cold wine prefix can take a while to come up
-
-
-def probe(m, timeout=PROBE_TIMEOUT):
-    """Runs the manifest's probe (launcher first) once. Returns "" when it exits 0, else why
-    not. Only the probe process itself is killed on a timeout: what the launcher starts for
-    itself (wineserver and wine's own services) is shared and left alone."""
-    if not m.probe:
-        return ""
-    try:
-        proc = host.popen(m.probe, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
-    except OSError as e:
-        return "cannot start %s: %s" % (m.probe[0], e)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return "%s did not finish within %.0f s" % (" ".join(m.probe), timeout)
-    except BaseException:  # Ctrl-C: the probe must not outlive the run
-        proc.kill()
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-        return "%s: %s%s" % (" ".join(m.probe), host.describe_exit(proc.returncode),
-                             ("; " + " / ".join(tail)) if tail else "")
-    return ""
-
 
 def environment_error_row(task_id, m, reason, kind):
     """The row standing for a task that could not run because the launcher or the build of
@@ -258,7 +367,7 @@ def mark_environment(cells, broken):
 def self_check_rows():
     """The reference's own CTest labels (unit, property, spec) as one row per label."""
     start = time.monotonic()
-    outcome = build.ctest("default", ["-L", "^(unit|property|spec)$"])
+    outcome = build.ctest("default", ["-L", "^(unit|property|spec)$"], quiet=True)
     labels = build._labels("default")
     rows = []
     for label, (passed, failed) in sorted(outcome.by_label.items()):
@@ -282,6 +391,47 @@ def self_check_rows():
 
 
 # ---- progress -------------------------------------------------------------------------------
+
+class PhaseLine:
+    """One line per phase before the tasks run ("cts run: build default 37/58 0:41"): on a
+    terminal rewritten in place, otherwise printed at each tenth of the steps and at the
+    end, so that a log holds a handful of lines per phase, not one per compiler call."""
+
+    def __init__(self, name, stream=None, mode="auto"):
+        self.name = name
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty() if mode == "auto" else mode == "bar"
+        self.start = time.monotonic()
+        self.shown_tenth = -1
+
+    def _elapsed(self):
+        return "%d:%02d" % divmod(int(time.monotonic() - self.start + 0.5), 60)
+
+    def show(self, text):
+        if self.tty:
+            self.stream.write("\r\033[Kcts run: %s %s" % (self.name, text))
+        else:
+            self.stream.write("cts run: %s %s\n" % (self.name, text))
+        self.stream.flush()
+
+    def step(self, k, n):
+        """Step k of n finished (from ninja's counter; a new n starts the count again)."""
+        if n != getattr(self, "n", n):
+            self.shown_tenth = -1
+        self.n = n
+        tenth = 10 * k // max(1, n)
+        if self.tty or tenth > self.shown_tenth:
+            self.shown_tenth = tenth
+            self.show("%d/%d %s" % (k, n, self._elapsed()))
+
+    def done(self, what=""):
+        text = "done in %s%s" % (self._elapsed(), (": " + what) if what else "")
+        if self.tty:
+            self.stream.write("\r\033[Kcts run: %s %s\n" % (self.name, text))
+        else:
+            self.stream.write("cts run: %s %s\n" % (self.name, text))
+        self.stream.flush()
+
 
 class Progress:
     """cells done/total, failures so far and an ETA: one rewritten line on a terminal, plain
@@ -435,11 +585,13 @@ def load_manifests(paths_):
     return manifests
 
 
-def build_presets(manifests):
-    """What `./cts run` builds first, as (preset, targets) in a stable order: each manifest's
-    `build` preset when its commands name {build_dir}, the targets they run (None: the whole
-    preset); the default preset is built whole when the bundled reference takes part (its
-    self-check needs every test)."""
+def build_presets(manifests, self_check=False):
+    """What `./cts run` builds first, as (preset, targets) in a stable order (None: the whole
+    preset): the test peer of each platform with a server or client; for each manifest whose
+    commands name {build_dir}, the programs they run (the default preset by their file names,
+    which ninja builds whatever the target is called; other presets by target name); the
+    whole default preset only for the self-check (it needs every test) or a manifest naming
+    {build_dir} outside its commands."""
     wanted = {}
 
     def want(preset, targets):
@@ -459,9 +611,9 @@ def build_presets(manifests):
             want(m.build if windows else "default", ["nipc-peer"])
         if not m.uses_build_dir:
             continue
-        targets = m.build_targets()
-        want(m.build, None if m.build == "default" or not targets else targets)
-    if any(m.name == REFERENCE_NAME for m in manifests):
+        targets = m.build_outputs() if m.build == "default" else m.build_targets()
+        want(m.build, targets or None)
+    if self_check:
         wanted["default"] = None
     return sorted(wanted.items(), key=lambda kv: (kv[0] != "default", kv[0]))
 
@@ -671,7 +823,7 @@ def _run(args, started, t0, stop) -> int:
         manifests = load_manifests(impl)
         lists = expected.load([m.name for m in manifests],
                               Path(args.expected_dir) if args.expected_dir else None)
-        out_dir = check_out_dir(Path(args.out) if args.out else paths.OUT / "report")
+        out_dir = check_out_dir(Path(args.out) if args.out else history.new_run_dir(started))
     except (manifest_mod.ManifestError, expected.ExpectedListError, OutDirError) as e:
         print("cts run: %s" % e, file=sys.stderr)
         return EXIT_SETUP
@@ -694,6 +846,10 @@ def _run(args, started, t0, stop) -> int:
     notes = list(shim_notes)
     notes += ["revision %s: %s" % (args.spec_revision, m.unclaimed_reason(args.spec_revision))
               + "; its rows are not applicable" for m in unclaimed]
+    if has_reference and not args.self_check:
+        notes.append("reference self-check: not part of this run (`./cts test` runs the "
+                     "reference's unit, property and spec tests; `./cts run --self-check` "
+                     "adds them as rows)")
     rows = []
     finished, not_run = {}, []
     phase = "start"
@@ -701,27 +857,44 @@ def _run(args, started, t0, stop) -> int:
     interrupted = False
     # The plan as it will run (computed again after the probes), so an interrupt in any
     # phase can name every task that did not run.
-    tasks, _ = plan_tasks(manifests, args, Path(os.devnull), out_dir, {})
-    self_check = args.self_check and has_reference and args.shard == (1, 1) and not args.only
+    tasks, _ = plan_tasks(manifests, args, Path(os.devnull), out_dir, {}, cheap=True)
+    selection = selection_of(args)
+    self_check = args.self_check and has_reference and args.shard == (1, 1) and \
+        not selection.active
     try:
-        presets = build_presets(manifests) if args.build else []
+        presets = build_presets(manifests, self_check) if args.build else []
+        if not check_programs(manifests, skip_build_tree=bool(presets)):
+            return EXIT_SETUP
         if presets:
             phase = "build"
-            from .cli import _ensure_deps, windows_available
-            if not _ensure_deps():
+            line = PhaseLine("setup", mode=args.progress)
+            if not deps.ensure_for_build():
                 return EXIT_SETUP
-            if any(p == "windows" for p, _ in presets) and not windows_available(install=True):
+            if any(p == "windows" for p, _ in presets) and \
+                    not deps.windows_available(install=True):
                 return EXIT_SETUP
+            line.done("packages present")
             for preset, targets in presets:
-                if not build.configure_and_build(preset, targets):
+                line = PhaseLine("build %s" % preset, mode=args.progress)
+                if not build.configure_and_build_quietly(preset, targets, line.step):
                     print("cts run: the build of preset '%s' failed" % preset, file=sys.stderr)
                     return EXIT_FAILED
+                line.done("%s" % ("every target" if targets is None else
+                                  ", ".join(t.rsplit("/", 1)[-1] for t in targets)))
+            if not check_programs(manifests):
+                return EXIT_SETUP
+        if selection.active:
+            why = selects_nothing(manifests, args, out_dir, selection)
+            if why:
+                print("cts run: %s" % why, file=sys.stderr)
+                return EXIT_SETUP
 
         if self_check:
             phase = "self-check"
-            print("cts run: reference self-check (CTest labels unit, property, spec)",
-                  flush=True)
+            line = PhaseLine("self-check", mode=args.progress)
+            line.show("CTest labels unit, property, spec")
             rows += self_check_rows()
+            line.done(", ".join("%s %s" % (r["name"], r["message"]) for r in rows))
 
         phase = "probe"
         prepare_out_dir(out_dir)
@@ -747,11 +920,6 @@ def _run(args, started, t0, stop) -> int:
         run_base = host.run_base()
         tasks, more_notes = plan_tasks(manifests, args, run_base, out_dir, broken)
         notes += more_notes
-        if args.only and not tasks:
-            print("cts run: --only %r selects no task; task ids are matrix/<client>/<server>/"
-                  "<profile>/<scenario>, conformance/<implementation>/<role> and "
-                  "vectors/<implementation>" % args.only, file=sys.stderr)
-            return EXIT_SETUP
         k, n = args.shard
         print("cts run: %d implementations (%s), %d tasks (%d matrix cells)%s, %d jobs" % (
             len(manifests), ", ".join(names), len(tasks),
@@ -796,7 +964,7 @@ def _run(args, started, t0, stop) -> int:
                      "run (summary.not_run)"
                      % (phase, len(not_run)))
     bundles = write_repro_bundles(rows, manifests, out_dir, args, interrupted, notes)
-    if args.shard == (1, 1) and not args.only and not interrupted:
+    if args.shard == (1, 1) and not selection.active and not interrupted:
         for e in expected.stale(lists):
             notes.append("expected-failure entry %s (%s) matched no case: remove it?"
                          % (e.source, e.pattern))
@@ -814,6 +982,11 @@ def _run(args, started, t0, stop) -> int:
     if not (out_dir / REPORT_MARKER).exists():  # interrupted before the probes
         prepare_out_dir(out_dir)
     report.write_all(out_dir, doc)
+    if not args.out:
+        why = history.point_latest(out_dir)
+        if why:
+            notes.append(why)
+            print("cts run: %s" % why, file=sys.stderr)
     report.print_summary(doc, out_dir)
     if bundles["written"]:
         print("repro bundles: %d under %s (`./cts repro %s` runs one again)%s" % (
@@ -855,26 +1028,57 @@ def _impl_sources(args):
 
 
 
-def plan_tasks(manifests, args, run_base, out_dir, broken):
-    """The run's tasks in order (matrix cells, catalogue runs, vector replays) after --only
-    and --shard, and the notes planning produced. Cheap: nothing is started."""
+def check_programs(manifests, skip_build_tree=False) -> bool:
+    """Prints every program the manifests name that cannot be started (missing_programs)
+    and returns False when there is one: the run stops before any work."""
+    problems = missing_programs(manifests, skip_build_tree)
+    for line in problems:
+        print("cts run: %s" % line, file=sys.stderr)
+    if problems:
+        print("cts run: nothing ran: fix the manifest or build the program (a manifest whose "
+              "commands name {build_dir} is built by `./cts run` unless --no-build)",
+              file=sys.stderr)
+    return not problems
+
+
+def selects_nothing(manifests, args, out_dir, selection) -> str:
+    """Why the filters select no row at all (naming the filter that selects nothing by
+    itself, or saying that they do so together), or "" when something is selected."""
+    if plan_tasks(manifests, args, Path(os.devnull), out_dir, {}, sharded=False)[0]:
+        return ""
+    alone = [name for name, sel in selection.alone()
+             if not plan_tasks(manifests, args, Path(os.devnull), out_dir, {}, sharded=False,
+                               selection=sel)[0]]
+    ids = ("row ids are matrix/<client>/<server>/<profile>/<scenario>, "
+           "conformance/<implementation>/<role>/<profile>/<case> and "
+           "vectors/<implementation>/<family>/<case>")
+    if alone:
+        return "%s selects nothing in this run (%s)" % (" and ".join(alone), ids)
+    return "%s select something each but nothing together (%s)" % (selection.describe(), ids)
+
+
+def plan_tasks(manifests, args, run_base, out_dir, broken, cheap=False, sharded=True,
+               selection=None):
+    """The run's tasks in order (matrix cells, catalogue runs, vector replays) after the
+    filters (`selection`, default the command line's) and --shard, and the notes planning
+    produced. Nothing is started but, unless `cheap`, the peer's catalogue listing (to
+    drop a catalogue task the filters leave empty)."""
     ctx = matrix.CellContext(run_base=run_base, out_dir=out_dir, capture=args.capture)
-    scen = [matrix.SCENARIO_BY_ID[s] for s in args.scenario] if args.scenario else None
+    selection = selection or selection_of(args)
     revision = getattr(args, "spec_revision", revisions.DEFAULT)
-    cells = mark_environment(mark_revision(matrix.plan(manifests, scen), revision), broken)
+    cells = [c for c in mark_environment(mark_revision(matrix.plan(manifests), revision), broken)
+             if selection.row(c.id, profile=c.profile_name, scenario=c.scenario.id)]
     tasks = [Task(c.id, (lambda attempt, c=c, i=i: [matrix.run_cell(
         c, i, matrix.CellContext(run_base, out_dir, args.capture, attempt))]),
         rerunnable=True) for i, c in enumerate(cells)]
-    more, n1 = conformance_tasks(manifests, ctx, revision) if args.conformance else ([], [
+    more, n1 = conformance_tasks(manifests, ctx, selection, cheap, revision) if args.conformance else ([], [
         "conformance catalogue: skipped (--no-conformance)"])
-    vt, n2 = vector_tasks(manifests, out_dir)
+    vt, n2 = vector_tasks(manifests, out_dir, selection)
     tasks += more + vt
     tasks = guard_revision(tasks, manifests, revision)
     if broken:
         tasks = guard_environment(tasks, manifests, broken)
-    if args.only:
-        tasks = [t for t in tasks if re.search(args.only, t.id)]
-    k, n = args.shard
+    k, n = args.shard if sharded else (1, 1)
     return matrix.shard(tasks, k, n, key=lambda t: t.id), n1 + n2
 
 
@@ -917,30 +1121,37 @@ def add_arguments(p):
     p.add_argument("--diagnose", type=int, nargs="?", const=1, default=0, metavar="N",
                    help="rerun each failed cell N times alone (default 1) and report the "
                         "reruns beside the first failure")
-    p.add_argument("--out", metavar="DIR", help="report directory (default out/report)")
+    p.add_argument("--out", metavar="DIR",
+                   help="report directory (default: a new out/runs/<UTC time>/, with "
+                        "out/report pointing at the latest)")
     p.add_argument("--only", metavar="REGEX", type=parse_regex,
-                   help="only tasks whose id matches (a run that selects none is an error)")
+                   help="only rows whose id matches: matrix cells, catalogue cases "
+                        "(conformance/<impl>/<role>/<profile>/<case>) and vector cases alike; "
+                        "filters that select nothing are an error (exit 2)")
     p.add_argument("--repro-max", type=int, default=repro.DEFAULT_MAX_BUNDLES, metavar="N",
                    help="write a repro bundle (<out>/repro/<id>/) for at most N failing rows "
                         "(default %d; 0: none)" % repro.DEFAULT_MAX_BUNDLES)
     p.add_argument("--scenario", action="append", choices=sorted(matrix.SCENARIO_BY_ID),
-                   help="only this matrix scenario (repeatable)")
+                   help="only matrix cells of this scenario (repeatable; catalogue and vector "
+                        "cases have no scenario, so they do not run)")
+    p.add_argument("--transport", action="append", choices=TRANSPORTS,
+                   help="only matrix cells and catalogue cases over this profile (repeatable; "
+                        "vector cases run over no transport, so they do not run)")
     p.add_argument("--expected-dir", metavar="DIR",
                    help="expected-failure lists (default interop/expected)")
     p.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
                    help="progress display (auto: a bar on a terminal)")
     p.add_argument("--no-build", dest="build", action="store_false",
                    help="do not configure and build first")
+    p.add_argument("--self-check", dest="self_check", action="store_true", default=False,
+                   help="also build every test of the default preset and run the reference's "
+                        "unit, property and spec tests (one row per label; `./cts test` runs "
+                        "them anyway)")
     p.add_argument("--no-self-check", dest="self_check", action="store_false",
-                   help="skip the reference's CTest self-check")
+                   help="no reference self-check (the default)")
     p.add_argument("--no-conformance", dest="conformance", action="store_false",
                    help="skip the conformance catalogue (matrix and vector replay only)")
     p.add_argument("--no-capture", dest="capture", action="store_false",
                    help="connect clients to servers directly (no recording relay)")
     p.set_defaults(func=cmd_run)
 
-
-def host_info():
-    return {"platform": host.NAME, "system": pyplatform.system(),
-            "machine": pyplatform.machine(), "python": pyplatform.python_version(),
-            "cpus": os.cpu_count()}

@@ -21,7 +21,8 @@ from . import expected, matrix, paths
 VECTOR_DIR = paths.ROOT / "vectors"
 # Compliance verdicts (report.compliance) as the matrix counts them.
 MATRIX_COLUMNS = (("pass", "met"), ("fail", "failed"), ("expected-failure", "expected-failure"),
-                  ("untested", "untested"), ("not-applicable", "unsupported"),
+                  ("untested", "untested"), ("not-exercised", "not-exercised"),
+                  ("not-applicable", "unsupported"),
                   ("inconclusive", "inconclusive"))
 LEVELS = ("MUST", "SHOULD", "MAY")
 
@@ -165,9 +166,9 @@ def document(rows, requirements, compliance, lists, sources):
 
 
 def compliance_matrix(compliance):
-    """implementation -> level -> {met, failed, expected-failure, untested, unsupported,
-    inconclusive, total}: the requirements that apply to the roles it plays, counted by their
-    compliance verdict."""
+    """implementation -> level -> {met, failed, expected-failure, untested, not-exercised,
+    unsupported, inconclusive, total}: the requirements that apply to the roles it plays,
+    counted by their compliance verdict."""
     out = {}
     for name, table in compliance.items():
         levels = {lv: dict({col: 0 for _, col in MATRIX_COLUMNS}, total=0) for lv in LEVELS}

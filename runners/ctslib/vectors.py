@@ -237,8 +237,10 @@ def judge(family: str, case: dict, response: dict, strict_errors=True):
 
 
 def replay(manifest, out_dir: Path, families=None, case_filter=None, strict_errors=True,
-           verbose=False):
-    """Replays every vector against the manifest's codec testee; returns the result rows."""
+           verbose=False, case_select=None):
+    """Replays every vector against the manifest's codec testee; returns the result rows.
+    `case_select(family, case)`, when given, must be true for a case to be replayed (the
+    run's --only)."""
     if manifest.codec is None:
         raise manifest_mod.ManifestError("%s has no [codec] testee" % manifest.path)
     files = load_all()
@@ -253,6 +255,8 @@ def replay(manifest, out_dir: Path, families=None, case_filter=None, strict_erro
                 continue
             for case in doc["cases"]:
                 if case_filter and not re.search(case_filter, case["name"]):
+                    continue
+                if case_select and not case_select(family, case):
                     continue
                 for suffix, request, judge_fn, needs in _all_checks(family, case, strict_errors):
                     start = time.monotonic()
@@ -416,7 +420,7 @@ def cmd_replay(args) -> int:
     if m.launcher:
         procs.quiet_wine()
     if m.probe:
-        from .run import probe
+        from .procs import probe
         why = probe(m)
         if why:
             print("vector replay: environment: %s could not start %s: %s (not a conformance "

@@ -79,8 +79,8 @@ class TraceabilityDocumentTest(unittest.TestCase):
                   "inconclusive")] + [{"id": "A-Y-001", "level": "MAY", "verdict": "pass"}]
         cm = traceability.compliance_matrix({"a": table})
         self.assertEqual(cm["a"]["MUST"], {"met": 2, "failed": 1, "expected-failure": 1,
-                                           "untested": 1, "unsupported": 1, "inconclusive": 1,
-                                           "total": 7})
+                                           "untested": 1, "not-exercised": 0,
+                                           "unsupported": 1, "inconclusive": 1, "total": 7})
         self.assertEqual(cm["a"]["MAY"]["met"], 1)
         self.assertEqual(cm["a"]["SHOULD"]["total"], 0)
 

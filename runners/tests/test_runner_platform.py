@@ -63,8 +63,12 @@ class PlatformPlanTest(ManifestDirTest):
         self.assertEqual((m.platform, m.build, m.launcher), ("windows", "windows", ["wine"]))
         self.assertEqual(run.build_presets([m]), [("windows", ["nipc-codec-testee"])])
         ref = manifest.load(ROOT / "interop" / "reference.toml")
+        # The reference: its one program and the peer, not every test of the preset.
         self.assertEqual(run.build_presets([ref, m]),
-                         [("default", None), ("windows", ["nipc-codec-testee"])])
+                         [("default", ["nipc-peer", "reference/tools/nipc-ref/nipc-ref"]),
+                          ("windows", ["nipc-codec-testee"])])
+        # The self-check runs every test of the default preset: then it is built whole.
+        self.assertEqual(run.build_presets([ref], self_check=True)[0], ("default", None))
         # A server or client is judged by the test peer of its platform's preset.
         self.assertEqual(run.build_presets([self.load("x", server="ok")]),
                          [("default", ["nipc-peer"])])
