@@ -337,7 +337,7 @@ void unconfigured_response_grows(Catalogue& table) {
   table.add({
       .id = "svc.srv.newest-unconfigured-response-grows",
       .title = "at newest a server without a configured response limit grows it past its first limit after LIMIT_EXCEEDED and keeps the grown limit",
-      .requirements = {"SVC-GROWTH-003", "SVC-RESPLIMIT-001", "SVC-LEARN-001"},
+      .requirements = {"SVC-GROWTH-003", "SVC-RESPLIMIT-001", "SVC-LEARN-001", "SHM-SIZE-001"},
       // 0: no response limit configured (spec/shim-contract.md); the request limit is
       // configured so that a request as large as the first response limit gets through.
       .needs = {.service_kind = std::string("string-reverse"), .max_request_payload = 1048576u,
@@ -377,6 +377,13 @@ void unconfigured_response_grows(Catalogue& table) {
                       std::to_string(i + 3) + " of an unconfigured server grants " +
                       std::to_string(a.a.response_payload) + " response bytes, not between next_pow2 = " +
                       std::to_string(grown) + " and the 1 MiB ceiling");
+          if (next->on_shm()) {
+            const std::uint64_t area = next->region()->header().response_capacity;
+            c.check(area >= align64_of(std::uint64_t{a.a.response_payload} + 32), "SHM-SIZE-001",
+                    "the region of session " + std::to_string(a.a.session_id) + " has a response area of " +
+                        std::to_string(area) + " bytes for a grown limit of " +
+                        std::to_string(a.a.response_payload));
+          }
           RawHeader again = request(c, 122 + i, p.size());
           next->send_message(again, p);
           next->expect_answer(again, answer, "SVC-LEARN-001");
