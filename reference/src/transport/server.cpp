@@ -1,5 +1,7 @@
 #include "nipc/transport/server.h"
 
+#include <algorithm>
+
 #include "nipc/codec/batch.h"
 #include "nipc/transport/paths.h"
 
@@ -28,6 +30,14 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   // 0x08 has no implementation anywhere: never offered (PROF-WAITADDR-001).
   config.supported_profiles &= ~profile::kShmWaitAddr;
   config.preferred_profiles &= ~profile::kShmWaitAddr;
+  // The ceilings are taken before the zeros become defaults: at newest an unconfigured
+  // direction may grow to 1 MiB, a configured one never past its value (SVC-GROWTH-003).
+  auto ceiling = [&](std::uint32_t configured) -> std::uint32_t {
+    if (config.revision == SpecRevision::kSeed) return UINT32_MAX;  // SVC-GROWTH-002
+    return configured != 0 ? configured : kRequestPayloadCap;
+  };
+  const std::uint32_t response_ceiling = ceiling(config.max_response_payload_bytes);
+  const std::uint32_t request_ceiling = ceiling(config.max_request_payload_bytes);
   if (config.max_request_payload_bytes == 0)
     config.max_request_payload_bytes = default_request_payload_max(config.revision);
   if (config.max_response_payload_bytes == 0) config.max_response_payload_bytes = 65536;
@@ -41,6 +51,8 @@ TransportResult<std::unique_ptr<Server>> Server::start(ServerConfig config,
   if (!listener) return listener.error();
   std::unique_ptr<Server> server(new Server(std::move(config), std::move(service),
                                             std::move(*listener), std::move(*endpoint)));
+  server->response_ceiling_ = response_ceiling;
+  server->request_ceiling_ = request_ceiling;
   // Relaxed: a statistic; the server's threads start after this.
   server->counters_.stale_regions_removed.store(removed, std::memory_order_relaxed);
   return server;
@@ -93,7 +105,7 @@ ServerStats Server::stats() const {
 }
 
 void Server::grow_response(std::uint64_t size) noexcept {
-  std::uint32_t want = next_pow2(size);
+  const std::uint32_t want = std::min(next_pow2(size), response_ceiling_);
   std::uint32_t cur = learned_response_.load(std::memory_order_relaxed);
   // Relaxed CAS: only the value matters, it orders nothing else.
   while (cur < want &&
@@ -102,7 +114,7 @@ void Server::grow_response(std::uint64_t size) noexcept {
 }
 
 void Server::grow_request(std::uint64_t size) noexcept {
-  std::uint32_t want = next_pow2(size);
+  const std::uint32_t want = std::min(next_pow2(size), request_ceiling_);
   std::uint32_t cur = learned_request_.load(std::memory_order_relaxed);
   // Relaxed CAS: a size hint like learned_response_.
   while (cur < want &&

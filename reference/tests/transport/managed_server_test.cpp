@@ -73,8 +73,10 @@ class RunningServer {
   std::thread thread_;
 };
 
-ServerConfig server_config(const RunDir& dir, std::uint32_t response, std::uint32_t profiles = 1) {
+ServerConfig server_config(const RunDir& dir, std::uint32_t response, std::uint32_t profiles = 1,
+                           SpecRevision revision = kDefaultSpecRevision) {
   ServerConfig c;
+  c.revision = revision;
   c.run_dir = dir.path();
   c.service = "svc";
   c.auth_token = 7;
@@ -138,8 +140,10 @@ TEST(ManagedServerRoom, HandlerGetsTheAgreedLimitWithAFloorOf1024) {
 
 TEST(ManagedServerGrowth, BuilderOverflowAnswersLimitExceededClosesAndDoublesTheAgreedLimit) {
   REQUIREMENT("SVC-BUILDER-001");
+  REQUIREMENT("SVC-GROWTH-002");
   RunDir dir;
-  RunningServer server(server_config(dir, 1024));
+  // Growth past the configured 1024 is seed behaviour; at newest 1024 is the ceiling.
+  RunningServer server(server_config(dir, 1024, 1, SpecRevision::kSeed));
   Client client(client_config(dir));
   // A 5000-byte answer built into room 1024 → 2048 → 4096 → 8192: three overflows, then OK.
   std::uint32_t expect = 1024;
@@ -164,8 +168,9 @@ TEST(ManagedServerGrowth, BuilderOverflowAnswersLimitExceededClosesAndDoublesThe
 
 TEST(ManagedServerGrowth, MeasuredOversizedResponseGrowsToNextPow2OfItsSize) {
   REQUIREMENT("SVC-RESPLIMIT-001");
+  REQUIREMENT("SVC-GROWTH-002");
   RunDir dir;
-  RunningServer server(server_config(dir, 64));
+  RunningServer server(server_config(dir, 64, 1, SpecRevision::kSeed));
   Client client(client_config(dir));
   auto s = client.connect();
   ASSERT_TRUE(s.ok());
@@ -181,7 +186,7 @@ TEST(ManagedServerGrowth, MeasuredOversizedResponseGrowsToNextPow2OfItsSize) {
 TEST(ManagedServerGrowth, LearnedResponseSizeOutlivesTheSessionsThatTaughtIt) {
   REQUIREMENT("SVC-LEARN-001");
   RunDir dir;
-  RunningServer server(server_config(dir, 128));
+  RunningServer server(server_config(dir, 128, 1, SpecRevision::kSeed));
   Client client(client_config(dir));
   {
     auto s = client.connect();
@@ -197,10 +202,72 @@ TEST(ManagedServerGrowth, LearnedResponseSizeOutlivesTheSessionsThatTaughtIt) {
   EXPECT_EQ(server->learned_response_payload(), 4096u);
 }
 
+TEST(ManagedServerGrowth, CeilingIsUnboundedAtSeedAndTheConfiguredValueOrOneMiBAtNewest) {
+  REQUIREMENT("SVC-GROWTH-002");
+  REQUIREMENT("SVC-GROWTH-003");
+  struct Row {
+    SpecRevision revision;
+    std::uint32_t configured, response_ceiling, first_limit;
+  };
+  for (Row row : {Row{SpecRevision::kSeed, 64, UINT32_MAX, 64}, Row{SpecRevision::kSeed, 0, UINT32_MAX, 65536},
+                  Row{SpecRevision::kNewest, 64, 64, 64}, Row{SpecRevision::kNewest, 0, 1048576, 65536}}) {
+    RunDir dir;
+    RunningServer server(server_config(dir, row.configured, 1, row.revision));
+    EXPECT_EQ(server->response_ceiling(), row.response_ceiling) << revision_name(row.revision) << " " << row.configured;
+    EXPECT_EQ(server->learned_response_payload(), row.first_limit);
+    EXPECT_EQ(server->request_ceiling(), row.revision == SpecRevision::kSeed ? UINT32_MAX : 65536u);
+  }
+}
+
+TEST(ManagedServerGrowth, AtNewestAConfiguredResponseLimitIsNeverPassed) {
+  REQUIREMENT("SVC-GROWTH-003");
+  RunDir dir;
+  RunningServer server(server_config(dir, 64, 1, SpecRevision::kNewest));
+  Client client(client_config(dir));
+  for (int i = 0; i < 3; ++i) {
+    auto s = client.connect();
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)->ack().agreed_max_response_payload_bytes, 64u) << "session " << i;
+    EXPECT_EQ(status_of(**s, "emit:64"), 0);
+    // Measured (700 fits the 1024 room) and unmeasured (5000 does not): refused, no growth.
+    EXPECT_EQ(status_of(**s, i % 2 ? "build:5000" : "build:700"), kLimit);
+    EXPECT_EQ(server->learned_response_payload(), 64u);
+  }
+}
+
+TEST(ManagedServerGrowth, AtNewestAnUnconfiguredServerGrowsUpToOneMiB) {
+  REQUIREMENT("SVC-GROWTH-003");
+  REQUIREMENT("SVC-LEARN-001");
+  RunDir dir;
+  RunningServer server(server_config(dir, 0, 1, SpecRevision::kNewest));
+  Client client(client_config(dir));
+  {
+    auto s = client.connect();
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)->ack().agreed_max_response_payload_bytes, 65536u);
+    EXPECT_EQ(status_of(**s, "emit:70000"), kLimit);
+  }
+  EXPECT_EQ(server->learned_response_payload(), 131072u);
+  {
+    auto s = client.connect();
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)->ack().agreed_max_response_payload_bytes, 131072u);
+    EXPECT_EQ(status_of(**s, "emit:70000"), 0);
+    // Above 1 MiB: refused, and the learned limit stops at the ceiling.
+    EXPECT_EQ(status_of(**s, "emit:3000000"), kLimit);
+  }
+  EXPECT_EQ(server->learned_response_payload(), 1048576u);
+  auto s = client.connect();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*s)->ack().agreed_max_response_payload_bytes, 1048576u);
+}
+
 TEST(ManagedServerGrowth, LearnedRequestSizeFollowsAgreedLimitsRequestsAndAnnouncedOverflows) {
   REQUIREMENT("SVC-LEARN-002");
   RunDir dir;
-  RunningServer server(server_config(dir, 65536));
+  // At seed: the 70000 announced below passes the configured 65536, which is the request
+  // ceiling at newest (SVC-GROWTH-003).
+  RunningServer server(server_config(dir, 65536, 1, SpecRevision::kSeed));
   EXPECT_EQ(server->learned_request_payload(), 0u);
   Client client(client_config(dir, 1, 100));
   auto s = client.connect();
@@ -240,7 +307,8 @@ TEST(ManagedServerGrowth, RegionOfTheNextShmSessionIsSizedFromTheGrownResponseLi
   RunDir dir;
   std::vector<std::string> regions;
   std::mutex mu;
-  ServerConfig cfg = server_config(dir, 256, 0x03);
+  // At seed, where the configured 256 may grow (SVC-GROWTH-002).
+  ServerConfig cfg = server_config(dir, 256, 0x03, SpecRevision::kSeed);
   cfg.preferred_profiles = 0x02;
   cfg.on_region_created = [&](const std::string& p) {
     std::lock_guard<std::mutex> lock(mu);

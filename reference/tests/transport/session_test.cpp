@@ -607,6 +607,7 @@ TEST(SessionLimits, OversizeResponseIsLimitExceededAndLaterSessionsGetMore) {
   REQUIREMENT("SVC-RESPLIMIT-001");
   RunDir dir;
   ServerConfig cfg = server_config(dir);
+  cfg.revision = SpecRevision::kSeed;  // growth past a configured limit (SVC-GROWTH-002)
   cfg.max_response_payload_bytes = 1024;
   RunningServer server(cfg);
   Client client(client_config(dir));

@@ -64,15 +64,17 @@ struct ServerConfig {
   std::uint32_t supported_profiles = profile::kBaseline;  // 0 → baseline
   std::uint32_t preferred_profiles = 0;
   /// The protocol revision served where the two revisions disagree: the unconfigured
-  /// request maximum (HS-REQ-003 / HS-REQ-004) and stale-socket recovery (UDS-STALE-003 /
-  /// UDS-STALE-002).
+  /// request maximum (HS-REQ-003 / HS-REQ-004), stale-socket recovery (UDS-STALE-003 /
+  /// UDS-STALE-002) and the ceiling of the learned sizes (SVC-GROWTH-002 / SVC-GROWTH-003).
   SpecRevision revision = kDefaultSpecRevision;
   /// Largest request payload proposal accepted (HS-REQ-001); 0 → the revision's default
   /// (default_request_payload_max: 1 MiB at seed, 1024 at newest).
   std::uint32_t max_request_payload_bytes = 0;
   /// The response limit granted to the first sessions; grows when responses do
-  /// (SVC-RESPLIMIT-001). 0 → 65536.
-  std::uint32_t max_response_payload_bytes = 65536;
+  /// (SVC-RESPLIMIT-001). 0 → unconfigured: the first sessions get 65536. At seed growth has
+  /// no ceiling (SVC-GROWTH-002); at newest a non-zero value is also the ceiling, and an
+  /// unconfigured server grows up to 1 MiB (SVC-GROWTH-003).
+  std::uint32_t max_response_payload_bytes = 0;
   std::uint32_t packet_size = 0;  // 0 → the channel's native size (SO_SNDBUF − 32; pipe 65536)
   int backlog = kDefaultBacklog;
   std::uint32_t handshake_timeout_ms = 10000;
@@ -116,7 +118,8 @@ class Server {
   const std::string& socket_path() const noexcept { return endpoint_; }
   ServerStats stats() const;
   /// The response limit the next session will be granted (SVC-LEARN-001). It starts at the
-  /// configured limit, never shrinks, and lives as long as this object.
+  /// configured limit, never shrinks, never passes response_ceiling() and lives as long as
+  /// this object.
   std::uint32_t learned_response_payload() const noexcept {
     // Relaxed: a size hint read by the accept path; no other data depends on it.
     return learned_response_.load(std::memory_order_relaxed);
@@ -129,6 +132,13 @@ class Server {
   std::uint32_t learned_request_payload() const noexcept {
     return learned_request_.load(std::memory_order_relaxed);
   }
+  /// The largest response limit this server will ever grant: at newest the configured
+  /// max_response_payload_bytes, or 1 MiB when it was 0 (SVC-GROWTH-003); at seed
+  /// UINT32_MAX, i.e. no ceiling (SVC-GROWTH-002).
+  std::uint32_t response_ceiling() const noexcept { return response_ceiling_; }
+  /// The same ceiling for the learned request size: the configured
+  /// max_request_payload_bytes, or 1 MiB when it was 0, at newest; UINT32_MAX at seed.
+  std::uint32_t request_ceiling() const noexcept { return request_ceiling_; }
 
  private:
   Server(ServerConfig config, std::shared_ptr<Service> service,
@@ -144,6 +154,9 @@ class Server {
   std::string endpoint_;
   Canceller cancel_;
   std::atomic<std::uint32_t> learned_response_;
+  // Set by start() from the configuration as given, before defaults replace its zeros.
+  std::uint32_t response_ceiling_ = UINT32_MAX;
+  std::uint32_t request_ceiling_ = UINT32_MAX;
   std::atomic<std::uint32_t> learned_request_{0};
   std::atomic<std::uint32_t> active_{0};
   std::uint64_t next_session_id_ = 1;  // accept thread only
