@@ -172,8 +172,10 @@ def scenarios(profile):
         # is recovered on new sessions (the server's builder doubles its limit on each overflow,
         # SVC-BUILDER-001, so 1024 reaches the snapshot's size in a few steps, within the 8
         # attempts of SVC-OVERFLOW-001), a request above the proposal grows the proposal to
-        # next_pow2, and nothing else reconnects.
-        ("cgroups-snapshot", prof + ["--max-response-payload", "1024", "--snapshot-items", "64"], [
+        # next_pow2, and nothing else reconnects. At seed, where a configured limit grows
+        # (SVC-GROWTH-002); at newest a configured 1024 is the ceiling (SVC-GROWTH-003).
+        ("cgroups-snapshot", prof + ["--max-response-payload", "1024", "--snapshot-items", "64",
+                                     "--spec-revision", "seed"], [
             (["--scenario", "overflow", "--count", "2"],
              lambda r: r["verified"] == 2 and 1 <= r["l2"]["overflow_reconnects"] <= 8
              and r["l2"]["retries"] == 0 and r["l2"]["state"] == "READY"),
