@@ -16,12 +16,13 @@
 
 namespace nipc::peer::cases {
 
-inline RawHeader response_to(const Message& req, std::size_t len) {
+inline RawHeader response_to(const Message& req, std::size_t len, std::uint16_t status = kStatusOk) {
   RawHeader h;
   h.kind = 2;
   h.code = req.h.code;
   h.message_id = req.h.message_id;
   h.payload_len = static_cast<std::uint32_t>(len);
+  h.status = status;
   return h;
 }
 

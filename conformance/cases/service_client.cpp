@@ -73,16 +73,6 @@ Bytes snapshot_bytes(const Ctx& c, bool half, std::uint64_t* generation) {
   return out;
 }
 
-RawHeader answer_header(const Message& req, std::size_t len, std::uint16_t status) {
-  RawHeader h;
-  h.kind = 2;
-  h.code = req.h.code;
-  h.message_id = req.h.message_id;
-  h.payload_len = static_cast<std::uint32_t>(len);
-  h.status = status;
-  return h;
-}
-
 // Plays the server until the client exits: every connection gets an OK handshake, every
 // snapshot request the action `plan` names for its index. Returns the requests answered.
 int serve_cache_client(Ctx& c, const std::function<Act(int)>& plan) {
@@ -114,11 +104,11 @@ int serve_cache_client(Ctx& c, const std::function<Act(int)>& plan) {
         case Act::kServeAll:
         case Act::kServeHalf: {
           Bytes p = snapshot_bytes(c, plan(index - 1) == Act::kServeHalf, &gen);
-          s->send_message(answer_header(m, p.size(), 0), p);
+          s->send_message(response_to(m, p.size()), p);
           break;
         }
         case Act::kFail:  // INTERNAL_ERROR (6)
-          s->send_message(answer_header(m, 0, 6), {});
+          s->send_message(response_to(m, 0, kStatusInternalError), {});
           open = false;
           break;
         case Act::kRestart:
@@ -285,19 +275,9 @@ std::uint32_t pow2_at_least(std::uint64_t n) {
   return static_cast<std::uint32_t>(p);
 }
 
-RawHeader reply_header(const Message& req, std::uint16_t status, std::size_t len) {
-  RawHeader h;
-  h.kind = 2;
-  h.code = req.h.code;
-  h.message_id = req.h.message_id;
-  h.payload_len = static_cast<std::uint32_t>(len);
-  h.status = status;
-  return h;
-}
-
 // An error response (SVC-ERRRESP-001 shape) with `status`.
 void send_status(Session& s, const Message& req, std::uint16_t status) {
-  s.send_message(reply_header(req, status, 0), {});
+  s.send_message(response_to(req, 0, status), {});
 }
 
 // The next session's HELLO after the previous one ended; fails `req` when none comes.
@@ -534,7 +514,7 @@ void status_not_decoded(Catalogue& table) {
         // The right answer with a failed status: only a client that reads the payload despite
         // the status would take it.
         Bytes body = increment_payload(first.payload.size() >= 8 ? load_u64le(first.payload.data()) + 1 : 0);
-        st.s->send_message(reply_header(first, 6, body.size()), body);
+        st.s->send_message(response_to(first, body.size(), kStatusInternalError), body);
         auto again = c.try_accept_client(c.step_ms(3));
         if (!again) {
           // No new session: a client that reports success took the payload of a failed status;
