@@ -649,6 +649,8 @@ def cmd_conformance(args) -> int:
     manifest = load_manifest(default_impl(args), tree)
     if not ensure_built_for(args, manifest, ["nipc-peer", "nipc-ref"]):
         return 1
+    if not manifest_mod.report_missing_programs([manifest], "cts conformance"):
+        return 2
     peer = peer_command(manifest, tree)
     try:
         catalogue = load_catalogue(peer)

@@ -5,6 +5,8 @@ Unknown keys are errors, so a typo never silently disables something.
 """
 import os
 import re
+import shutil
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -491,3 +493,47 @@ def _compile(pattern, where):
         re.compile(pattern)
     except re.error as e:
         raise ManifestError("%s: bad regular expression %r: %s" % (where, pattern, e)) from e
+
+
+def missing_programs(manifests, skip_build_tree=False):
+    """Every program a manifest names that cannot be started, as "manifest: key: why" lines
+    (empty: all there). Checked: the launcher, the probe, and the first word of each [codec],
+    [server] and [client] command (after the launcher). A word with a "/" must be an
+    executable file (a program run under a launcher need only exist: the launcher reads it);
+    a bare name must be on PATH (under a launcher it is the launcher's business). With
+    `skip_build_tree`, programs under build/ are not checked (the build makes them)."""
+    problems = []
+
+    def check(m, key, word, launched):
+        if skip_build_tree and word.startswith(str(paths.BUILD) + os.sep):
+            return
+        if os.sep not in word:
+            if not launched and shutil.which(word) is None:
+                problems.append("%s: %s: %s is not on PATH" % (m.path, key, word))
+            return
+        if not os.path.isfile(word):
+            problems.append("%s: %s: %s does not exist" % (m.path, key, word))
+        elif not launched and not os.access(word, os.X_OK):
+            problems.append("%s: %s: %s is not executable" % (m.path, key, word))
+
+    for m in manifests:
+        n = len(m.launcher)
+        if m.launcher:
+            check(m, "[implementation] launcher", m.launcher[0], False)
+        if m.probe and len(m.probe) > n:
+            check(m, "[implementation] probe", m.probe[n], bool(n))
+        if m.codec is not None and len(m.codec.command) > n:
+            check(m, "[codec] command", m.codec.command[n], bool(n))
+        for key, spec in (("[server] command", m.server), ("[client] command", m.client)):
+            if spec is not None and spec.command:
+                check(m, key, spec.command[0], bool(n))
+    return problems
+
+
+def report_missing_programs(manifests, command: str, skip_build_tree=False) -> bool:
+    """Prints every program the manifests name that cannot be started (missing_programs),
+    prefixed with `command`, and returns False when there is one: nothing should run then."""
+    problems = missing_programs(manifests, skip_build_tree)
+    for line in problems:
+        print("%s: %s" % (command, line), file=sys.stderr)
+    return not problems

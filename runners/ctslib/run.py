@@ -105,40 +105,8 @@ def selection_of(args) -> Selection:
 
 # ---- programs named by the manifests ---------------------------------------------------------
 
-def missing_programs(manifests, skip_build_tree=False):
-    """Every program a manifest names that cannot be started, as "manifest: key: why" lines
-    (empty: all there). Checked: the launcher, the probe, and the first word of each [codec],
-    [server] and [client] command (after the launcher). A word with a "/" must be an
-    executable file (a program run under a launcher need only exist: the launcher reads it);
-    a bare name must be on PATH (under a launcher it is the launcher's business). With
-    `skip_build_tree`, programs under build/ are not checked (the build makes them)."""
-    import shutil as _shutil
-    problems = []
-
-    def check(m, key, word, launched):
-        if skip_build_tree and word.startswith(str(paths.BUILD) + os.sep):
-            return
-        if os.sep not in word:
-            if not launched and _shutil.which(word) is None:
-                problems.append("%s: %s: %s is not on PATH" % (m.path, key, word))
-            return
-        if not os.path.isfile(word):
-            problems.append("%s: %s: %s does not exist" % (m.path, key, word))
-        elif not launched and not os.access(word, os.X_OK):
-            problems.append("%s: %s: %s is not executable" % (m.path, key, word))
-
-    for m in manifests:
-        n = len(m.launcher)
-        if m.launcher:
-            check(m, "[implementation] launcher", m.launcher[0], False)
-        if m.probe and len(m.probe) > n:
-            check(m, "[implementation] probe", m.probe[n], bool(n))
-        if m.codec is not None and len(m.codec.command) > n:
-            check(m, "[codec] command", m.codec.command[n], bool(n))
-        for key, spec in (("[server] command", m.server), ("[client] command", m.client)):
-            if spec is not None and spec.command:
-                check(m, key, spec.command[0], bool(n))
-    return problems
+# Defined with the manifests (every command that checks before work uses it).
+missing_programs = manifest_mod.missing_programs
 
 
 # ---- conformance seam -----------------------------------------------------------------------

@@ -416,6 +416,8 @@ def cmd_replay(args) -> int:
     if args.build:
         if not _build_generator():
             return 1
+    if not manifest_mod.report_missing_programs([m], "vector replay"):
+        return 2
     out_dir = Path(args.out) if args.out else paths.OUT / "vectors" / m.name
     if m.launcher:
         procs.quiet_wine()

@@ -104,6 +104,17 @@ class MissingProgramTest(unittest.TestCase):
         self.assertNotIn("[client]", p.stderr)  # the client (python) is there
         self.assertFalse((out / "report.json").exists(), "nothing ran, so no report")
 
+    def test_conformance_and_vector_replay_also_refuse_a_missing_program_before_any_case(self):
+        missing = str(self.dir / "no-such-program")
+        m = self.write("gone", missing, missing)
+        for argv, who in ((("conformance", "--no-build", "--impl", str(m)), "cts conformance"),
+                          (("vectors", "replay", "--impl", str(m)), "vector replay")):
+            start = time.monotonic()
+            p = cts(*argv)
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertLess(time.monotonic() - start, 30)
+            self.assertIn("%s: %s: [server] command: %s does not exist" % (who, m, missing), p.stderr)
+
     def test_a_program_that_is_not_executable_or_not_on_path_is_named(self):
         plain = self.dir / "plain-file"
         plain.write_text("not a program\n")
