@@ -4,6 +4,7 @@ case it reaches a failure) passes no case in either role; a client that never co
 that broke a rule and then exits 4 ("not supported") has failed, not declined; a server that
 never puts a session on shared memory gets failures, never a crashed peer."""
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -63,8 +64,13 @@ class NothingThereTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def test_a_program_that_does_not_exist_passes_no_case_and_every_case_is_an_error(self):
+    def test_a_program_that_cannot_start_passes_no_case_and_every_case_is_an_error(self):
+        # The file is there and executable, so the up-front check lets it through (a program
+        # that does not exist at all is refused before any case: test_runner_checks), but
+        # its interpreter is not: every exec fails with ENOENT, as for a vanished program.
         missing = str(self.dir / "no-such-program")
+        Path(missing).write_text("#!/nonexistent/interpreter\n")
+        os.chmod(missing, 0o755)
         m = manifest(self.dir, "nothing-there", server=[missing, *ARGS], client=[missing, *ARGS])
         p, rows = conformance(m, self.dir / "out")
         self.assertNotEqual(p.returncode, 0)
