@@ -119,6 +119,20 @@ std::uint16_t status_of(ClientSession& s, std::string_view body, std::size_t* si
 
 constexpr auto kLimit = static_cast<std::uint16_t>(TransportStatus::kLimitExceeded);
 
+TEST(Defaults, AnUnconfiguredClientProposes1024AndHints65536AndAnUnconfiguredServerGrants65536) {
+  REQUIREMENT("SVC-DEFAULT-001");
+  ClientConfig client;
+  EXPECT_EQ(client.max_request_payload_bytes, 1024u);
+  EXPECT_EQ(client.max_response_payload_bytes, 65536u);
+  RunDir dir;
+  ServerConfig cfg;
+  cfg.run_dir = dir.path();
+  cfg.service = "svc";
+  cfg.revision = SpecRevision::kNewest;
+  RunningServer server(cfg);
+  EXPECT_EQ(server->learned_response_payload(), 65536u);
+}
+
 TEST(ManagedServerRoom, HandlerGetsTheAgreedLimitWithAFloorOf1024) {
   REQUIREMENT("SVC-BUILDER-001");
   EXPECT_EQ(response_room(16), 1024u);

@@ -9,6 +9,7 @@
 
 #include "nipc/codec/increment.h"
 #include "nipc/service/client.h"
+#include "support/test_support.h"
 
 // The scripts name only the fields a test changes (designated initializers); the rest keep
 // their defaults on purpose.
@@ -362,6 +363,20 @@ TEST(ServiceClientOverflow, ALocallyRefusedRequestGrowsTheProposalWithoutSending
   ASSERT_EQ(f.log.opens.size(), 2u);
   EXPECT_EQ(f.log.opens[1].first, 4096u);
   ASSERT_EQ(f.log.requests.size(), 1u);  // the first session saw nothing
+  EXPECT_EQ(f.log.requests[0].first, 2u);
+}
+
+TEST(ServiceClientOverflow, ASixteenByteProposalOfTheSeedEraGrowsThroughRecoveryOnTheFirstLargerRequest) {
+  REQUIREMENT("SVC-DEFAULT-002");
+  Fixture f({Script{}, Script{.respond = [](const Header&, ConstBytes) { return Reply{}; }}}, 16);
+  f.client.refresh();
+  std::vector<std::uint8_t> item(20);
+  auto r = f.client.call(1, ConstBytes(item), [](ConstBytes) { return std::optional<Error>(); });
+  ASSERT_TRUE(ok(r));
+  ASSERT_EQ(f.log.opens.size(), 2u);
+  EXPECT_EQ(f.log.opens[0].first, 16u);
+  EXPECT_EQ(f.log.opens[1].first, 32u);  // next_pow2(20)
+  ASSERT_EQ(f.log.requests.size(), 1u);  // the 16-byte session saw nothing
   EXPECT_EQ(f.log.requests[0].first, 2u);
 }
 
