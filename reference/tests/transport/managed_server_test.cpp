@@ -54,24 +54,7 @@ class RoomService final : public Service {
   }
 };
 
-class RunningServer {
- public:
-  explicit RunningServer(ServerConfig cfg) {
-    auto s = Server::start(std::move(cfg), std::make_shared<RoomService>());
-    if (!s) throw std::runtime_error("server start failed: " + s.error().describe());
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningServer() {
-    server_->stop();
-    thread_.join();
-  }
-  Server* operator->() { return server_.get(); }
-
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-};
+using RunningServer = nipc::testing::BasicRunningServer<RoomService>;
 
 ServerConfig server_config(const RunDir& dir, std::uint32_t response, std::uint32_t profiles = 1,
                            SpecRevision revision = kDefaultSpecRevision) {

@@ -51,26 +51,7 @@ class EchoService final : public Service {
   }
 };
 
-/// A server running its accept loop on a thread for the test's duration.
-class RunningServer {
- public:
-  explicit RunningServer(ServerConfig cfg) {
-    auto s = Server::start(std::move(cfg), std::make_shared<EchoService>());
-    if (!s) throw std::runtime_error("server start failed: " + s.error().describe());
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningServer() {
-    server_->stop();
-    thread_.join();
-  }
-  Server& operator*() { return *server_; }
-  Server* operator->() { return server_.get(); }
-
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-};
+using RunningServer = nipc::testing::BasicRunningServer<EchoService>;
 
 ServerConfig server_config(const RunDir& dir, std::uint32_t profiles = profile::kBaseline) {
   ServerConfig c;

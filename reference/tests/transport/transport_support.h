@@ -9,13 +9,40 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "nipc/transport/error.h"
+#include "nipc/transport/server.h"
 #include "support/test_support.h"
 
 namespace nipc::testing {
+
+/// A server of `ServiceT` running its accept loop on a thread for the test's duration; the
+/// constructor throws when the server cannot start, the destructor stops and joins it.
+template <typename ServiceT>
+class BasicRunningServer {
+ public:
+  explicit BasicRunningServer(ServerConfig cfg) {
+    auto s = Server::start(std::move(cfg), std::make_shared<ServiceT>());
+    if (!s) throw std::runtime_error("server start failed: " + s.error().describe());
+    server_ = std::move(*s);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~BasicRunningServer() {
+    server_->stop();
+    thread_.join();
+  }
+  Server& operator*() { return *server_; }
+  Server* operator->() { return server_.get(); }
+
+ private:
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
 
 /// A fresh directory under /tmp (short, so socket paths fit), removed with its contents.
 class RunDir {
