@@ -30,30 +30,20 @@ class IncrementService final : public Service {
   }
 };
 
-class Running {
- public:
-  Running(const RunDir& dir, std::uint32_t profiles) {
-    ServerConfig c;
-    c.run_dir = dir.path();
-    c.service = "svc";
-    c.auth_token = kToken;
-    c.supported_profiles = profiles;
-    auto s = Server::start(c, std::make_shared<IncrementService>());
-    if (!s) throw std::runtime_error("server start failed: " + s.error().describe());
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Running() { stop(); }
-  void stop() {
-    if (!server_) return;
-    server_->stop();
-    thread_.join();
-    server_.reset();
-  }
+ServerConfig live_server_config(const RunDir& dir, std::uint32_t profiles) {
+  ServerConfig c;
+  c.run_dir = dir.path();
+  c.service = "svc";
+  c.auth_token = kToken;
+  c.supported_profiles = profiles;
+  return c;
+}
 
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+/// An increment server on `dir` for the test's duration.
+class Running : public nipc::testing::BasicRunningServer<IncrementService> {
+ public:
+  Running(const RunDir& dir, std::uint32_t profiles)
+      : BasicRunningServer(live_server_config(dir, profiles)) {}
 };
 
 ServiceClientConfig config(const RunDir& dir, std::uint32_t profiles) {

@@ -22,7 +22,7 @@
 namespace nipc::testing {
 
 /// A server of `ServiceT` running its accept loop on a thread for the test's duration; the
-/// constructor throws when the server cannot start, the destructor stops and joins it.
+/// constructor throws when the server cannot start; stop() or the destructor stops and joins it.
 template <typename ServiceT>
 class BasicRunningServer {
  public:
@@ -32,9 +32,13 @@ class BasicRunningServer {
     server_ = std::move(*s);
     thread_ = std::thread([this] { server_->run(); });
   }
-  ~BasicRunningServer() {
+  ~BasicRunningServer() { stop(); }
+  /// Stops the server and joins its thread; later calls do nothing.
+  void stop() {
+    if (!server_) return;
     server_->stop();
     thread_.join();
+    server_.reset();
   }
   Server& operator*() { return *server_; }
   Server* operator->() { return server_.get(); }
